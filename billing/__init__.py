@@ -1,0 +1,1 @@
+"""billing: planned app (see DESIGN.md); importable so that later issues build on it."""

@@ -1,0 +1,1 @@
+"""confirmations: planned app (see DESIGN.md); importable so that later issues build on it."""

@@ -1,0 +1,362 @@
+"""Clients, providers, contracts with their parties and the per-contract responsibility matrix."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from tenancy.models import TenantOwned
+from tenancy.roles import CONTRACT_MANAGERS, has_role
+
+# ISO 4217 codes the platform invoices in; every one has a minor unit of 2.
+CURRENCIES = [
+    ("RUB", _("Russian rouble")),
+    ("USD", _("US dollar")),
+    ("EUR", _("Euro")),
+    ("CNY", _("Chinese yuan")),
+    ("KZT", _("Kazakhstani tenge")),
+    ("BYN", _("Belarusian rouble")),
+    ("AED", _("UAE dirham")),
+    ("GBP", _("Pound sterling")),
+    ("CHF", _("Swiss franc")),
+]
+PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class Organisation(TenantOwned):
+    name = models.CharField(_("name"), max_length=200)
+    legal_name = models.CharField(_("legal name"), max_length=300, blank=True)
+    tax_id = models.CharField(_("tax ID"), max_length=20, blank=True, help_text=_("INN or VAT number"))
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Client(Organisation):
+    """A client company the provider serves."""
+
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta(Organisation.Meta):
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="client_name_unique_per_tenant"),
+        ]
+
+
+class Provider(Organisation):
+    """The tenant's own organisation or a subcontractor that does part of the work."""
+
+    is_own = models.BooleanField(
+        _("own organisation"), default=False,
+        help_text=_("Unticked for a subcontractor."),
+    )
+
+    class Meta(Organisation.Meta):
+        verbose_name = _("provider")
+        verbose_name_plural = _("providers")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="provider_name_unique_per_tenant"),
+        ]
+
+
+class ContractState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    NEGOTIATION = "negotiation", _("Negotiation")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATED = "terminated", _("Terminated")
+    EXPIRED = "expired", _("Expired")
+
+
+OPEN_FOR_TERMS = (ContractState.DRAFT, ContractState.NEGOTIATION)
+
+
+class ReviewCadence(models.TextChoices):
+    QUARTERLY = "quarterly", _("Quarterly")
+    SEMIANNUAL = "semiannual", _("Every six months")
+    ANNUAL = "annual", _("Annual")
+
+
+def _manages_contracts(contract: Contract, user) -> bool:
+    return has_role(user, CONTRACT_MANAGERS, contract.tenant_id)
+
+
+class Contract(ConcurrentTransitionMixin, TenantOwned):
+    number = models.CharField(_("number"), max_length=50)
+    title = models.CharField(_("title"), max_length=300)
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("client")
+    )
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("provider"),
+        help_text=_("The provider that signs the contract with the client."),
+    )
+    state = FSMField(
+        _("state"), max_length=20, choices=ContractState.choices, default=ContractState.DRAFT,
+        protected=True, db_index=True,
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True, help_text=_("Empty for an open-ended contract."))
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="RUB")
+    monthly_fee = models.DecimalField(
+        _("monthly fee"), max_digits=14, decimal_places=2, default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    quality_share_pct = models.DecimalField(
+        _("quality-linked share, %"), max_digits=5, decimal_places=2, default=Decimal("0.00"),
+        validators=PERCENT, help_text=_("The share of the fee that depends on the client's ratings."),
+    )
+    penalty_cap_pct = models.DecimalField(
+        _("penalty cap, %"), max_digits=5, decimal_places=2, default=Decimal("15.00"),
+        validators=PERCENT, help_text=_("All penalties of a period together never exceed this share of the fee."),
+    )
+    acceptance_days = models.PositiveSmallIntegerField(
+        _("acceptance days"), default=5, validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("Days the client has to sign or dispute an act before it is deemed accepted."),
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("payment terms, days"), default=10, validators=[MaxValueValidator(180)]
+    )
+    invoice_day = models.PositiveSmallIntegerField(
+        _("invoice day"), default=1, validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("Day of the month on which the previous month is invoiced."),
+    )
+    review_cadence = models.CharField(
+        _("review cadence"), max_length=20, choices=ReviewCadence.choices, default=ReviewCadence.QUARTERLY
+    )
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="contract_number_unique_per_tenant"),
+            models.CheckConstraint(
+                name="contract_end_not_before_start",
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(start_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+            ),
+            models.CheckConstraint(name="contract_fee_not_negative", condition=models.Q(monthly_fee__gte=0)),
+            models.CheckConstraint(
+                name="contract_percentages_in_range",
+                condition=models.Q(quality_share_pct__gte=0, quality_share_pct__lte=100,
+                                   penalty_cap_pct__gte=0, penalty_cap_pct__lte=100),
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "state", "end_date"], name="contract_state_end_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.number} — {self.title}"
+
+    def clean(self):
+        super().clean()
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+        if self.client_id and self.tenant_id and self.client.tenant_id != self.tenant_id:
+            raise ValidationError({"client": _("Unknown client.")})
+
+    @property
+    def terms_editable(self) -> bool:
+        return self.state in OPEN_FOR_TERMS
+
+    # --- conditions, each with the reason a user reads when it fails -------------------------
+
+    def activation_problems(self) -> list[str]:
+        problems = []
+        if not self.start_date:
+            problems.append(_("Set the start date."))
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            problems.append(_("The end date cannot be before the start date."))
+        if self.end_date and self.end_date < timezone.localdate():
+            problems.append(_("The end date has already passed."))
+        roles = set(self.roles.values_list("role", flat=True))
+        if ContractRoleKind.ACCOUNT_MANAGER not in roles:
+            problems.append(_("Assign an account manager."))
+        if ContractRoleKind.CLIENT_SIGNATORY not in roles:
+            problems.append(_("Assign a client signatory."))
+        return problems
+
+    def expiry_problems(self) -> list[str]:
+        if not self.end_date or self.end_date >= timezone.localdate():
+            return [_("The contract expires only after its end date.")]
+        return []
+
+    def can_activate(self) -> bool:
+        return not self.activation_problems()
+
+    def can_expire(self) -> bool:
+        return not self.expiry_problems()
+
+    # --- the state machine: guards and state changes only; services do the rest --------------
+
+    @transition(field=state, source=ContractState.DRAFT, target=ContractState.NEGOTIATION,
+                permission=_manages_contracts, custom={"label": _("Send to negotiation")})
+    def submit(self):
+        pass
+
+    @transition(field=state, source=ContractState.NEGOTIATION, target=ContractState.DRAFT,
+                permission=_manages_contracts, custom={"label": _("Return to draft")})
+    def return_to_draft(self):
+        pass
+
+    @transition(field=state, source=ContractState.NEGOTIATION, target=ContractState.ACTIVE,
+                conditions=[can_activate], permission=_manages_contracts,
+                custom={"label": _("Activate")})
+    def activate(self):
+        pass
+
+    @transition(field=state, source=ContractState.ACTIVE, target=ContractState.SUSPENDED,
+                permission=_manages_contracts, custom={"label": _("Suspend"), "note_required": True})
+    def suspend(self):
+        pass
+
+    @transition(field=state, source=ContractState.SUSPENDED, target=ContractState.ACTIVE,
+                permission=_manages_contracts, custom={"label": _("Resume")})
+    def resume(self):
+        pass
+
+    @transition(field=state, source=[ContractState.ACTIVE, ContractState.SUSPENDED],
+                target=ContractState.TERMINATED, permission=_manages_contracts,
+                custom={"label": _("Terminate"), "note_required": True, "danger": True})
+    def terminate(self):
+        pass
+
+    @transition(field=state, source=[ContractState.ACTIVE, ContractState.SUSPENDED],
+                target=ContractState.EXPIRED, conditions=[can_expire], permission=_manages_contracts,
+                custom={"label": _("Mark expired")})
+    def expire(self):
+        pass
+
+
+TRANSITIONS = ("submit", "return_to_draft", "activate", "suspend", "resume", "terminate", "expire")
+
+
+class PartyKind(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    CONTRACTOR = "contractor", _("Contractor")
+    SUBCONTRACTOR = "subcontractor", _("Subcontractor")
+
+
+class ContractParty(TenantOwned):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="parties", verbose_name=_("contract"))
+    kind = models.CharField(_("kind"), max_length=20, choices=PartyKind.choices)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("client"))
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("provider"))
+    representative = models.CharField(_("representative"), max_length=200, blank=True,
+                                      help_text=_("Who signs for the party, e.g. the general director."))
+    basis = models.CharField(_("acting under"), max_length=200, blank=True, help_text=_("e.g. the charter, a power of attorney"))
+    responsibilities = models.TextField(_("responsibilities"), blank=True)
+
+    class Meta:
+        verbose_name = _("contract party")
+        verbose_name_plural = _("contract parties")
+        ordering = ["contract", "kind", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="party_is_client_or_provider",
+                condition=(
+                    models.Q(kind="customer", client__isnull=False, provider__isnull=True)
+                    | (~models.Q(kind="customer") & models.Q(client__isnull=True, provider__isnull=False))
+                ),
+            ),
+            models.UniqueConstraint(fields=["contract", "provider"], name="party_provider_once",
+                                    condition=models.Q(provider__isnull=False)),
+            models.UniqueConstraint(fields=["contract", "client"], name="party_client_once",
+                                    condition=models.Q(client__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.organisation}"
+
+    @property
+    def organisation(self):
+        return self.client if self.client_id else self.provider
+
+
+class ContractRoleKind(models.TextChoices):
+    ACCOUNT_MANAGER = "account_manager", _("Account manager")
+    CONTACT_POINT = "contact_point", _("Contact point")
+    RESOLVER = "resolver", _("Resolver")
+    COORDINATOR = "coordinator", _("Coordinator")
+    CLIENT_APPROVER = "client_approver", _("Client approver")
+    CLIENT_SIGNATORY = "client_signatory", _("Client signatory")
+
+
+CLIENT_SIDE_CONTRACT_ROLES = frozenset({ContractRoleKind.CLIENT_APPROVER, ContractRoleKind.CLIENT_SIGNATORY})
+
+
+class ContractRole(TenantOwned):
+    """One cell of the responsibility matrix: who plays which role on a contract."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="roles", verbose_name=_("contract"))
+    role = models.CharField(_("role"), max_length=32, choices=ContractRoleKind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contract_roles", verbose_name=_("user"))
+    created_at = models.DateTimeField(_("assigned at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("contract role")
+        verbose_name_plural = _("contract roles")
+        ordering = ["contract", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "role", "user"], name="contract_role_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.user}"
+
+
+class ContractEvent(TenantOwned):
+    """Append-only trail of a contract: transitions (from → to), edits, parties and roles."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        TRANSITION = "transition", _("State changed")
+        UPDATED = "updated", _("Terms changed")
+        PARTY_ADDED = "party_added", _("Party added")
+        PARTY_REMOVED = "party_removed", _("Party removed")
+        ROLE_ASSIGNED = "role_assigned", _("Role assigned")
+        ROLE_REMOVED = "role_removed", _("Role removed")
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    transition = models.CharField(max_length=40, blank=True)
+    from_state = models.CharField(max_length=20, blank=True, choices=ContractState.choices)
+    to_state = models.CharField(max_length=20, blank=True, choices=ContractState.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(max_length=200, help_text=_("Who acted, kept even if the user is deleted"))
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("contract event")
+        verbose_name_plural = _("contract events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.kind} {self.from_state}→{self.to_state}"

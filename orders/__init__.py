@@ -1,0 +1,1 @@
+"""orders: planned app (see DESIGN.md); importable so that later issues build on it."""

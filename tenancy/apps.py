@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+from django.utils.translation import gettext_lazy as _
+
+
+class TenancyConfig(AppConfig):
+    name = "tenancy"
+    verbose_name = _("Tenancy")
+
+    def ready(self) -> None:
+        from .rls import install_rls_settings
+
+        connection_created.connect(install_rls_settings, dispatch_uid="tenancy.rls")

@@ -1,0 +1,14 @@
+from .roles import CONTRACT_MANAGERS, TENANT_ADMINS
+
+
+def tenancy(request):
+    membership = getattr(request, "membership", None)
+    role = membership.role if membership else None
+    return {
+        "current_tenant": getattr(request, "tenant", None),
+        "current_membership": membership,
+        "user_memberships": getattr(request, "memberships", []),
+        "can_manage_contracts": role in CONTRACT_MANAGERS,
+        "is_tenant_admin": role in TENANT_ADMINS,
+        "is_client_user": bool(membership and membership.is_client_side),
+    }

@@ -1,0 +1,190 @@
+"""Tenants, memberships, API keys and the tenant-owned base every domain table inherits."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .context import (
+    NoTenantSelected,
+    TenantMismatch,
+    current_tenant_id,
+    is_cross_tenant,
+)
+from .roles import CLIENT_ROLES, Role
+
+
+class Tenant(models.Model):
+    """One provider organisation. Not tenant-owned itself."""
+
+    class Vat(models.TextChoices):
+        # VAT rates a Russian provider may charge; the default is the general rate since 2026-01-01.
+        STANDARD = "22.00", _("22 %")
+        REDUCED = "10.00", _("10 %")
+        ZERO = "0.00", _("0 % / not liable")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    currency = models.CharField(_("default currency"), max_length=3, default="RUB")
+    vat_rate = models.DecimalField(
+        _("VAT rate, %"), max_digits=5, decimal_places=2, default=Decimal("22.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Moscow")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TenantQuerySet(models.QuerySet):
+    pass
+
+
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
+    """Scopes every query to the current tenant and raises when there is none (fails closed)."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if is_cross_tenant():
+            return queryset
+        tenant_id = current_tenant_id()
+        if tenant_id is None:
+            raise NoTenantSelected(
+                f"{self.model.__name__} queried with no current tenant; "
+                "use tenant_context() (or cross_tenant() in a sweep or migration)."
+            )
+        return queryset.filter(tenant_id=tenant_id)
+
+
+class TenantOwned(models.Model):
+    """Abstract base of every tenant-owned table: the tenant column and the scoped manager.
+
+    Migrations creating such a table add `tenancy.rls.EnableRowLevelSecurity` for it.
+    """
+
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, editable=False, related_name="+", verbose_name=_("tenant")
+    )
+
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        tenant_id = current_tenant_id()
+        if self.tenant_id is None:
+            if tenant_id is None:
+                raise NoTenantSelected(f"Cannot save {type(self).__name__} with no current tenant.")
+            self.tenant_id = tenant_id
+        elif tenant_id is not None and self.tenant_id != tenant_id and not is_cross_tenant():
+            raise TenantMismatch(
+                f"{type(self).__name__} of tenant {self.tenant_id} saved while tenant {tenant_id} is current."
+            )
+        super().save(*args, **kwargs)
+
+
+class Membership(TenantOwned):
+    """A user's place in a tenant: a provider role, or a client role tied to one client."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    client = models.ForeignKey(
+        "contracts.Client", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="memberships", verbose_name=_("client"),
+        help_text=_("Required for client roles, empty for provider roles."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    objects = TenantManager()
+    _by_user = models.Manager()  # only through objects_for_user(), which filters by user
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["tenant__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="membership_one_per_tenant"),
+            models.CheckConstraint(
+                name="membership_client_iff_client_role",
+                condition=(
+                    models.Q(role__in=sorted(r.value for r in CLIENT_ROLES), client__isnull=False)
+                    | (~models.Q(role__in=sorted(r.value for r in CLIENT_ROLES)) & models.Q(client__isnull=True))
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.tenant_id}: {self.role}"
+
+    @property
+    def is_client_side(self) -> bool:
+        return self.role in CLIENT_ROLES
+
+    @classmethod
+    def objects_for_user(cls, user):
+        """A user's memberships in every tenant: scoped by user instead of tenant.
+
+        On PostgreSQL the membership policy lets a row through when its user is the current user.
+        """
+        return cls._by_user.filter(user_id=user.pk)
+
+
+class ApiKey(TenantOwned):
+    """A tenant's key for the REST API. Only its SHA-256 is stored; the key is shown once."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("read")
+        WRITE = "write", _("write")
+
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("created by"),
+        help_text=_("The key acts with this user's role in the tenant."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(raw_key: str) -> str:
+        # Keys carry 256 bits of randomness, so a fast hash is enough (no dictionary to attack).
+        return hashlib.sha256(raw_key.encode()).hexdigest()
+
+    @property
+    def is_usable(self) -> bool:
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > timezone.now()
+
+    def allows(self, scope: str) -> bool:
+        return scope in (self.scopes or [])
