@@ -192,7 +192,7 @@ class Contract(ConcurrentTransitionMixin, TenantOwned):
             problems.append(_("Set the start date."))
         if self.start_date and self.end_date and self.end_date < self.start_date:
             problems.append(_("The end date cannot be before the start date."))
-        if self.end_date and self.end_date < timezone.localdate():
+        if self.end_date and self.end_date < self.tenant.today():
             problems.append(_("The end date has already passed."))
         roles = set(self.roles.values_list("role", flat=True))
         if ContractRoleKind.ACCOUNT_MANAGER not in roles:
@@ -202,7 +202,7 @@ class Contract(ConcurrentTransitionMixin, TenantOwned):
         return problems
 
     def expiry_problems(self) -> list[str]:
-        if not self.end_date or self.end_date >= timezone.localdate():
+        if not self.end_date or self.end_date >= self.tenant.today():
             return [_("The contract expires only after its end date.")]
         return []
 

@@ -241,10 +241,12 @@ def contract_expire(*, contract, actor=None, note="", via=""):
 
 def contracts_expire_ended() -> int:
     """Expire this tenant's active and suspended contracts whose end date has passed."""
-    from django.utils import timezone
+    from tenancy.context import require_tenant_id
+    from tenancy.models import Tenant
 
+    today = Tenant.objects.get(pk=require_tenant_id()).today()
     due = Contract.objects.filter(
-        state__in=[ContractState.ACTIVE, ContractState.SUSPENDED], end_date__lt=timezone.localdate()
+        state__in=[ContractState.ACTIVE, ContractState.SUSPENDED], end_date__lt=today
     ).values_list("pk", flat=True)
     count = 0
     for pk in list(due):
@@ -289,10 +291,11 @@ def contract_party_add(*, contract: Contract, actor, kind: str, client: Client |
 def contract_party_remove(*, party: ContractParty, actor, via: str = "") -> None:
     _require_manager(actor)
     if party.kind == PartyKind.CUSTOMER or (
-        party.kind == PartyKind.CONTRACTOR and party.provider_id == party.contract.provider_id
+        party.kind == PartyKind.CONTRACTOR
+        and party.provider_id == Contract.objects.values_list("provider_id", flat=True).get(pk=party.contract_id)
     ):
         raise DomainError(_("The contract's client and main provider stay parties to it."), code="protected")
-    contract = party.contract
+    contract = Contract.objects.select_for_update().get(pk=party.contract_id)
     name = str(party.organisation)
     party.delete()
     _record(contract, kind=ContractEvent.Kind.PARTY_REMOVED, actor=actor, via=via, data={"party": name})
@@ -329,7 +332,7 @@ def contract_role_assign(*, contract: Contract, actor, role: str, user, via: str
 @transaction.atomic
 def contract_role_remove(*, assignment: ContractRole, actor, via: str = "") -> None:
     _require_manager(actor)
-    contract = assignment.contract
+    contract = Contract.objects.select_for_update().get(pk=assignment.contract_id)
     if contract.state in (ContractState.ACTIVE, ContractState.SUSPENDED) and assignment.role in (
         "account_manager", "client_signatory"
     ) and ContractRole.objects.filter(contract=contract, role=assignment.role).count() == 1:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -18,6 +20,11 @@ from .context import (
     is_cross_tenant,
 )
 from .roles import CLIENT_ROLES, Role
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone “%(value)s”."), params={"value": value}, code="invalid")
 
 
 class Tenant(models.Model):
@@ -36,7 +43,9 @@ class Tenant(models.Model):
         _("VAT rate, %"), max_digits=5, decimal_places=2, default=Decimal("22.00"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Moscow")
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Moscow", validators=[validate_time_zone]
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
@@ -46,6 +55,10 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def today(self):
+        """Today's date where the provider works (contract dates are in its time zone)."""
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.time_zone))
 
 
 class TenantQuerySet(models.QuerySet):

@@ -48,10 +48,12 @@ def pytest_configure(config):
         pytest.exit("CI needs the real servers: " + "; ".join(problems), returncode=3)
 
 
-requires_postgres = pytest.mark.skipif(
-    not settings.USES_POSTGRES,
-    reason="row-level security exists only on PostgreSQL; set DATABASE_URL to run this",
-)
+def postgres_only(reason: str):
+    """Skip on SQLite, saying why; CI always runs these (it refuses to start without PostgreSQL)."""
+    return pytest.mark.skipif(not settings.USES_POSTGRES, reason=f"{reason}; set DATABASE_URL to run this")
+
+
+requires_postgres = postgres_only("row-level security exists only on PostgreSQL")
 
 
 @dataclass

@@ -35,6 +35,7 @@ def own_provider(tenant):
 class TenantFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Tenant
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Provider {n}")
     slug = factory.Sequence(lambda n: f"provider-{n}")

@@ -1,0 +1,65 @@
+# The README's two commands: `make demo` and `make test`. Everything else is a verb they use.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+WEB_CMD    = gunicorn config.wsgi:application --bind $${WEB_BIND:-127.0.0.1:8000} --workers $${WEB_WORKERS:-2} --access-logfile -
+WORKER_CMD = celery -A config worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2}
+BEAT_CMD   = celery -A config beat --loglevel=INFO
+
+.PHONY: help install migrate demo-data demo run web worker beat test test-fast lint messages ci clean
+
+help:
+	@echo "make demo   install, migrate, load demo data, run web + worker + beat on http://127.0.0.1:8000"
+	@echo "make test   install and run the whole suite (SQLite, or PostgreSQL/Redis from DATABASE_URL/REDIS_URL)"
+	@echo "other verbs: install migrate demo-data run web worker beat lint messages clean"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo-data: migrate
+	$(PY) manage.py demo_data
+
+demo: demo-data run
+
+# web + worker + beat in the foreground; Ctrl-C stops all three
+run: install
+	$(PY) manage.py collectstatic --noinput -v0
+	WEB_CMD="$(WEB_CMD)" WORKER_CMD="$(WORKER_CMD)" BEAT_CMD="$(BEAT_CMD)" bin/run-all
+
+web: install
+	$(PY) manage.py collectstatic --noinput -v0
+	$(WEB_CMD)
+
+worker: install
+	$(WORKER_CMD)
+
+beat: install
+	$(BEAT_CMD)
+
+test: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+messages: install
+	$(PY) manage.py makemessages -l ru --no-obsolete --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf var .pytest_cache
