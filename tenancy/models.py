@@ -126,7 +126,7 @@ class Membership(TenantOwned):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     objects = TenantManager()
-    _by_user = models.Manager()  # only through objects_for_user(), which filters by user
+    _by_user = models.Manager()  # noqa: DJ012 — only through objects_for_user(), which filters by user
 
     class Meta:
         verbose_name = _("membership")

@@ -18,7 +18,14 @@ from rest_framework.test import APIClient
 from tenancy.context import tenant_context
 from tenancy.services import api_key_create
 
-from .factories import PASSWORD, ClientFactory, MembershipFactory, TenantFactory, UserFactory, own_provider
+from .factories import (
+    PASSWORD,
+    ClientFactory,
+    MembershipFactory,
+    TenantFactory,
+    UserFactory,
+    own_provider,
+)
 
 
 def _reachable(url: str, default_port: int) -> bool:
