@@ -1,8 +1,27 @@
+"""The REST API, version 1. Each app registers its viewsets on the one router."""
+
+from django.urls import re_path
+from django.utils.translation import gettext as _
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.exceptions import NotFound
 from rest_framework.routers import DefaultRouter
 
+import tenancy.api_base  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
 from contracts.api import register as register_contracts
 
 router = DefaultRouter()
 register_contracts(router)
 
-urlpatterns = router.urls
+
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([])
+def not_found(request, path=""):
+    """Unknown API paths answer in the API's JSON error shape, not with an HTML page."""
+    hint = "" if request.path.endswith("/") else " " + _("API paths end with a slash.")
+    raise NotFound(_("There is no such API endpoint.") + hint)
+
+
+not_found.cls.schema = None  # not part of the OpenAPI document
+
+urlpatterns = [*router.urls, re_path(r"^(?P<path>.*)$", not_found)]

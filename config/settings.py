@@ -168,6 +168,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Schema generation only calls `.none()` on it; the default `objects` fails closed with no tenant.
+    "DEFAULT_QUERY_MANAGER": "_base_manager",
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "ENUM_NAME_OVERRIDES": {"ContractStateEnum": "contracts.models.ContractState"},
 }
 
 # --- Celery ---------------------------------------------------------------------------------

@@ -69,3 +69,13 @@ def contract_timeline(*, contract: Contract):
 
 def contract_state_counts() -> dict[str, int]:
     return dict(Contract.objects.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+
+
+def contract_party_list():
+    """Parties of the current tenant's contracts, with the organisations loaded."""
+    return ContractParty.objects.select_related("contract", "client", "provider").order_by("contract_id", "kind", "id")
+
+
+def contract_role_list():
+    """The responsibility matrix of the current tenant's contracts, with the users loaded."""
+    return ContractRole.objects.select_related("contract", "user").order_by("contract_id", "role", "id")

@@ -1,1 +1,0 @@
-def register(router): pass

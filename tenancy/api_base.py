@@ -1,0 +1,142 @@
+"""Building blocks every app's REST API shares.
+
+- `TenantRelatedField`: an id in a request body, resolved inside the current tenant when the
+  request is validated, so another tenant's id reads exactly like a missing one.
+- `TenantViewSet`: querysets built per request (the tenant is known only once the API key is
+  authenticated), writes through services, the error responses documented in OpenAPI.
+- `ApiKeyAuthenticationScheme`: the `Authorization: Bearer <key>` scheme in the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers, viewsets
+
+from .api_auth import api_via
+
+# --- request bodies ---------------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class TenantRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id resolved inside the current tenant at validation time.
+
+    `scope` returns the queryset to look the id up in; it runs per request, after the API key
+    has set the tenant. The default managers are tenant-scoped, so another tenant's id fails
+    with the same "Invalid pk … does not exist" as an id that was never used.
+    """
+
+    def __init__(self, *, scope: Callable[[], QuerySet] | None = None, **kwargs):
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.scope()
+
+
+# --- the error shape, for the OpenAPI document -----------------------------------------------
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True, help_text=_("The input at fault, dotted for nested input; null for the request as a whole."))
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every 4xx answer of the API."""
+
+    code = serializers.CharField(help_text=_("Machine-readable, e.g. validation_error, not_found, transition_not_allowed."))
+    message = serializers.CharField(help_text=_("A sentence for a person."))
+    errors = ErrorItemSerializer(many=True)
+
+
+class ApiAutoSchema(AutoSchema):
+    """Adds the error responses each operation can give to its documented responses."""
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        error = self.resolve_serializer(ErrorSerializer, "response").ref
+        responses = operation.setdefault("responses", {})
+        for code, description in self._error_responses(path):
+            responses.setdefault(
+                str(code), {"description": description, "content": {"application/json": {"schema": error}}}
+            )
+        return operation
+
+    def _error_responses(self, path: str):
+        action = getattr(self.view, "action", None)
+        if self.method != "GET" or action == "list":
+            yield 400, _("Invalid input (see `errors` for each field), or a request the domain refuses.")
+        yield 401, _("No API key, or an invalid, expired or revoked one.")
+        yield 403, _("The key lacks the scope, or the role does not allow this.")
+        if "{" in path:
+            yield 404, _("No such object in your organisation.")
+        if action in getattr(self.view, "conflict_actions", ()):
+            yield 409, _("The object's state does not allow this now.")
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "tenancy.api_auth.ApiKeyAuthentication"
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        scheme = build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Bearer")
+        scheme["description"] = (
+            "An API key created by a tenant administrator, sent as `Authorization: Bearer <key>`. "
+            "The key acts in its tenant with the role of the user who created it; the `read` scope "
+            "allows GET, the `write` scope everything else."
+        )
+        return scheme
+
+
+# --- viewsets ---------------------------------------------------------------------------------
+
+
+class TenantViewSet(viewsets.GenericViewSet):
+    """Base of the API viewsets.
+
+    Subclasses set `model` and implement `scoped_queryset()` from the app's selectors; it runs
+    per request inside the tenant the authentication chose. Writes validate the body with a
+    serializer (`validated()`), call a service with the validated data, and serialize what the
+    service returns; nothing is saved through a serializer.
+    """
+
+    model: type
+    conflict_actions: tuple[str, ...] = ()  # actions that answer 409 when the state forbids them
+    schema = ApiAutoSchema()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            # OpenAPI generation has no tenant; an empty queryset is all it needs (the model).
+            return self.model._base_manager.none()
+        return self.scoped_queryset()
+
+    def scoped_queryset(self) -> QuerySet:
+        raise NotImplementedError
+
+    def validated(self, serializer_class=None, *, instance=None, partial: bool = False) -> dict:
+        serializer_class = serializer_class or self.get_serializer_class()
+        serializer = serializer_class(
+            instance=instance, data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def serialized(self, instance, serializer_class=None) -> dict:
+        serializer_class = serializer_class or self.get_serializer_class()
+        return serializer_class(instance, context=self.get_serializer_context()).data
+
+    @property
+    def via(self) -> str:
+        return api_via(self.request)
