@@ -13,7 +13,15 @@ from rest_framework import serializers
 from tenancy.api_base import TenantRelatedField
 from tenancy.models import ApiKey, Membership
 
-from ..models import TRANSITIONS, Client, Contract, ContractEvent, ContractParty, ContractRole, Provider
+from ..models import (
+    TRANSITIONS,
+    Client,
+    Contract,
+    ContractEvent,
+    ContractParty,
+    ContractRole,
+    Provider,
+)
 
 
 def _clients():

@@ -16,7 +16,13 @@ from tenancy.api_base import TenantViewSet
 
 from .. import selectors, services
 from ..models import TRANSITIONS, Client, Contract, ContractParty, ContractRole, Provider
-from .filters import ClientFilter, ContractFilter, ContractPartyFilter, ContractRoleFilter, ProviderFilter
+from .filters import (
+    ClientFilter,
+    ContractFilter,
+    ContractPartyFilter,
+    ContractRoleFilter,
+    ProviderFilter,
+)
 from .serializers import (
     ClientSerializer,
     ContractDetailSerializer,

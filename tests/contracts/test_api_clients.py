@@ -165,9 +165,9 @@ def test_providers_filter_own_organisation(world_a, api_as):
 def test_provider_list_queries_do_not_grow_with_rows(world_a, api_as):
     api = api_as(world_a)
     api.get(PROVIDERS)
-    for n in range(2):
+    for _ in range(2):
         ProviderFactory(tenant=world_a.tenant)
     few = count_queries(api, PROVIDERS)
-    for n in range(18):
+    for _ in range(18):
         ProviderFactory(tenant=world_a.tenant)
     assert count_queries(api, PROVIDERS) == few <= 5
