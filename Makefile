@@ -8,7 +8,7 @@ WEB_CMD    = gunicorn config.wsgi:application --bind $${WEB_BIND:-127.0.0.1:8000
 WORKER_CMD = celery -A config worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2}
 BEAT_CMD   = celery -A config beat --loglevel=INFO
 
-.PHONY: help install migrate demo-data demo run web worker beat test test-fast lint messages ci clean
+.PHONY: help install migrate demo-data demo run web worker beat test lint messages ci clean bench
 
 help:
 	@echo "make demo   install, migrate, load demo data, run web + worker + beat on http://127.0.0.1:8000"
@@ -63,3 +63,7 @@ ci:
 
 clean:
 	rm -rf var .pytest_cache
+
+# Benchmarks on PostgreSQL (DATABASE_URL); results go to bench/results/ and the README
+bench: install
+	$(PY) tests/bench/sla_sweep.py

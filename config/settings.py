@@ -201,6 +201,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "sla-sweep": {"task": "sla.tasks.sweep", "schedule": 60.0},
     "contracts-expire-ended": {
         "task": "contracts.tasks.expire_ended_contracts",
         "schedule": 15 * 60.0,

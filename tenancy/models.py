@@ -201,3 +201,25 @@ class ApiKey(TenantOwned):
 
     def allows(self, scope: str) -> bool:
         return scope in (self.scopes or [])
+
+
+class Notification(TenantOwned):
+    """An in-app notification for one user (the bell); emails go out beside it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    dedupe_key = models.CharField(max_length=120, help_text="one notification per user and event")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "dedupe_key"], name="notification_once")]
+
+    def __str__(self) -> str:
+        return self.title

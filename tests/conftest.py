@@ -142,3 +142,17 @@ def api_as(api_key_for):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _celery_runs_tasks_inline(request):
+    """Tasks queued after commit run inline in tests, unless a test drives a real worker
+    (marked `real_worker`), which then goes through the configured broker."""
+    from config.celery import app
+
+    eager = "real_worker" not in request.keywords
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = previous

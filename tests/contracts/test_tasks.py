@@ -30,6 +30,7 @@ def _active_contract(world, **kwargs):
     return contract
 
 
+@pytest.mark.real_worker
 @pytest.mark.django_db(transaction=True)
 def test_expiry_runs_through_a_real_worker_on_the_configured_broker(world_a):
     if settings.CELERY_BROKER_URL.startswith("redis://"):

@@ -1,0 +1,196 @@
+"""Client orders and incidents, their teams, state machine, comments and history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from sla.models import Priority
+from tenancy.models import TenantOwned
+
+
+class Team(TenantOwned):
+    class Kind(models.TextChoices):
+        CONTACT_POINT = "contact_point", _("Contact point")
+        RESOLUTION = "resolution", _("Resolution")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.RESOLUTION)
+    provider = models.ForeignKey("contracts.Provider", on_delete=models.PROTECT, related_name="teams",
+                                 verbose_name=_("provider"), help_text=_("Own organisation or a subcontractor."))
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams",
+                                     through="TeamMember", verbose_name=_("members"))
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="team_name_unique_per_tenant")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMember(TenantOwned):
+    """A user in a team (an explicit table so that it carries the tenant and its RLS policy)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="team_member_once")]
+
+
+class OrderState(models.TextChoices):
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    PLANNED = "planned", _("Planned")
+    AGREED = "agreed", _("Agreed")
+    APPROVED = "approved", _("Approved")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_ON_CLIENT = "waiting_on_client", _("Waiting on client")
+    DELIVERED = "delivered", _("Delivered")
+    ACCEPTED = "accepted", _("Accepted")
+    REWORK = "rework", _("Rework")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_STATES = [
+    OrderState.NEW, OrderState.ACKNOWLEDGED, OrderState.PLANNED, OrderState.AGREED, OrderState.APPROVED,
+    OrderState.IN_PROGRESS, OrderState.WAITING_ON_CLIENT, OrderState.REWORK,
+]
+PROVIDER, CLIENT = "provider", "client"
+
+
+class Order(ConcurrentTransitionMixin, TenantOwned):
+    """A client's work request or incident under a contract, with its SLA clocks."""
+
+    class Kind(models.TextChoices):
+        REQUEST = "request", _("Work request")
+        INCIDENT = "incident", _("Incident")
+
+    number = models.CharField(_("number"), max_length=30)
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, related_name="orders",
+                                 verbose_name=_("contract"))
+    client = models.ForeignKey("contracts.Client", on_delete=models.PROTECT, related_name="orders",
+                               verbose_name=_("client"), editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REQUEST)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    expected_result = models.TextField(_("expected result"), blank=True)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    desired_deadline = models.DateTimeField(_("desired deadline"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now,
+                                       help_text=_("When the client actually reported it; the clocks start here."))
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("reported by"))
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders",
+                             verbose_name=_("team"))
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="assigned_orders", verbose_name=_("assignee"))
+    state = FSMField(_("state"), max_length=20, choices=OrderState.choices, default=OrderState.NEW,
+                     protected=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-reported_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "number"], name="order_number_unique_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.number} — {self.title}"
+
+    # Transitions: guard and state change only; `custom["side"]` says who may fire it.
+    @transition(field=state, source=OrderState.NEW, target=OrderState.ACKNOWLEDGED, custom={"side": PROVIDER, "label": _("Acknowledge")})
+    def acknowledge(self):
+        pass
+
+    @transition(field=state, source=OrderState.ACKNOWLEDGED, target=OrderState.PLANNED, custom={"side": PROVIDER, "label": _("Plan")})
+    def plan(self):
+        pass
+
+    @transition(field=state, source=OrderState.PLANNED, target=OrderState.AGREED, custom={"side": CLIENT, "label": _("Agree to the plan")})
+    def agree(self):
+        pass
+
+    @transition(field=state, source=OrderState.AGREED, target=OrderState.APPROVED, custom={"side": PROVIDER, "label": _("Approve")})
+    def approve(self):
+        pass
+
+    @transition(field=state, source=[OrderState.APPROVED, OrderState.REWORK], target=OrderState.IN_PROGRESS,
+                custom={"side": PROVIDER, "label": _("Start work")})
+    def start(self):
+        pass
+
+    @transition(field=state, source=OrderState.ACKNOWLEDGED, target=OrderState.IN_PROGRESS,
+                conditions=[lambda o: o.kind == Order.Kind.INCIDENT], custom={"side": PROVIDER, "label": _("Start work on the incident")})
+    def start_incident(self):
+        pass
+
+    @transition(field=state, source=OrderState.IN_PROGRESS, target=OrderState.WAITING_ON_CLIENT,
+                custom={"side": PROVIDER, "label": _("Wait for the client"), "note_required": True})
+    def wait_on_client(self):
+        pass
+
+    @transition(field=state, source=OrderState.WAITING_ON_CLIENT, target=OrderState.IN_PROGRESS,
+                custom={"side": "any", "label": _("Resume work")})
+    def resume(self):
+        pass
+
+    @transition(field=state, source=OrderState.IN_PROGRESS, target=OrderState.DELIVERED, custom={"side": PROVIDER, "label": _("Deliver")})
+    def deliver(self):
+        pass
+
+    @transition(field=state, source=OrderState.DELIVERED, target=OrderState.ACCEPTED, custom={"side": CLIENT, "label": _("Accept")})
+    def accept(self):
+        pass
+
+    @transition(field=state, source=OrderState.DELIVERED, target=OrderState.REWORK,
+                custom={"side": CLIENT, "label": _("Send back for rework"), "note_required": True})
+    def send_back(self):
+        pass
+
+    @transition(field=state, source=OPEN_STATES, target=OrderState.CANCELLED,
+                custom={"side": "any", "label": _("Cancel"), "note_required": True, "danger": True})
+    def cancel(self):
+        pass
+
+
+class OrderEvent(TenantOwned):
+    """Append-only history of an order: transitions, scope and deadline changes, assignment."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        TRANSITION = "transition", _("State changed")
+        CHANGED = "changed", _("Changed")
+        ASSIGNED = "assigned", _("Assigned")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    transition = models.CharField(max_length=40, blank=True)
+    from_state = models.CharField(max_length=20, blank=True, choices=OrderState.choices)
+    to_state = models.CharField(max_length=20, blank=True, choices=OrderState.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    client_visible = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class OrderComment(TenantOwned):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("comment"))
+    internal = models.BooleanField(_("internal"), default=False, help_text=_("Hidden from the client."))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]

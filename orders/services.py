@@ -1,0 +1,174 @@
+"""Every write to orders: raise, move through the state machine, comment. Clocks follow the state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from contracts.models import ContractState
+from sla import services as sla
+from sla.models import Metric, Priority
+from tenancy.audit import actor_label
+from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
+from tenancy.models import Tenant
+from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, membership_of
+
+from .models import CLIENT, PROVIDER, Order, OrderComment, OrderEvent, OrderState, Team
+
+TRANSITIONS = ("acknowledge", "plan", "agree", "approve", "start", "start_incident", "wait_on_client",
+               "resume", "deliver", "accept", "send_back", "cancel")
+ORDER_FIELDS = ("title", "description", "expected_result", "priority", "desired_deadline")
+
+
+def _side(actor, order_or_contract) -> str | None:
+    """'provider' for provider staff, 'client' for users of the order's client, else None."""
+    membership = membership_of(actor, order_or_contract.tenant_id)
+    if membership is None:
+        return None
+    if membership.role in PROVIDER_ROLES:
+        return PROVIDER
+    client_id = getattr(order_or_contract, "client_id", None)
+    if membership.role in CLIENT_ROLES and membership.client_id == client_id:
+        return CLIENT
+    return None
+
+
+def _record(order: Order, *, kind: str, actor, via: str = "", client_visible: bool = True, **fields: Any) -> OrderEvent:
+    return OrderEvent.objects.create(tenant_id=order.tenant_id, order=order, kind=kind, actor=actor,
+                                     actor_label=actor_label(actor, via), client_visible=client_visible, **fields)
+
+
+def _next_number(tenant_id: int) -> str:
+    Tenant.objects.select_for_update().get(pk=tenant_id)  # serialises numbering per tenant
+    year = timezone.now().year
+    count = Order.objects.filter(number__startswith=f"ORD-{year}-").count()
+    return f"ORD-{year}-{count + 1:05d}"
+
+
+@transaction.atomic
+def order_create(*, actor, contract, title: str, kind: str = Order.Kind.REQUEST, description: str = "",
+                 expected_result: str = "", priority: str = Priority.NORMAL, desired_deadline=None,
+                 reported_at: dt.datetime | None = None, team: Team | None = None, via: str = "") -> Order:
+    """A client raises an order, or provider staff registers one on the client's behalf with the
+    time it was really reported (a phone call yesterday counts from yesterday)."""
+    side = _side(actor, contract)
+    if side is None:
+        raise ActionForbidden(_("Only the contract's client or the provider's staff may raise an order."))
+    if contract.state != ContractState.ACTIVE:
+        raise DomainError(_("Orders are raised only on an active contract."), field="contract", code="invalid")
+    now = timezone.now()
+    if reported_at is None or side == CLIENT:
+        reported_at = now
+    if reported_at > now:
+        raise DomainError(_("The reported time cannot be in the future."), field="reported_at", code="invalid")
+    if reported_at < now - dt.timedelta(days=30):
+        raise DomainError(_("The reported time is more than 30 days ago."), field="reported_at", code="invalid")
+    if not (title or "").strip():
+        raise DomainError(_("Give the order a title."), field="title", code="required")
+    if priority not in Priority.values:
+        raise DomainError(_("Unknown priority."), field="priority", code="invalid")
+    if kind not in Order.Kind.values:
+        raise DomainError(_("Unknown kind."), field="kind", code="invalid")
+    order = Order.objects.create(
+        number=_next_number(contract.tenant_id), contract=contract, client_id=contract.client_id, kind=kind,
+        title=title.strip(), description=description, expected_result=expected_result, priority=priority,
+        desired_deadline=desired_deadline, reported_at=reported_at, reported_by=actor, team=team,
+    )
+    sla.clocks_start(order=order)
+    _record(order, kind=OrderEvent.Kind.CREATED, actor=actor, via=via, to_state=order.state,
+            data={"reported_at": reported_at.isoformat()})
+    return order
+
+
+# What each transition does to the clocks.
+_STOP_RESPONSE = {"acknowledge"}
+_PAUSE = {"wait_on_client"}
+_RESUME = {"resume"}
+_STOP_RESOLUTION = {"deliver"}
+
+
+def order_transition(*, order: Order, name: str, actor, note: str = "", via: str = "") -> Order:
+    if name not in TRANSITIONS:
+        raise TransitionRefused(_("Unknown action “%(name)s”.") % {"name": name}, field="transition")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        method = getattr(order, name)
+        from_state = order.state
+        if not can_proceed(method, check_conditions=False):
+            raise TransitionRefused(_("An order in state “%(state)s” cannot do that.") % {"state": order.get_state_display()})
+        meta = method._django_fsm.get_transition(from_state)
+        allowed_side = meta.custom.get("side")
+        side = _side(actor, order) if actor is not None else PROVIDER
+        if side is None or (allowed_side != "any" and side != allowed_side):
+            raise ActionForbidden(_("This step belongs to the other side."))
+        if meta.custom.get("note_required") and not note.strip():
+            raise DomainError(_("Give a reason."), field="note", code="required")
+        if not can_proceed(method):
+            raise TransitionRefused(_("The conditions of this action are not met."), code="conditions_not_met")
+        method()
+        order.save()
+        now = timezone.now()
+        if name in _STOP_RESPONSE:
+            sla.clock_stop_metric(order=order, metric=Metric.RESPONSE, at=now)
+        if name in _PAUSE:
+            sla.clocks_pause(order=order, at=now)
+        if name in _RESUME:
+            sla.clocks_resume(order=order, at=now)
+        if name in _STOP_RESOLUTION:
+            sla.clock_stop_metric(order=order, metric=Metric.RESOLUTION, at=now)
+        if name == "cancel":
+            for metric in (Metric.RESPONSE, Metric.RESOLUTION):
+                sla.clock_stop_metric(order=order, metric=metric, at=now, breach_if_late=False)
+        _record(order, kind=OrderEvent.Kind.TRANSITION, actor=actor, via=via, transition=name,
+                from_state=from_state, to_state=order.state, note=note.strip())
+    return order
+
+
+@transaction.atomic
+def order_update(*, order: Order, actor, via: str = "", **changes: Any) -> Order:
+    """Change scope or deadline; the change is kept in the history the client sees."""
+    if _side(actor, order) is None:
+        raise ActionForbidden(_("You cannot change this order."))
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.state not in (OrderState.NEW, OrderState.ACKNOWLEDGED, OrderState.PLANNED):
+        raise DomainError(_("Scope and deadline change only before the plan is agreed."), code="not_editable")
+    changed = {}
+    for key, value in changes.items():
+        if key in ORDER_FIELDS and getattr(order, key) != value:
+            changed[key] = [str(getattr(order, key)), str(value)]
+            setattr(order, key, value)
+    if changed:
+        order.save()
+        _record(order, kind=OrderEvent.Kind.CHANGED, actor=actor, via=via, data={"changed": changed})
+    return order
+
+
+@transaction.atomic
+def order_assign(*, order: Order, actor, team: Team | None, assignee=None, via: str = "") -> Order:
+    if _side(actor, order) != PROVIDER:
+        raise ActionForbidden(_("Only the provider's staff assign orders."))
+    if assignee is not None and membership_of(assignee, order.tenant_id) is None:
+        raise DomainError(_("This user is not a member of your organisation."), field="assignee", code="invalid")
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    order.team, order.assignee = team, assignee
+    order.save(update_fields=["team", "assignee"])
+    _record(order, kind=OrderEvent.Kind.ASSIGNED, actor=actor, via=via, client_visible=False,
+            data={"team": str(team) if team else "", "assignee": assignee.get_username() if assignee else ""})
+    return order
+
+
+@transaction.atomic
+def order_comment(*, order: Order, actor, body: str, internal: bool = False) -> OrderComment:
+    side = _side(actor, order)
+    if side is None:
+        raise ActionForbidden(_("You cannot comment on this order."))
+    if not (body or "").strip():
+        raise DomainError(_("Write something."), field="body", code="required")
+    if side == CLIENT:
+        internal = False
+    return OrderComment.objects.create(order=order, author=actor, body=body.strip(), internal=internal)
