@@ -1,1 +1,17 @@
-urlpatterns = []
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+tenancy_patterns = [
+    path("organisation/switch/", views.tenant_switch, name="tenant-switch"),
+    path("api-keys/", views.api_keys, name="api-keys"),
+    path("api-keys/<int:pk>/revoke/", views.api_key_revoke_view, name="api-key-revoke"),
+]
+
+urlpatterns = [
+    # global names: settings.LOGIN_URL and LOGOUT_REDIRECT_URL use them
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include((tenancy_patterns, "tenancy"))),
+]

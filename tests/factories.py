@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from contracts.models import Client, Contract, ContractRole, Provider
 from tenancy.context import tenant_context
@@ -97,8 +98,9 @@ class ContractFactory(TenantOwnedFactory):
     provider = factory.LazyAttribute(lambda c: own_provider(c.tenant))
     number = factory.Sequence(lambda n: f"SC-{n:04d}")
     title = factory.Sequence(lambda n: f"IT outsourcing {n}")
-    start_date = datetime.date(2026, 1, 1)
-    end_date = datetime.date(2027, 12, 31)
+    # relative to today, so that the suite does not start failing when a fixed date passes
+    start_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    end_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=700))
     currency = "RUB"
     monthly_fee = Decimal("250000.00")
     quality_share_pct = Decimal("20.00")

@@ -1,0 +1,82 @@
+/* Small progressive enhancements; every page works without them. */
+(function () {
+  "use strict";
+
+  // Elements marked .js-hide (e.g. the "Go" button beside an auto-submitting select) are hidden by CSS.
+  document.documentElement.classList.add("js");
+
+  function submitForm(form) {
+    if (typeof form.requestSubmit === "function") {
+      form.requestSubmit();
+    } else {
+      form.submit();
+    }
+  }
+
+  // <select data-autosubmit>: choosing an option submits its form.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("select[data-autosubmit]") && target.form) {
+      submitForm(target.form);
+    }
+  });
+
+  // data-confirm="Question?" on a form or its submit button asks before the form goes out.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var submitter = event.submitter;
+    var question = (submitter && submitter.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // htmx requests (hx-post on a form) ask the same question before they are sent.
+  document.addEventListener("htmx:confirm", function (event) {
+    var element = event.detail.elt;
+    var question = element && element.getAttribute && element.getAttribute("data-confirm");
+    if (!question) {
+      return;
+    }
+    event.preventDefault();
+    if (window.confirm(question)) {
+      event.detail.issueRequest(true);
+    }
+  });
+
+  // <input data-select-on-focus>: a one-time secret is selected whole for copying.
+  document.addEventListener("focusin", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("[data-select-on-focus]") && typeof target.select === "function") {
+      target.select();
+    }
+  });
+
+  // An htmx request the server refuses (403, 404, 500) swaps nothing; say so instead of failing silently.
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var text = (document.body.getAttribute("data-htmx-error") || "The action failed (error %s).").replace("%s", status);
+    showMessage(text, "error");
+  });
+
+  function showMessage(text, level) {
+    var page = document.querySelector("main.page");
+    if (!page) {
+      window.alert(text);
+      return;
+    }
+    var list = page.querySelector(".messages");
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "messages";
+      list.setAttribute("role", "status");
+      page.insertBefore(list, page.firstChild);
+    }
+    var item = document.createElement("li");
+    item.className = "msg msg-" + level;
+    item.textContent = text;
+    list.appendChild(item);
+    item.scrollIntoView({ block: "nearest" });
+  }
+})();

@@ -1,0 +1,64 @@
+"""Browser pages of the tenancy app: switching organisation and the API keys of a tenant."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from .decorators import provider_page
+from .errors import DomainError
+from .forms import ApiKeyForm, TenantSwitchForm, add_domain_error
+from .middleware import SESSION_KEY
+from .models import ApiKey
+from .roles import TENANT_ADMINS
+from .selectors import api_key_list
+from .services import api_key_create, api_key_revoke
+
+
+@login_required
+def tenant_switch(request):
+    """Choose the organisation to work in, among the user's active memberships only."""
+    form = TenantSwitchForm(request.POST or None, memberships=request.memberships)
+    if request.method == "POST":
+        if form.is_valid():
+            request.session[SESSION_KEY] = form.cleaned_data["tenant"]
+            chosen = next(m for m in request.memberships if m.tenant_id == form.cleaned_data["tenant"])
+            messages.success(request, _("You are now working in %(tenant)s.") % {"tenant": chosen.tenant.name})
+            # the previous page may show the other tenant's object, so start from the dashboard
+            return redirect("home")
+        return render(request, "tenancy/tenant_switch.html", {"form": form}, status=400)
+    return render(request, "tenancy/tenant_switch.html", {"form": form})
+
+
+@provider_page(roles=TENANT_ADMINS)
+@never_cache
+def api_keys(request):
+    """The tenant's API keys, and the form that creates one (its raw key is shown once)."""
+    form = ApiKeyForm(request.POST or None, time_zone=request.tenant.time_zone)
+    if request.method == "POST" and form.is_valid():
+        try:
+            key, raw_key = api_key_create(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            # rendered, not redirected: the raw key must not be stored anywhere, not even the session
+            return render(request, "tenancy/api_key_created.html", {"key": key, "raw_key": raw_key}, status=201)
+    status = 400 if form.errors else 200
+    return render(request, "tenancy/api_keys.html", {"keys": api_key_list(), "form": form}, status=status)
+
+
+@provider_page(roles=TENANT_ADMINS)
+@require_POST
+def api_key_revoke_view(request, pk: int):
+    try:
+        key = api_key_list().get(pk=pk)
+    except ApiKey.DoesNotExist as exc:
+        raise Http404 from exc
+    api_key_revoke(actor=request.user, key=key)
+    messages.success(request, _("The key “%(name)s” is revoked: it no longer opens the API.") % {"name": key.name})
+    return redirect("tenancy:api-keys")
