@@ -547,3 +547,10 @@ def test_notifications_are_listed_per_tenant_and_read_only(world_a, world_b, log
     assert listed(web.get(url(Notification))) == {mine.pk}
     assert web.get(url(Notification, "change", theirs.pk)).status_code == 404
     assert web.post(url(Notification, "change", mine.pk), {"title": "Changed"}).status_code == 403
+
+
+def test_the_admin_header_names_the_tenant_and_offers_the_switch(world_a, world_b, login):
+    MembershipFactory(user=world_a.account_manager, tenant=world_b.tenant, role="account_manager")
+    page = login(world_a.account_manager).get(reverse("admin:index")).content.decode()
+    assert world_a.tenant.name in page
+    assert reverse("tenancy:tenant-switch") in page
