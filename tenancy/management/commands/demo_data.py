@@ -48,7 +48,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded.")
         else:
             with transaction.atomic():
-                shared_manager = self._user("manager", "Maria", "Ivanova", staff=False)
+                shared_manager = self._user("manager", "Maria", "Ivanova", staff=True)
                 for spec in TENANTS:
                     self._tenant(spec, shared_manager)
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
@@ -75,7 +75,7 @@ class Command(BaseCommand):
                      "engineer": ("Igor", "Kuznetsov"), "accountant": ("Olga", "Popova")}
             for role in PROVIDER_ROLES:
                 first, last = names[role]
-                staff[role] = self._user(f"{p}-{role.replace('_', '-')}", first, last, staff=(role == "admin"))
+                staff[role] = self._user(f"{p}-{role.replace('_', '-')}", first, last, staff=(role in ("admin", "account_manager")))
                 membership_create(tenant=tenant, user=staff[role], role=role)
             membership_create(tenant=tenant, user=shared_manager, role="account_manager")
             admin = staff["admin"]
