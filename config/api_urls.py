@@ -8,9 +8,13 @@ from rest_framework.routers import DefaultRouter
 
 import tenancy.api_base  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
 from contracts.api import register as register_contracts
+from orders.api import register as register_orders
+from sla.api import register as register_sla
 
 router = DefaultRouter()
 register_contracts(router)
+register_sla(router)
+register_orders(router)
 
 
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])

@@ -160,7 +160,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Service-contract platform API",
-    "DESCRIPTION": "Clients, providers, contracts and their transitions. "
+    "DESCRIPTION": "Clients, providers, contracts and their transitions; client orders and incidents with "
+    "their SLA clocks, breaches, SLA policies, business calendars and force majeure. "
     "Authenticate with `Authorization: Bearer <api key>`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -38,6 +38,11 @@ def _side(actor, order_or_contract) -> str | None:
     return None
 
 
+def order_side(*, actor, order: Order) -> str | None:
+    """Which side of the order `actor` is on: 'provider', 'client' (its client's users) or None."""
+    return _side(actor, order)
+
+
 def _record(order: Order, *, kind: str, actor, via: str = "", client_visible: bool = True, **fields: Any) -> OrderEvent:
     return OrderEvent.objects.create(tenant_id=order.tenant_id, order=order, kind=kind, actor=actor,
                                      actor_label=actor_label(actor, via), client_visible=client_visible, **fields)
@@ -74,6 +79,11 @@ def order_create(*, actor, contract, title: str, kind: str = Order.Kind.REQUEST,
         raise DomainError(_("Unknown priority."), field="priority", code="invalid")
     if kind not in Order.Kind.values:
         raise DomainError(_("Unknown kind."), field="kind", code="invalid")
+    if desired_deadline is not None and desired_deadline <= reported_at:
+        raise DomainError(_("The desired deadline must be after the order is reported."), field="desired_deadline",
+                          code="invalid")
+    if team is not None and side != PROVIDER:
+        raise ActionForbidden(_("Only the provider's staff route orders to a team."), field="team")
     order = Order.objects.create(
         number=_next_number(contract.tenant_id), contract=contract, client_id=contract.client_id, kind=kind,
         title=title.strip(), description=description, expected_result=expected_result, priority=priority,
@@ -137,6 +147,14 @@ def order_update(*, order: Order, actor, via: str = "", **changes: Any) -> Order
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.state not in (OrderState.NEW, OrderState.ACKNOWLEDGED, OrderState.PLANNED):
         raise DomainError(_("Scope and deadline change only before the plan is agreed."), code="not_editable")
+    if "title" in changes and not (changes["title"] or "").strip():
+        raise DomainError(_("Give the order a title."), field="title", code="required")
+    if "priority" in changes and changes["priority"] not in Priority.values:
+        raise DomainError(_("Unknown priority."), field="priority", code="invalid")
+    deadline = changes.get("desired_deadline")
+    if deadline is not None and deadline <= order.reported_at:
+        raise DomainError(_("The desired deadline must be after the order is reported."), field="desired_deadline",
+                          code="invalid")
     changed = {}
     for key, value in changes.items():
         if key in ORDER_FIELDS and getattr(order, key) != value:
@@ -152,8 +170,9 @@ def order_update(*, order: Order, actor, via: str = "", **changes: Any) -> Order
 def order_assign(*, order: Order, actor, team: Team | None, assignee=None, via: str = "") -> Order:
     if _side(actor, order) != PROVIDER:
         raise ActionForbidden(_("Only the provider's staff assign orders."))
-    if assignee is not None and membership_of(assignee, order.tenant_id) is None:
-        raise DomainError(_("This user is not a member of your organisation."), field="assignee", code="invalid")
+    assignee_membership = membership_of(assignee, order.tenant_id) if assignee is not None else None
+    if assignee is not None and (assignee_membership is None or assignee_membership.role not in PROVIDER_ROLES):
+        raise DomainError(_("The assignee must be a member of the provider's staff."), field="assignee", code="invalid")
     order = Order.objects.select_for_update().get(pk=order.pk)
     order.team, order.assignee = team, assignee
     order.save(update_fields=["team", "assignee"])

@@ -6,6 +6,7 @@ import datetime
 import zoneinfo
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -206,3 +207,38 @@ class Breach(TenantOwned):
         verbose_name = _("breach")
         verbose_name_plural = _("breaches")
         ordering = ["-breached_at"]
+
+
+class ForceMajeure(TenantOwned):
+    """A period in which a contract's clocks stand still (declared by the provider, lifted later).
+
+    At most one open period per contract: a unique constraint, so two managers declaring at once
+    cannot open two.
+    """
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="force_majeure",
+                                 verbose_name=_("contract"))
+    reason = models.TextField(_("reason"))
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("declared by"))
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("lifted by"))
+    lift_note = models.TextField(_("note on lifting"), blank=True)
+
+    class Meta:
+        verbose_name = _("force majeure")
+        verbose_name_plural = _("force majeure periods")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract"], condition=models.Q(lifted_at__isnull=True),
+                                    name="force_majeure_one_open_per_contract"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.started_at:%Y-%m-%d}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None

@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from tenancy.context import cross_tenant
+from tenancy.context import cross_tenant, require_tenant_id
+from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
+from tenancy.roles import CONTRACT_MANAGERS, has_role
 
 from . import engine
-from .models import Breach, BusinessCalendar, Metric, SLAClock, SLAPolicy
+from .models import Breach, BusinessCalendar, ForceMajeure, Metric, Priority, SLAClock, SLAPolicy
 
 DEFAULT_TARGETS = {Metric.RESPONSE: dt.timedelta(hours=24), Metric.RESOLUTION: dt.timedelta(hours=48)}
 DEFAULT_WARNING_PCT = 75
@@ -44,6 +48,11 @@ def _pauses(clock: SLAClock):
     return closed
 
 
+def clock_pause_spans(clock: SLAClock) -> list[tuple[dt.datetime, dt.datetime | None]]:
+    """The clock's pauses as the engine takes them: closed ones, then the open one (end None)."""
+    return _pauses(clock)
+
+
 def clock_recompute(clock: SLAClock) -> None:
     """Store due_at / warn_at from the pure engine (None while paused or once stopped)."""
     if clock.stopped_at is not None or clock.paused_since is not None:
@@ -62,9 +71,27 @@ def policy_for(*, contract, priority: str) -> SLAPolicy | None:
     return SLAPolicy.objects.select_related("calendar").filter(contract=contract, priority=priority).first()
 
 
+def _force_majeure_pauses(*, contract_id, since: dt.datetime) -> tuple[list[list[str]], dt.datetime | None]:
+    """Force majeure of a contract from `since` on: (closed pauses as ISO pairs, start of the open one)."""
+    closed, open_since = [], None
+    for period in ForceMajeure.objects.filter(contract_id=contract_id).exclude(lifted_at__lte=since):
+        start = max(period.started_at, since)
+        if period.lifted_at is None:
+            open_since = start
+        else:
+            closed.append([start.isoformat(), period.lifted_at.isoformat()])
+    return closed, open_since
+
+
 def clocks_start(*, order, paused: bool = False) -> list[SLAClock]:
-    """The response and resolution clocks of a new order, counted from when it was reported."""
+    """The response and resolution clocks of a new order, counted from when it was reported.
+
+    Force majeure on the contract since then counts as paused time; an open one starts them paused.
+    """
     policy = policy_for(contract=order.contract, priority=order.priority)
+    pauses, paused_since = _force_majeure_pauses(contract_id=order.contract_id, since=order.reported_at)
+    if paused and paused_since is None:
+        paused_since = timezone.now()
     clocks = []
     for metric in (Metric.RESPONSE, Metric.RESOLUTION):
         target = DEFAULT_TARGETS[metric]
@@ -74,7 +101,7 @@ def clocks_start(*, order, paused: bool = False) -> list[SLAClock]:
             order=order, metric=metric, target=target, policy=policy,
             calendar=policy.calendar if policy else None,
             warning_threshold_pct=policy.warning_threshold_pct if policy else DEFAULT_WARNING_PCT,
-            started_at=order.reported_at, paused_since=timezone.now() if paused else None,
+            started_at=order.reported_at, paused_since=paused_since, pauses=pauses,
         )
         clock_recompute(clock)
         clock.save()
@@ -122,6 +149,9 @@ def clocks_pause(*, order, at=None) -> None:
 
 
 def clocks_resume(*, order, at=None) -> None:
+    """Resume the order's clocks, unless force majeure on its contract still holds them."""
+    if force_majeure_active(contract_id=order.contract_id) is not None:
+        return
     for clock in order.clocks.filter(stopped_at__isnull=True):
         clock_resume(clock=clock, at=at)
 
@@ -175,6 +205,37 @@ ON CONFLICT (clock_id) DO NOTHING
 """
 
 
+# PostgreSQL: the whole sweep is one statement. The two partial indexes find the clocks that
+# crossed a threshold (a BitmapOr); the UPDATE re-checks its WHERE on the locked row (so a concurrent sweep that
+# got there first wins and this one skips the row); the breach rows follow in the same statement.
+_SWEEP_PG_SQL = """
+WITH marked AS (
+    UPDATE sla_slaclock c SET
+        warned_at = CASE WHEN c.warned_at IS NULL AND c.warn_at <= %(now)s THEN %(now)s ELSE c.warned_at END,
+        breached_at = CASE WHEN c.breached_at IS NULL AND c.due_at <= %(now)s THEN %(now)s ELSE c.breached_at END
+    WHERE c.stopped_at IS NULL
+      AND ((c.warned_at IS NULL AND c.warn_at IS NOT NULL AND c.warn_at <= %(now)s)
+           OR (c.breached_at IS NULL AND c.due_at IS NOT NULL AND c.due_at <= %(now)s))
+    RETURNING c.id, c.tenant_id, c.order_id, c.metric, c.due_at, c.policy_id,
+              c.warned_at = %(now)s AS warned_now, c.breached_at = %(now)s AS breached_now
+), recorded AS (
+    INSERT INTO sla_breach (tenant_id, clock_id, order_id, contract_id, provider_id, metric, due_at,
+                            breached_at, penalty, waived_reason)
+    SELECT m.tenant_id, m.id, m.order_id, o.contract_id, COALESCE(t.provider_id, k.provider_id), m.metric,
+           m.due_at, %(now)s, COALESCE(p.penalty_per_breach, 0), ''
+    FROM marked m
+    JOIN orders_order o ON o.id = m.order_id
+    JOIN contracts_contract k ON k.id = o.contract_id
+    LEFT JOIN orders_team t ON t.id = o.team_id
+    LEFT JOIN sla_slapolicy p ON p.id = m.policy_id
+    WHERE m.breached_now
+    ON CONFLICT (clock_id) DO NOTHING
+    RETURNING clock_id
+)
+SELECT id, tenant_id, warned_now, breached_now FROM marked
+"""
+
+
 def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     """Warn every clock past its threshold and breach every clock past its due time, for all
     tenants, in a fixed number of statements whatever the number of open clocks.
@@ -185,14 +246,164 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     now = now or timezone.now()
     with cross_tenant(reason="SLA sweep over every tenant's open clocks"), transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(_WARN_SQL, [now, now])
-            warned = cursor.fetchall()
-            cursor.execute(_MARK_SQL, [now, now])
-            breached = cursor.fetchall()
-            if breached:
-                cursor.execute(_BREACH_SQL, [now])
+            if connection.vendor == "postgresql":
+                # A sweep lost in a crash is redone by the next one (it is idempotent), so its
+                # commit need not wait for the WAL flush.
+                cursor.execute("SET LOCAL synchronous_commit = off")
+                cursor.execute(_SWEEP_PG_SQL, {"now": now})
+                rows = cursor.fetchall()
+                warned = [(clock_id, tenant_id) for clock_id, tenant_id, warned_now, _ in rows if warned_now]
+                breached = [(clock_id, tenant_id) for clock_id, tenant_id, _, breached_now in rows if breached_now]
+            else:  # SQLite (the demo): no data-modifying CTEs, so three statements
+                cursor.execute(_WARN_SQL, [now, now])
+                warned = cursor.fetchall()
+                cursor.execute(_MARK_SQL, [now, now])
+                breached = cursor.fetchall()
+                if breached:
+                    cursor.execute(_BREACH_SQL, [now])
         if warned or breached:
             from .notifications import queue_clock_notifications
 
             queue_clock_notifications(warned=warned, breached=breached)
     return SweepResult(warned=sorted(r[0] for r in warned), breached=sorted(r[0] for r in breached))
+
+
+# --- configuration: business calendars and SLA policies ----------------------------------------
+
+CALENDAR_FIELDS = ("name", "time_zone", "always_on", "working_hours", "holiday_country", "extra_days_off")
+POLICY_FIELDS = ("response_target", "resolution_target", "calendar", "warning_threshold_pct", "penalty_per_breach")
+# Orders in these states hold their own pause (orders.models.OrderState.WAITING_ON_CLIENT): lifting
+# force majeure leaves their clocks paused until the order itself resumes.
+ORDER_STATES_THAT_PAUSE = ("waiting_on_client",)
+
+
+def _require_manager(actor) -> None:
+    if not has_role(actor, CONTRACT_MANAGERS):
+        raise ActionForbidden(_("Only an account manager or an administrator may configure SLAs."))
+
+
+def _calendar_validate(calendar: BusinessCalendar) -> None:
+    """Field checks, the model's own rules, the name's uniqueness and the engine's view of it."""
+    calendar.name = (calendar.name or "").strip()
+    calendar.extra_days_off = sorted({str(d) for d in calendar.extra_days_off or []})
+    calendar.full_clean(exclude=["tenant"], validate_unique=False, validate_constraints=False)
+    if BusinessCalendar.objects.filter(name=calendar.name).exclude(pk=calendar.pk).exists():
+        raise ValidationError({"name": _("A calendar with this name already exists.")})
+    try:
+        engine_calendar(calendar)
+    except ValueError as exc:
+        raise ValidationError({"working_hours": str(exc)}) from None
+
+
+def _recompute_open_clocks(clocks) -> int:
+    count = 0
+    for clock in clocks:
+        clock_recompute(clock)
+        clock.save(update_fields=["due_at", "warn_at"])
+        count += 1
+    return count
+
+
+@transaction.atomic
+def calendar_create(*, actor, **fields) -> BusinessCalendar:
+    _require_manager(actor)
+    calendar = BusinessCalendar(tenant_id=require_tenant_id(), **{k: v for k, v in fields.items() if k in CALENDAR_FIELDS})
+    _calendar_validate(calendar)
+    calendar.save()
+    return calendar
+
+
+@transaction.atomic
+def calendar_update(*, calendar: BusinessCalendar, actor, **changes) -> BusinessCalendar:
+    """Change a calendar; the open clocks that count on it get their due times recomputed."""
+    _require_manager(actor)
+    calendar = BusinessCalendar.objects.select_for_update().get(pk=calendar.pk)
+    for key, value in changes.items():
+        if key in CALENDAR_FIELDS:
+            setattr(calendar, key, value)
+    _calendar_validate(calendar)
+    calendar.save()
+    open_clocks = list(SLAClock.objects.filter(calendar=calendar, stopped_at__isnull=True).select_for_update())
+    for clock in open_clocks:
+        clock.calendar = calendar
+    _recompute_open_clocks(open_clocks)
+    return calendar
+
+
+def _policy_validate(policy: SLAPolicy) -> None:
+    policy.full_clean(exclude=["tenant"], validate_unique=False, validate_constraints=False)
+    if SLAPolicy.objects.filter(contract_id=policy.contract_id, priority=policy.priority).exclude(pk=policy.pk).exists():
+        raise ValidationError({"priority": _("The contract already has a policy for this priority.")})
+
+
+@transaction.atomic
+def policy_create(*, actor, contract, priority: str = Priority.NORMAL, **fields) -> SLAPolicy:
+    """Targets of one contract for one priority. Orders raised from now on follow them."""
+    _require_manager(actor)
+    policy = SLAPolicy(tenant_id=require_tenant_id(), contract=contract, priority=priority,
+                       **{k: v for k, v in fields.items() if k in POLICY_FIELDS})
+    _policy_validate(policy)
+    policy.save()
+    return policy
+
+
+@transaction.atomic
+def policy_update(*, policy: SLAPolicy, actor, **changes) -> SLAPolicy:
+    """Change targets, calendar, threshold or penalty. Clocks already running keep the terms they
+    started under (the contract's terms at the time the order was raised)."""
+    _require_manager(actor)
+    policy = SLAPolicy.objects.select_for_update().get(pk=policy.pk)
+    for key, value in changes.items():
+        if key in POLICY_FIELDS:
+            setattr(policy, key, value)
+    _policy_validate(policy)
+    policy.save()
+    return policy
+
+
+# --- force majeure -----------------------------------------------------------------------------
+
+
+def force_majeure_active(*, contract_id) -> ForceMajeure | None:
+    return ForceMajeure.objects.filter(contract_id=contract_id, lifted_at__isnull=True).first()
+
+
+def _contract_open_clocks(contract_id):
+    return (SLAClock.objects.filter(order__contract_id=contract_id, stopped_at__isnull=True)
+            .select_related("calendar").select_for_update(of=("self",)))
+
+
+def force_majeure_start(*, contract, actor, reason: str) -> ForceMajeure:
+    """Declare force majeure on an active contract: every open clock of its orders stands still."""
+    _require_manager(actor)
+    from contracts.models import ContractState
+
+    if contract.state not in (ContractState.ACTIVE, ContractState.SUSPENDED):
+        raise DomainError(_("Force majeure applies to an active or suspended contract."), field="contract")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason."), field="reason", code="required")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            period = ForceMajeure.objects.create(contract=contract, reason=reason, started_at=now, started_by=actor)
+            for clock in _contract_open_clocks(contract.pk):
+                clock_pause(clock=clock, at=now)
+    except IntegrityError:
+        raise TransitionRefused(_("Force majeure is already in effect on this contract."), field="contract") from None
+    return period
+
+
+def force_majeure_lift(*, period: ForceMajeure, actor, note: str = "") -> ForceMajeure:
+    """Lift force majeure: the contract's clocks run again (those of orders waiting on the client
+    stay paused until the order resumes); due times move by the business time that stood still."""
+    _require_manager(actor)
+    now = timezone.now()
+    with transaction.atomic():
+        lifted = ForceMajeure.objects.filter(pk=period.pk, lifted_at__isnull=True).update(
+            lifted_at=now, lifted_by=actor, lift_note=(note or "").strip())
+        if not lifted:
+            raise TransitionRefused(_("This force majeure has already been lifted."))
+        for clock in _contract_open_clocks(period.contract_id).exclude(order__state__in=ORDER_STATES_THAT_PAUSE):
+            clock_resume(clock=clock, at=now)
+    return ForceMajeure.objects.select_related("contract", "started_by", "lifted_by").get(pk=period.pk)

@@ -1,0 +1,208 @@
+"""API viewsets: orders with their transitions, clocks, comments and history; teams.
+
+Client-side users (client admin, signatory, viewer) see only their client's orders, only the
+client-visible history and never internal comments; another client's order answers 404 like a
+missing one. Reads come from `orders.selectors`; writes validate the body, call
+`orders.services` and render what the service returns.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.filters import SearchFilter
+from rest_framework.response import Response
+
+from sla.selectors import client_scope_of
+from tenancy.api_base import TenantViewSet
+from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, Role
+
+from .. import selectors, services
+from ..models import Order, Team
+from ..services import TRANSITIONS
+from .filters import NullsLastOrderingFilter, OrderFilter, TeamFilter
+from .serializers import (
+    OrderAssignSerializer,
+    OrderCommentSerializer,
+    OrderCreateSerializer,
+    OrderEventSerializer,
+    OrderSerializer,
+    OrderTransitionSerializer,
+    OrderUpdateSerializer,
+    TeamSerializer,
+)
+
+ORDER_READERS = PROVIDER_ROLES | CLIENT_ROLES
+# Viewers and accountants read; the rest raise, comment and move orders (each step its own side).
+ORDER_WRITERS = frozenset({Role.ADMIN, Role.ACCOUNT_MANAGER, Role.ENGINEER, Role.CLIENT_ADMIN, Role.CLIENT_SIGNATORY})
+
+
+def _transition_action(name: str):
+    """The POST action that fires transition `name`, documented from the state machine itself."""
+    transitions = list(getattr(Order, name)._django_fsm.transitions.values())
+    custom = transitions[0].custom
+    sources = ", ".join(sorted({str(s) for t in transitions for s in ([t.source] if isinstance(t.source, str) else t.source)}))
+    side = {"provider": "the provider's staff", "client": "the client's users", "any": "either side"}[custom["side"]]
+
+    def fire(self, request, pk=None):
+        return self.fire_transition(request, name)
+
+    fire.__name__ = name
+    fire = action(
+        detail=True, methods=["post"], url_path=name.replace("_", "-"), url_name=name.replace("_", "-"),
+        filter_backends=[], pagination_class=None,
+    )(fire)
+    return extend_schema(
+        summary=str(custom.get("label", name)),
+        description=(
+            f"Moves the order from {sources} to {transitions[0].target}; allowed to {side}. "
+            + ("A `note` giving the reason is required. " if custom.get("note_required") else "")
+            + "Recorded in the order's history. Answers 409 when the state does not allow it, "
+            "403 when it belongs to the other side."
+        ),
+        request=OrderTransitionSerializer,
+        responses=OrderSerializer,
+    )(fire)
+
+
+class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
+    """Client orders and incidents with their SLA clocks. State changes only through the actions.
+
+    The list is sorted by the soonest due time of a running clock first (`?ordering=next_due_at`),
+    orders with no running clock last.
+    """
+
+    model = Order
+    serializer_class = OrderSerializer
+    filterset_class = OrderFilter
+    filter_backends = [DjangoFilterBackend, SearchFilter, NullsLastOrderingFilter]
+    search_fields = ["number", "title", "description"]
+    ordering_fields = ["next_due_at", "reported_at", "created_at", "desired_deadline", "number", "state"]
+    ordering = ["next_due_at", "-reported_at", "-id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    read_roles = ORDER_READERS
+    write_roles = ORDER_WRITERS
+    conflict_actions = TRANSITIONS
+
+    @cached_property
+    def client_id(self) -> int | None:
+        """The client a client-side caller is limited to; None for provider staff."""
+        return client_scope_of(self.request.user)
+
+    @property
+    def client_view(self) -> bool:
+        return self.client_id is not None
+
+    def scoped_queryset(self):
+        return selectors.order_list(client_id=self.client_id)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context.setdefault("now", timezone.now())
+        context.setdefault("calendars", {})
+        return context
+
+    def order_detail(self, order_id) -> Order:
+        try:
+            return selectors.order_get(order_id=order_id, client_id=self.client_id)
+        except (Order.DoesNotExist, ValueError, TypeError):
+            raise NotFound() from None
+
+    def retrieve(self, request, pk=None):
+        return Response(self.serialized(self.order_detail(pk)))
+
+    @extend_schema(
+        request=OrderCreateSerializer, responses={201: OrderSerializer},
+        description="A client user raises an order or reports an incident on their active contract; provider "
+        "staff may register one on the client's behalf with the time it was really reported.",
+    )
+    def create(self, request):
+        order = services.order_create(actor=request.user, via=self.via, **self.validated(OrderCreateSerializer))
+        return Response(self.serialized(self.order_detail(order.pk)), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=OrderUpdateSerializer, responses=OrderSerializer,
+        description="Change scope or deadline before the plan is agreed (new, acknowledged, planned); each "
+        "change is kept in the history the client sees.",
+    )
+    def partial_update(self, request, pk=None):
+        order = self.order_detail(pk)
+        services.order_update(order=order, actor=request.user, via=self.via,
+                              **self.validated(OrderUpdateSerializer, partial=True))
+        return Response(self.serialized(self.order_detail(order.pk)))
+
+    def fire_transition(self, request, name: str):
+        order = self.order_detail(self.kwargs["pk"])
+        note = self.validated(OrderTransitionSerializer)["note"]
+        services.order_transition(order=order, name=name, actor=request.user, note=note, via=self.via)
+        return Response(self.serialized(self.order_detail(order.pk), OrderSerializer))
+
+    acknowledge = _transition_action("acknowledge")
+    plan = _transition_action("plan")
+    agree = _transition_action("agree")
+    approve = _transition_action("approve")
+    start = _transition_action("start")
+    start_incident = _transition_action("start_incident")
+    wait_on_client = _transition_action("wait_on_client")
+    resume = _transition_action("resume")
+    deliver = _transition_action("deliver")
+    accept = _transition_action("accept")
+    send_back = _transition_action("send_back")
+    cancel = _transition_action("cancel")
+
+    @extend_schema(summary="Assign", request=OrderAssignSerializer, responses=OrderSerializer,
+                   description="Provider staff route the order to a team and a person (internal: the "
+                   "client's history does not show it).")
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def assign(self, request, pk=None):
+        order = self.order_detail(pk)
+        services.order_assign(order=order, actor=request.user, via=self.via, **self.validated(OrderAssignSerializer))
+        return Response(self.serialized(self.order_detail(order.pk), OrderSerializer))
+
+    @extend_schema(
+        summary="History", responses=OrderEventSerializer(many=True),
+        description="The order's append-only history, oldest first: creation, every transition (who, when, "
+        "from, to, note), scope and deadline changes, assignment. Client users see only client-visible events.",
+    )
+    @action(detail=True, methods=["get"], serializer_class=OrderEventSerializer, filter_backends=[])
+    def events(self, request, pk=None):
+        order = self.order_detail(pk)
+        page = self.paginate_queryset(selectors.order_timeline(order=order, client_view=self.client_view))
+        return self.get_paginated_response(OrderEventSerializer(page, many=True).data)
+
+    @extend_schema(methods=["get"], summary="Comments", responses=OrderCommentSerializer(many=True),
+                   description="Oldest first. Client users never see internal comments.")
+    @extend_schema(methods=["post"], summary="Comment", request=OrderCommentSerializer,
+                   responses={201: OrderCommentSerializer},
+                   description="Provider staff may mark a comment internal; a client user's comment is "
+                   "always visible to both sides.")
+    @action(detail=True, methods=["get", "post"], serializer_class=OrderCommentSerializer, filter_backends=[])
+    def comments(self, request, pk=None):
+        order = self.order_detail(pk)
+        if request.method == "POST":
+            data = self.validated(OrderCommentSerializer)
+            comment = services.order_comment(order=order, actor=request.user, body=data["body"],
+                                             internal=data.get("internal", False))
+            return Response(OrderCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(selectors.order_comments(order=order, client_view=self.client_view))
+        return self.get_paginated_response(OrderCommentSerializer(page, many=True).data)
+
+
+class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """The provider's teams (contact point, resolution) with their members. Read-only here:
+    teams are managed by the tenant administrator."""
+
+    model = Team
+    serializer_class = TeamSerializer
+    filterset_class = TeamFilter
+    search_fields = ["name"]
+    ordering_fields = ["name", "id"]
+
+    def scoped_queryset(self):
+        return selectors.team_list()

@@ -1,0 +1,56 @@
+"""Reads of orders shared by pages, the API and reports; each loads what its caller touches."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
+
+from sla.models import SLAClock
+
+from .models import Order, OrderComment, OrderEvent, Team, TeamMember
+
+
+def order_list(*, client_id: int | None = None):
+    """Orders with contract, client, team and people loaded, their clocks prefetched, and
+    annotated with `next_due_at` (the soonest due time of a running clock) and `is_breached`.
+
+    `client_id` limits a client-side user to their client's orders.
+    """
+    running = SLAClock.objects.filter(order=OuterRef("pk"), stopped_at__isnull=True, due_at__isnull=False)
+    queryset = (
+        Order.objects.select_related("contract", "client", "team", "assignee", "reported_by")
+        .prefetch_related(Prefetch("clocks", queryset=SLAClock.objects.select_related("calendar").order_by("metric")))
+        .annotate(
+            next_due_at=Subquery(running.order_by("due_at").values("due_at")[:1]),
+            is_breached=Exists(SLAClock.objects.filter(order=OuterRef("pk"), breached_at__isnull=False)),
+        )
+    )
+    if client_id is not None:
+        queryset = queryset.filter(client_id=client_id)
+    return queryset
+
+
+def order_get(*, order_id, client_id: int | None = None) -> Order:
+    """One order of the current tenant (and of `client_id`, for a client user); DoesNotExist otherwise."""
+    return order_list(client_id=client_id).get(pk=order_id)
+
+
+def order_timeline(*, order: Order, client_view: bool):
+    """The order's history, oldest first; a client sees only the client-visible events."""
+    queryset = OrderEvent.objects.filter(order=order).select_related("actor").order_by("at", "id")
+    if client_view:
+        queryset = queryset.filter(client_visible=True)
+    return queryset
+
+
+def order_comments(*, order: Order, client_view: bool):
+    """Comments, oldest first; a client never sees internal ones."""
+    queryset = OrderComment.objects.filter(order=order).select_related("author").order_by("created_at", "id")
+    if client_view:
+        queryset = queryset.filter(internal=False)
+    return queryset
+
+
+def team_list():
+    return Team.objects.select_related("provider").prefetch_related(
+        Prefetch("memberships", queryset=TeamMember.objects.select_related("user").order_by("user__username"))
+    ).order_by("name", "id")

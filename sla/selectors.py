@@ -1,0 +1,112 @@
+"""Reads of the SLA app shared by pages, the API and reports, and what a clock shows a person."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tenancy.roles import CLIENT_ROLES, membership_of
+
+from . import engine
+from .models import Breach, BusinessCalendar, ForceMajeure, SLAClock, SLAPolicy
+from .services import clock_pause_spans, engine_calendar
+
+
+def client_scope_of(user, tenant_id: int | None = None) -> int | None:
+    """The client a client-side user is limited to; None for provider staff (they see the tenant)."""
+    from tenancy.context import current_tenant_id
+
+    membership = membership_of(user, tenant_id if tenant_id is not None else current_tenant_id())
+    if membership is not None and membership.role in CLIENT_ROLES:
+        return membership.client_id
+    return None
+
+
+# --- clocks -------------------------------------------------------------------------------------
+
+
+class ClockState:
+    RUNNING = "running"
+    PAUSED = "paused"
+    MET = "met"
+    WARNED = "warned"
+    BREACHED = "breached"
+
+    choices = [(RUNNING, "running"), (PAUSED, "paused"), (MET, "met"), (WARNED, "warned"), (BREACHED, "breached")]
+
+
+@dataclass(frozen=True)
+class ClockStatus:
+    """One clock as a person reads it at `now`."""
+
+    metric: str
+    state: str
+    target: dt.timedelta
+    started_at: dt.datetime
+    due_at: dt.datetime | None
+    paused_since: dt.datetime | None
+    warned_at: dt.datetime | None
+    stopped_at: dt.datetime | None
+    breached_at: dt.datetime | None
+    elapsed: dt.timedelta
+    paused_time: dt.timedelta
+    time_left: dt.timedelta
+
+
+def clock_state(clock: SLAClock, *, now: dt.datetime) -> str:
+    """breached (recorded, or past due before the next sweep notices), met, paused, warned, running."""
+    if clock.breached_at is not None or (clock.stopped_at is None and clock.due_at is not None and clock.due_at <= now):
+        return ClockState.BREACHED
+    if clock.stopped_at is not None:
+        return ClockState.MET
+    if clock.paused_since is not None:
+        return ClockState.PAUSED
+    if clock.warned_at is not None or (clock.warn_at is not None and clock.warn_at <= now):
+        return ClockState.WARNED
+    return ClockState.RUNNING
+
+
+def clock_status(clock: SLAClock, *, now: dt.datetime, calendars: dict | None = None) -> ClockStatus:
+    """Business time used, paused and left, from the same engine that computes the due time.
+
+    `calendars` caches the engine's calendars (holidays are computed once per calendar and year)
+    across the clocks of one page.
+    """
+    calendars = {} if calendars is None else calendars
+    key = (clock.calendar_id, clock.started_at.year)
+    if key not in calendars:
+        calendars[key] = engine_calendar(clock.calendar, around=clock.started_at)
+    calendar = calendars[key]
+    until = min(clock.stopped_at or now, now)
+    until = max(until, clock.started_at)
+    elapsed = engine.elapsed(started_at=clock.started_at, now=until, calendar=calendar, pauses=clock_pause_spans(clock))
+    gross = engine.elapsed(started_at=clock.started_at, now=until, calendar=calendar)
+    return ClockStatus(
+        metric=clock.metric, state=clock_state(clock, now=now), target=clock.target, started_at=clock.started_at,
+        due_at=clock.due_at, paused_since=clock.paused_since, warned_at=clock.warned_at, stopped_at=clock.stopped_at,
+        breached_at=clock.breached_at, elapsed=elapsed, paused_time=gross - elapsed, time_left=clock.target - elapsed,
+    )
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+def breach_list(*, client_id: int | None = None):
+    """Breaches with their order, contract and provider; `client_id` limits a client user."""
+    queryset = Breach.objects.select_related("order", "contract", "contract__client", "provider").order_by(
+        "-breached_at", "-id")
+    if client_id is not None:
+        queryset = queryset.filter(contract__client_id=client_id)
+    return queryset
+
+
+def calendar_list():
+    return BusinessCalendar.objects.order_by("name", "id")
+
+
+def policy_list():
+    return SLAPolicy.objects.select_related("contract", "calendar").order_by("contract_id", "priority", "id")
+
+
+def force_majeure_list():
+    return ForceMajeure.objects.select_related("contract", "started_by", "lifted_by").order_by("-started_at", "-id")
