@@ -156,11 +156,20 @@ class SLAClock(TenantOwned):
     and the pauses, and stored, so the sweep is one indexed query. Both are NULL while paused.
     """
 
-    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="clocks")
+    # Every index on this table is one more write for each clock the sweep marks (the marks are
+    # in the partial indexes' predicates, so those updates are never HOT). Clocks are reached
+    # through their order, so the table keeps only the indexes the sweep and that path need: the
+    # unique (order, metric) one serves lookups by order; tenant, calendar and policy have none
+    # (the rare calendar or policy change scans, the every-minute sweep does not pay).
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, editable=False, related_name="+",
+                               verbose_name=_("tenant"), db_index=False)
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="clocks", db_index=False)
     metric = models.CharField(_("metric"), max_length=12, choices=Metric.choices)
     target = models.DurationField(_("target"))
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    policy = models.ForeignKey(SLAPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 db_index=False)
+    policy = models.ForeignKey(SLAPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               db_index=False)
     warning_threshold_pct = models.PositiveSmallIntegerField(default=75)
     started_at = models.DateTimeField(_("started at"))
     paused_since = models.DateTimeField(_("paused since"), null=True, blank=True)
@@ -192,10 +201,17 @@ class Breach(TenantOwned):
     """A clock past its due time: recorded once per clock, by a unique constraint."""
 
     clock = models.OneToOneField(SLAClock, on_delete=models.CASCADE, related_name="breach")
-    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="breaches")
-    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="breaches")
+    # Copies of the clock's tenant, order, contract and provider, for filtering and attribution.
+    # The clock's foreign key already guarantees them (the sweep copies them from the clock's
+    # rows), so the database does not check them again on each of the sweep's inserts.
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, editable=False, related_name="+",
+                               verbose_name=_("tenant"), db_constraint=False)
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="breaches", db_constraint=False)
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="breaches",
+                                 db_constraint=False)
     provider = models.ForeignKey("contracts.Provider", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="breaches", help_text=_("Who held the order at the breach"))
+                                 related_name="breaches", help_text=_("Who held the order at the breach"),
+                                 db_constraint=False, db_index=False)
     metric = models.CharField(_("metric"), max_length=12, choices=Metric.choices)
     due_at = models.DateTimeField(_("due at"))
     breached_at = models.DateTimeField(_("breached at"))

@@ -17,16 +17,19 @@ from .models import SLAClock
 
 
 def queue_clock_notifications(*, warned, breached) -> None:
-    """After commit, one Celery task per tenant: [(clock_id, tenant_id), ...] of each kind."""
-    from .tasks import notify_clocks
+    """After commit, one Celery message that fans out to a task per tenant.
+
+    `warned` and `breached` are [(clock_id, tenant_id), ...].
+    """
+    from .tasks import fan_out_notifications
 
     by_tenant: dict[int, dict[str, list[int]]] = defaultdict(lambda: {"warned": [], "breached": []})
     for clock_id, tenant_id in warned:
         by_tenant[tenant_id]["warned"].append(clock_id)
     for clock_id, tenant_id in breached:
         by_tenant[tenant_id]["breached"].append(clock_id)
-    for tenant_id, ids in by_tenant.items():
-        transaction.on_commit(lambda t=tenant_id, i=ids: notify_clocks.delay(t, i["warned"], i["breached"]))
+    batches = {str(tenant_id): ids for tenant_id, ids in by_tenant.items()}
+    transaction.on_commit(lambda: fan_out_notifications.delay(batches))
 
 
 def _recipients(clock: SLAClock, roles: tuple[str, ...]):

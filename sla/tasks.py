@@ -19,3 +19,12 @@ def sweep() -> dict:
 def notify_clocks(tenant_id: int, warned: list[int], breached: list[int]) -> int:
     with tenant_context(tenant_id):
         return notifications.notify_clocks(warned=warned, breached=breached)
+
+
+@shared_task(name="sla.tasks.fan_out_notifications")
+def fan_out_notifications(batches: dict) -> int:
+    """One message from the sweep, one notification task per tenant from here: the sweep's
+    transaction publishes once whatever the number of tenants, and tenants are told in parallel."""
+    for tenant_id, ids in batches.items():
+        notify_clocks.delay(int(tenant_id), ids["warned"], ids["breached"])
+    return len(batches)
