@@ -10,4 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tenancy.urls")),
     path("", include("contracts.urls")),
+    path("", include("orders.urls")),
+    path("", include("sla.urls")),
+    path("notifications/", include("tenancy.notification_urls")),
 ]

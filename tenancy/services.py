@@ -97,3 +97,14 @@ def api_key_authenticate(raw: str) -> ApiKey | None:
         if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         return key
+
+
+def notifications_mark_read(*, user, notification_ids=None) -> int:
+    """Mark a user's unread notifications in the current tenant read (all, or those of the ids);
+    compare-and-set, so marking twice changes nothing. Returns how many changed."""
+    from .models import Notification
+
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    return unread.update(read_at=timezone.now())

@@ -60,6 +60,42 @@
     showMessage(text, "error");
   });
 
+  // <span data-countdown="2026-11-02T09:00:00+03:00" data-in="in %s" data-over="overdue by %s"
+  // data-units="d|h|min">: a live wall-clock countdown to an SLA due time, refreshed every 30 s.
+  function formatSpan(ms, units) {
+    var minutes = Math.floor(Math.abs(ms) / 60000);
+    var days = Math.floor(minutes / 1440);
+    var hours = Math.floor((minutes % 1440) / 60);
+    minutes = minutes % 60;
+    if (days) {
+      return days + " " + units[0] + " " + hours + " " + units[1];
+    }
+    if (hours) {
+      return hours + " " + units[1] + " " + minutes + " " + units[2];
+    }
+    return minutes + " " + units[2];
+  }
+
+  function tickCountdowns() {
+    var now = Date.now();
+    document.querySelectorAll("[data-countdown]").forEach(function (element) {
+      var due = Date.parse(element.getAttribute("data-countdown"));
+      if (isNaN(due)) {
+        return;
+      }
+      var units = (element.getAttribute("data-units") || "d|h|min").split("|");
+      var left = due - now;
+      var template = left >= 0 ? element.getAttribute("data-in") || "in %s" : element.getAttribute("data-over") || "overdue by %s";
+      element.textContent = template.replace("%s", formatSpan(left, units));
+      element.classList.toggle("is-overdue", left < 0);
+    });
+  }
+
+  if (document.querySelector("[data-countdown]")) {
+    tickCountdowns();
+    window.setInterval(tickCountdowns, 30000);
+  }
+
   function showMessage(text, level) {
     var page = document.querySelector("main.page");
     if (!page) {

@@ -1,4 +1,5 @@
-"""Load demo data: two provider tenants, three clients each, contracts in every state, a user per role."""
+"""Load demo data: two provider tenants, three clients each, contracts in every state, a user per role,
+business calendars and SLA policies, teams, and orders whose SLA clocks run, warn and breach."""
 
 from __future__ import annotations
 
@@ -6,11 +7,18 @@ import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
 
 from contracts import services as contracts
 from contracts.models import Provider
+from orders import services as orders
+from orders.models import Team, TeamMember
+from sla import services as sla
+from sla.notifications import notify_clocks
 from tenancy.context import tenant_context
 from tenancy.models import Tenant
 from tenancy.services import membership_create, tenant_create
@@ -49,8 +57,14 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 shared_manager = self._user("manager", "Maria", "Ivanova", staff=True)
-                for spec in TENANTS:
-                    self._tenant(spec, shared_manager)
+                tenants = [self._tenant(spec, shared_manager) for spec in TENANTS]
+                # the sweep warns and breaches the demo's late clocks (every tenant at once)
+                result = sla.sla_sweep()
+                # ... and the bell rings now, not when a worker first runs (no demo mailbox is real)
+                with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                    for tenant in tenants:
+                        with tenant_context(tenant):
+                            notify_clocks(warned=result.warned, breached=result.breached)
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         if not options["quiet_logins"]:
             self._print_logins()
@@ -62,8 +76,11 @@ class Command(BaseCommand):
             defaults={"first_name": first, "last_name": last, "email": f"{username}@demo.localhost", "is_staff": staff},
         )
         if created:
-            user.set_password(PASSWORD)
-            user.save()
+            # one slow hash for every demo login (they share the password), not one per user
+            if not hasattr(self, "_password_hash"):
+                self._password_hash = make_password(PASSWORD)
+            user.password = self._password_hash
+            user.save(update_fields=["password"])
         return user
 
     def _tenant(self, spec, shared_manager):
@@ -90,7 +107,8 @@ class Command(BaseCommand):
                 for role, suffix in CLIENT_ROLES:
                     user = self._user(f"{p}-c{index}-{suffix}", "Client", f"{name.split()[0]} {suffix}")
                     membership_create(tenant=tenant, user=user, role=role, client=client)
-            self._contracts(tenant, p, admin, staff, own, sub, clients)
+            active = self._contracts(tenant, p, admin, staff, own, sub, clients)
+            self._sla_and_orders(p, staff, own, sub, clients, active)
         return tenant
 
     def _contracts(self, tenant, p, admin, staff, own, sub, clients):
@@ -105,6 +123,7 @@ class Command(BaseCommand):
             (2, "Legacy ERP support", "120000.00", "terminated"),
             (1, "POS terminals rollout support", "150000.00", "expired"),
         ]
+        active = []
         for n, (ci, title, fee, target) in enumerate(plan, start=1):
             client = clients[ci]
             contract = contracts.contract_create(
@@ -126,7 +145,9 @@ class Command(BaseCommand):
             contracts.contract_submit(contract=contract, actor=admin)
             if target == "negotiation":
                 continue
-            contracts.contract_activate(contract=contract, actor=staff["account_manager"])
+            contract = contracts.contract_activate(contract=contract, actor=staff["account_manager"])
+            if target == "active":
+                active.append(contract)
             if target == "suspended":
                 contracts.contract_suspend(contract=contract, actor=staff["account_manager"],
                                            note="Client asked to pause during an audit.")
@@ -136,6 +157,70 @@ class Command(BaseCommand):
                 yesterday = datetime.date.today() - datetime.timedelta(days=1)  # noqa: DTZ011
                 contracts.contract_update(contract=contract, actor=admin, end_date=yesterday)
                 contracts.contract_expire(contract=contract, actor=None, note="The end date has passed.")
+        return active
+
+    def _sla_and_orders(self, p, staff, own, sub, clients, active):
+        """Calendars, policies and teams, then orders whose clocks are met, running, paused, warned
+        and breached (reported in the past, as engineers register phone calls)."""
+        manager, engineer = staff["account_manager"], staff["engineer"]
+        office = sla.calendar_create(
+            actor=manager, name="Moscow office, Mon–Fri 09:00–18:00", time_zone="Europe/Moscow",
+            working_hours={str(day): [["09:00", "18:00"]] for day in range(5)}, holiday_country="RU",
+        )
+        sla.calendar_create(actor=manager, name="Round the clock (24×7)", time_zone="Europe/Moscow", always_on=True)
+        support, stores = active  # "IT infrastructure support 24×7" and "Store network maintenance"
+        hours = datetime.timedelta(hours=1)
+        for priority, response, resolution in (("critical", 2, 8), ("high", 8, 24), ("normal", 24, 48)):
+            sla.policy_create(actor=manager, contract=support, priority=priority, response_target=response * hours,
+                              resolution_target=resolution * hours, penalty_per_breach=Decimal("10000.00"))
+        sla.policy_create(actor=manager, contract=stores, priority="normal", calendar=office,
+                          penalty_per_breach=Decimal("3000.00"), warning_threshold_pct=80)
+
+        # Teams are configured by the tenant admin (Django admin); the demo seeds three.
+        desk = Team.objects.create(name="Service desk", kind=Team.Kind.CONTACT_POINT, provider=own)
+        network = Team.objects.create(name="Network engineering", provider=own)
+        field = Team.objects.create(name="Field hardware", provider=sub)
+        TeamMember.objects.create(team=desk, user=manager)
+        TeamMember.objects.create(team=network, user=engineer)
+
+        client_user = clients[0].memberships.get(role="client_admin").user
+        store_user = clients[1].memberships.get(role="client_admin").user
+        now = timezone.now()
+        plan = [
+            # (contract, reporter, title, kind, priority, hours ago, team, steps)
+            (support, engineer, "Mail server does not accept connections", "incident", "normal", 30, network, []),
+            (support, engineer, "VPN drops every few minutes for the Yekaterinburg office", "incident", "normal", 20,
+             network, []),
+            (support, client_user, "New laptops for 12 hires in accounting", "request", "normal", 3, desk,
+             ["acknowledge"]),
+            (support, engineer, "Core switch in rack B3 reboots", "incident", "critical", 1, network,
+             ["acknowledge", "start_incident"]),
+            (support, client_user, "1C database backup fails at night", "incident", "high", 6, network,
+             ["acknowledge", "start_incident", "wait_on_client"]),
+            (support, client_user, "Move the file server to the new storage", "request", "normal", 26, desk,
+             ["acknowledge", "plan"]),
+            (stores, store_user, "Replace Wi-Fi access points in store 14", "request", "normal", 2, field, []),
+            (stores, store_user, "Set up cameras in the new warehouse", "request", "normal", 60, field,
+             ["acknowledge", "plan", "agree", "approve", "start", "deliver"]),
+            (support, client_user, "Printer on floor 3 is jammed", "request", "low", 90, desk,
+             ["acknowledge", "plan", "agree", "approve", "start", "deliver", "accept"]),
+        ]
+        for contract, reporter, title, kind, priority, hours_ago, team, steps in plan:
+            order = orders.order_create(
+                actor=engineer, contract=contract, title=title, kind=kind, priority=priority,
+                description="Demo order.", expected_result="It works again.",
+                reported_at=now - datetime.timedelta(hours=hours_ago), team=team,
+            )
+            if reporter != engineer:
+                orders.order_comment(order=order, actor=reporter, body="Please keep us posted.")
+            orders.order_assign(order=order, actor=manager, team=team, assignee=engineer if team == network else None)
+            for step in steps:
+                actor = contract.client.memberships.get(role="client_admin").user if step in ("agree", "accept") else engineer
+                orders.order_transition(order=order, name=step, actor=actor,
+                                        note="Waiting for the backup logs from you." if step == "wait_on_client" else "")
+            if steps[-1:] == ["acknowledge"]:
+                orders.order_comment(order=order, actor=engineer, internal=True,
+                                     body="Laptops are in stock at the warehouse; order imaging first.")
 
     def _print_logins(self):
         lines = [

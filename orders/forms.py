@@ -1,0 +1,178 @@
+"""Forms of the order pages. They validate input; orders.services does every write.
+
+Querysets of tenant-owned rows are set in __init__ (inside the request, where a tenant is current).
+Date-times are typed in the organisation's time zone: each form parses them there.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Contract, ContractState
+from sla.models import Priority
+from tenancy.models import Membership
+from tenancy.roles import PROVIDER_ROLES
+
+from .models import Order, OrderState, Team
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """The browser's date-and-time picker; it submits 2026-11-02T09:30."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class LocalTimeForm(forms.Form):
+    """A form whose date-times are read in `time_zone` (the tenant's), not the server's."""
+
+    def __init__(self, *args, time_zone: str = "UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone = time_zone
+
+    def full_clean(self):
+        with timezone.override(self.time_zone):
+            super().full_clean()
+
+
+def provider_staff():
+    """Users with an active provider-side membership in the current tenant."""
+    members = Membership.objects.filter(is_active=True, role__in=sorted(PROVIDER_ROLES))
+    return get_user_model().objects.filter(pk__in=members.values("user_id")).order_by("last_name", "username")
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class ContractChoiceField(forms.ModelChoiceField):
+    show_client = False
+
+    def label_from_instance(self, obj) -> str:
+        label = f"{obj.number} — {obj.title}"
+        return f"{label} ({obj.client.name})" if self.show_client else label
+
+
+class OrderRaiseForm(LocalTimeForm):
+    """What a client user fills in to raise an order or report an incident."""
+
+    contract = ContractChoiceField(label=_("Contract"), queryset=None)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Order.Kind.choices, initial=Order.Kind.REQUEST)
+    title = forms.CharField(label=_("Title"), max_length=300)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                                  help_text=_("What happens, where, since when, who is affected."))
+    expected_result = forms.CharField(label=_("Expected result"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}),
+                                      help_text=_("What “done” looks like for you."))
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
+    desired_deadline = forms.DateTimeField(label=_("Desired deadline"), required=False, widget=DateTimeLocalInput())
+
+    def __init__(self, *args, client_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        contracts = Contract.objects.select_related("client").order_by("number")
+        if client_id is not None:
+            contracts = contracts.filter(client_id=client_id)
+        field = self.fields["contract"]
+        field.show_client = client_id is None
+        # Any contract of the tenant (or the client) validates, so that the service says clearly
+        # why a contract that is not active takes no orders; only active ones are offered.
+        field.queryset = contracts
+        field.widget.choices = [("", "---------")] + [
+            (c.pk, field.label_from_instance(c)) for c in contracts if c.state == ContractState.ACTIVE
+        ]
+
+
+class OrderRegisterForm(OrderRaiseForm):
+    """Provider staff register an order on the client's behalf, with when it was really reported."""
+
+    reported_at = forms.DateTimeField(
+        label=_("Reported at"), required=False, widget=DateTimeLocalInput(),
+        help_text=_("When the client actually reported it (e.g. by phone); empty for now. The clocks start here."),
+    )
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.order_by("name")
+
+
+class OrderEditForm(LocalTimeForm):
+    """A change of scope or deadline; it is kept in the history the client sees."""
+
+    title = forms.CharField(label=_("Title"), max_length=300)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    expected_result = forms.CharField(label=_("Expected result"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    desired_deadline = forms.DateTimeField(label=_("Desired deadline"), required=False, widget=DateTimeLocalInput())
+
+    @classmethod
+    def for_order(cls, order: Order, data=None, **kwargs):
+        initial = {name: getattr(order, name) for name in cls.base_fields}
+        return cls(data, initial=initial, **kwargs)
+
+
+class AssignForm(forms.Form):
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False, empty_label=_("No team"))
+    assignee = StaffChoiceField(label=_("Assignee"), queryset=None, required=False, empty_label=_("Nobody"))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "assign")
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.order_by("name")
+        self.fields["assignee"].queryset = provider_staff()
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
+    internal = forms.BooleanField(label=_("Internal (hidden from the client)"), required=False)
+
+    def __init__(self, *args, client_view: bool = False, **kwargs):
+        kwargs.setdefault("prefix", "comment")
+        super().__init__(*args, **kwargs)
+        if client_view:
+            del self.fields["internal"]
+
+
+class TransitionForm(forms.Form):
+    note = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+SORTS = [
+    ("due", _("Due soonest")),
+    ("newest", _("Newest first")),
+    ("oldest", _("Oldest first")),
+]
+
+
+class OrderFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False,
+                        widget=forms.SearchInput(attrs={"placeholder": _("Number or title")}))
+    state = forms.ChoiceField(label=_("State"), required=False,
+                              choices=[("", _("All states")), ("open", _("Open")), *OrderState.choices])
+    contract = ContractChoiceField(label=_("Contract"), required=False, queryset=None, empty_label=_("All contracts"))
+    team = forms.ModelChoiceField(label=_("Team"), required=False, queryset=None, empty_label=_("All teams"))
+    assignee = StaffChoiceField(label=_("Assignee"), required=False, queryset=None, empty_label=_("Anyone"))
+    breached = forms.TypedChoiceField(
+        label=_("SLA"), required=False, empty_value=None, coerce=lambda value: value == "yes",
+        choices=[("", _("All")), ("yes", _("Breached")), ("no", _("Not breached"))],
+    )
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORTS)
+
+    def __init__(self, *args, client_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        contracts = Contract.objects.select_related("client").order_by("number")
+        if client_id is not None:
+            contracts = contracts.filter(client_id=client_id)
+            del self.fields["team"], self.fields["assignee"]
+        else:
+            self.fields["team"].queryset = Team.objects.order_by("name")
+            self.fields["assignee"].queryset = provider_staff()
+        self.fields["contract"].queryset = contracts
+        self.fields["contract"].show_client = client_id is None

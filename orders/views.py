@@ -1,0 +1,362 @@
+"""Browser pages of orders: the provider's list and order page, and the client portal's.
+
+One order page serves both sides: provider staff see everything (internal comments, assignment,
+the whole history); a client user sees only their client's orders, client-visible history and
+comments, and only the actions that belong to the client. Every lookup goes through the tenant
+(and, for a client user, their client): "not yours" is the same 404 as "does not exist".
+Views read through orders.selectors and write only through orders.services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
+from django.db.models import F, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from sla.models import Metric, Priority
+from sla.selectors import ClockState, clock_state, clock_status
+from sla.services import force_majeure_active
+from tenancy.decorators import client_page, member_required, provider_page
+from tenancy.errors import DomainError
+from tenancy.forms import add_domain_error
+
+from . import selectors, services
+from .forms import (
+    AssignForm,
+    CommentForm,
+    OrderEditForm,
+    OrderFilterForm,
+    OrderRaiseForm,
+    OrderRegisterForm,
+    TransitionForm,
+)
+from .models import OPEN_STATES, Order, OrderEvent, OrderState
+
+PER_PAGE = 25
+EDITABLE_STATES = (OrderState.NEW, OrderState.ACKNOWLEDGED, OrderState.PLANNED)
+CLOCK_LABELS = {
+    ClockState.RUNNING: gettext_lazy("running"), ClockState.PAUSED: gettext_lazy("paused"),
+    ClockState.MET: gettext_lazy("met"), ClockState.WARNED: gettext_lazy("warned"),
+    ClockState.BREACHED: gettext_lazy("breached"),
+}
+
+
+def _client_id(request) -> int | None:
+    """The client a client-side user is limited to; None for provider staff."""
+    membership = request.membership
+    return membership.client_id if membership.is_client_side else None
+
+
+def _order_or_404(request, pk: int) -> Order:
+    try:
+        return selectors.order_get(order_id=pk, client_id=_client_id(request))
+    except Order.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _order_url(request, order, anchor: str = "") -> str:
+    name = "orders:portal-order-detail" if request.membership.is_client_side else "orders:order-detail"
+    url = reverse(name, args=[order.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _time_zone(request) -> str:
+    return request.tenant.time_zone
+
+
+# --- list ---------------------------------------------------------------------------------------
+
+def _filtered_orders(form: OrderFilterForm, client_id: int | None):
+    filters = {}
+    if form.is_bound:
+        form.is_valid()  # an invalid choice is shown on the form; the valid filters still apply
+        filters = form.cleaned_data
+    orders = selectors.order_list(client_id=client_id)
+    if search := (filters.get("q") or "").strip():
+        orders = orders.filter(Q(number__icontains=search) | Q(title__icontains=search))
+    state = filters.get("state") or ""
+    if state == "open":
+        orders = orders.filter(state__in=OPEN_STATES)
+    elif state:
+        orders = orders.filter(state=state)
+    for name in ("contract", "team", "assignee"):
+        if filters.get(name) is not None:
+            orders = orders.filter(**{name: filters[name]})
+    if filters.get("breached") is not None:
+        orders = orders.filter(is_breached=filters["breached"])
+    sort = filters.get("sort") or "due"
+    if sort == "newest":
+        return orders.order_by("-reported_at", "-id")
+    if sort == "oldest":
+        return orders.order_by("reported_at", "id")
+    # due soonest: running clocks by due time; orders with no running clock last, newest first
+    return orders.order_by(F("next_due_at").asc(nulls_last=True), "-reported_at", "-id")
+
+
+def _annotate_clock_states(orders, now: dt.datetime) -> None:
+    """Each order's clocks as (metric label, state) pairs: from the prefetched rows, no engine."""
+    metrics = dict(Metric.choices)
+    for order in orders:
+        clocks = sorted(order.clocks.all(), key=lambda c: [Metric.RESPONSE, Metric.RESOLUTION].index(c.metric))
+        order.clock_states = [
+            {"metric": metrics[c.metric], "state": (state := clock_state(c, now=now)), "label": CLOCK_LABELS[state]}
+            for c in clocks
+        ]
+        order.any_paused = any(c.paused_since is not None and c.stopped_at is None for c in clocks)
+
+
+def _list_page(request, *, template: str, client_id: int | None):
+    form = OrderFilterForm(request.GET or None, client_id=client_id)
+    orders = _filtered_orders(form, client_id)
+    page = Paginator(orders, PER_PAGE).get_page(request.GET.get("page"))
+    _annotate_clock_states(page.object_list, timezone.now())
+    return render(request, template, {"filter_form": form, "page": page})
+
+
+@provider_page
+def order_list(request):
+    return _list_page(request, template="orders/order_list.html", client_id=None)
+
+
+@client_page
+def portal_order_list(request):
+    return _list_page(request, template="orders/portal_order_list.html", client_id=request.membership.client_id)
+
+
+# --- raise / register ---------------------------------------------------------------------------
+
+def _create_page(request, form, *, template: str, success_url):
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.order_create(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Order %(number)s is registered; its SLA clocks are running.")
+                             % {"number": order.number})
+            return redirect(success_url(order))
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, template, {"form": form}, status=status)
+
+
+@provider_page
+def order_create(request):
+    initial = {}
+    if contract_id := request.GET.get("contract", "").strip():
+        initial["contract"] = contract_id
+    form = OrderRegisterForm(request.POST if request.method == "POST" else None, initial=initial,
+                             time_zone=_time_zone(request))
+    return _create_page(request, form, template="orders/order_form.html",
+                        success_url=lambda order: reverse("orders:order-detail", args=[order.pk]))
+
+
+@client_page
+def portal_order_create(request):
+    form = OrderRaiseForm(request.POST if request.method == "POST" else None, time_zone=_time_zone(request),
+                          client_id=request.membership.client_id)
+    return _create_page(request, form, template="orders/portal_order_form.html",
+                        success_url=lambda order: reverse("orders:portal-order-detail", args=[order.pk]))
+
+
+# --- the order page -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TransitionButton:
+    name: str
+    label: str
+    note_required: bool
+    danger: bool
+
+
+def _transition_buttons(order: Order, side: str | None) -> list[TransitionButton]:
+    """The actions `side` may take now, in the order of the state machine."""
+    if side is None:
+        return []
+    available = {t.name: t for t in order.get_available_state_transitions() if t.custom.get("side") in ("any", side)}
+    return [
+        TransitionButton(name=name, label=str(available[name].custom.get("label", name)),
+                         note_required=bool(available[name].custom.get("note_required")),
+                         danger=bool(available[name].custom.get("danger")))
+        for name in services.TRANSITIONS if name in available
+    ]
+
+
+def _clock_rows(order: Order, now: dt.datetime) -> list[dict]:
+    calendars: dict = {}
+    rows = []
+    for clock in sorted(order.clocks.all(), key=lambda c: [Metric.RESPONSE, Metric.RESOLUTION].index(c.metric)):
+        status = clock_status(clock, now=now, calendars=calendars)
+        target = status.target.total_seconds() or 1
+        rows.append({
+            "clock": clock,
+            "status": status,
+            "label": clock.get_metric_display(),
+            "state_label": CLOCK_LABELS[status.state],
+            "percent": max(0, min(100, round(status.elapsed.total_seconds() * 100 / target))),
+            "warn_percent": clock.warning_threshold_pct,
+            "calendar": clock.calendar.name if clock.calendar else _("24×7"),
+            "calendar_tz": clock.calendar.time_zone if clock.calendar and not clock.calendar.always_on else "",
+            "overdue": status.time_left < dt.timedelta(0),
+        })
+    return rows
+
+
+def _format_value(name: str, value: str, tz) -> str:
+    if value in ("", "None"):
+        return "—"
+    if name == "priority":
+        return str(dict(Priority.choices).get(value, value))
+    if name == "desired_deadline":
+        try:
+            return timezone.localtime(dt.datetime.fromisoformat(value), tz).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    return value
+
+
+def _timeline(order: Order, *, client_view: bool, tz) -> list[OrderEvent]:
+    """The history, with each scope or deadline change spelled out (field: old → new)."""
+    events = list(selectors.order_timeline(order=order, client_view=client_view))
+    for event in events:
+        event.changes = []
+        if event.kind == OrderEvent.Kind.CHANGED:
+            for name, (old, new) in (event.data or {}).get("changed", {}).items():
+                try:
+                    label = str(Order._meta.get_field(name).verbose_name).capitalize()
+                except FieldDoesNotExist:
+                    label = name
+                event.changes.append({"field": name, "label": label, "old": _format_value(name, old, tz),
+                                      "new": _format_value(name, new, tz)})
+        elif event.kind == OrderEvent.Kind.ASSIGNED:
+            data = event.data or {}
+            event.detail = " · ".join(part for part in (data.get("team"), data.get("assignee")) if part) or _("Unassigned")
+    return events
+
+
+def _detail(request, order: Order, *, comment_form=None, status: int = 200):
+    client_view = request.membership.is_client_side
+    now = timezone.now()
+    context = {
+        "order": order,
+        "client_view": client_view,
+        "clocks": _clock_rows(order, now),
+        "timeline": _timeline(order, client_view=client_view, tz=zoneinfo.ZoneInfo(request.tenant.time_zone)),
+        "comments": selectors.order_comments(order=order, client_view=client_view),
+        "comment_form": comment_form or CommentForm(client_view=client_view),
+        "transitions": _transition_buttons(order, services.order_side(actor=request.user, order=order)),
+        "editable": order.state in EDITABLE_STATES,
+        "open_force_majeure": _open_force_majeure(order),
+    }
+    if not client_view:
+        context["assign_form"] = AssignForm(initial={"team": order.team_id, "assignee": order.assignee_id})
+    template = "orders/portal_order_detail.html" if client_view else "orders/order_detail.html"
+    return render(request, template, context, status=status)
+
+
+def _open_force_majeure(order: Order):
+    return force_majeure_active(contract_id=order.contract_id)
+
+
+@member_required
+def order_detail(request, pk: int):
+    if request.membership.is_client_side:
+        return redirect("orders:portal-order-detail", pk=pk)  # e.g. from a notification's link
+    return _detail(request, _order_or_404(request, pk))
+
+
+@client_page
+def portal_order_detail(request, pk: int):
+    return _detail(request, _order_or_404(request, pk))
+
+
+@member_required
+@require_POST
+def order_transition(request, pk: int, name: str):
+    """Fire one step of the state machine; the wrong side or state is refused with a message."""
+    order = _order_or_404(request, pk)
+    if name not in services.TRANSITIONS:
+        raise Http404
+    form = TransitionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        order = services.order_transition(order=order, name=name, actor=request.user, note=note)
+    except DomainError as error:
+        label = next((str(t.custom.get("label", name)) for t in order.get_all_state_transitions() if t.name == name),
+                     name)
+        messages.error(request, _("“%(action)s” was refused:") % {"action": label}, extra_tags="heading")
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Order %(number)s is now %(state)s.")
+                         % {"number": order.number, "state": order.get_state_display()})
+    return redirect(_order_url(request, order))
+
+
+@member_required
+@require_POST
+def order_comment(request, pk: int):
+    order = _order_or_404(request, pk)
+    client_view = request.membership.is_client_side
+    form = CommentForm(request.POST, client_view=client_view)
+    if form.is_valid():
+        try:
+            services.order_comment(order=order, actor=request.user, body=form.cleaned_data["body"],
+                                   internal=form.cleaned_data.get("internal", False))
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Comment added."))
+            return redirect(_order_url(request, order, "comments"))
+    return _detail(request, order, comment_form=form, status=400)
+
+
+@provider_page
+@require_POST
+def order_assign(request, pk: int):
+    order = _order_or_404(request, pk)
+    form = AssignForm(request.POST)
+    if form.is_valid():
+        try:
+            services.order_assign(order=order, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Assignment saved."))
+            return redirect(_order_url(request, order))
+    for errors in form.errors.values():
+        for message in errors:
+            messages.error(request, message)
+    return redirect(_order_url(request, order))
+
+
+@member_required
+def order_edit(request, pk: int):
+    """Change scope or deadline (before the plan is agreed); the client sees the change history."""
+    order = _order_or_404(request, pk)
+    form = OrderEditForm.for_order(order, request.POST if request.method == "POST" else None,
+                                   time_zone=_time_zone(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.order_update(order=order, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Order %(number)s saved; the change is in its history.") % {"number": order.number})
+            return redirect(_order_url(request, order))
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "orders/order_edit.html", {
+        "form": form, "order": order, "client_view": request.membership.is_client_side,
+        "editable": order.state in EDITABLE_STATES, "back_url": _order_url(request, order),
+    }, status=status)
