@@ -100,6 +100,7 @@ _STOP_RESPONSE = {"acknowledge"}
 _PAUSE = {"wait_on_client"}
 _RESUME = {"resume"}
 _STOP_RESOLUTION = {"deliver"}
+_REOPEN_RESOLUTION = {"send_back"}  # rework is the provider's time again
 
 
 def order_transition(*, order: Order, name: str, actor, note: str = "", via: str = "") -> Order:
@@ -131,6 +132,9 @@ def order_transition(*, order: Order, name: str, actor, note: str = "", via: str
             sla.clocks_resume(order=order, at=now)
         if name in _STOP_RESOLUTION:
             sla.clock_stop_metric(order=order, metric=Metric.RESOLUTION, at=now)
+        if name in _REOPEN_RESOLUTION:
+            for clock in order.clocks.filter(metric=Metric.RESOLUTION):
+                sla.clock_reopen(clock=clock, at=now)
         if name == "cancel":
             for metric in (Metric.RESPONSE, Metric.RESOLUTION):
                 sla.clock_stop_metric(order=order, metric=metric, at=now, breach_if_late=False)

@@ -143,6 +143,22 @@ def clock_resume(*, clock: SLAClock, at: dt.datetime | None = None) -> SLAClock:
     return clock
 
 
+def clock_reopen(*, clock: SLAClock, at: dt.datetime | None = None) -> SLAClock:
+    """Run a stopped clock again (work sent back for rework): the time it stood stopped counts as
+    a pause, so the provider is charged only for the time the work was theirs. A breach already
+    recorded stays; a clock that was met may still breach later."""
+    if clock.stopped_at is None:
+        return clock
+    at = at or timezone.now()
+    clock.pauses = [*(clock.pauses or []), [clock.stopped_at.isoformat(), at.isoformat()]]
+    clock.stopped_at = None
+    if force_majeure_active(contract_id=clock.order.contract_id) is not None:
+        clock.paused_since = at
+    clock_recompute(clock)
+    clock.save(update_fields=["pauses", "stopped_at", "paused_since", "due_at", "warn_at"])
+    return clock
+
+
 def clocks_pause(*, order, at=None) -> None:
     for clock in order.clocks.filter(stopped_at__isnull=True):
         clock_pause(clock=clock, at=at)

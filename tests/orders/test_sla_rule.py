@@ -149,3 +149,23 @@ def test_two_concurrent_sweeps_record_one_breach(world_a):
     assert sorted(len(r.breached) for r in results) == [0, 2]
     with world_a.context():
         assert Breach.objects.filter(order=order).count() == 2  # response and resolution, once each
+
+
+@pytest.mark.django_db
+def test_rework_runs_the_resolution_clock_again_without_the_clients_review_time(world_a):
+    contract = active_contract(world_a)
+    with time_machine.travel(MONDAY_9, tick=False), world_a.context():
+        order = services.order_create(actor=world_a.client_admin, contract=contract, title="Printer", kind="incident")
+    steps = [(1, "acknowledge", "", world_a.engineer), (2, "start_incident", "", world_a.engineer),
+             (20, "deliver", "", world_a.engineer),
+             (30, "send_back", "still jams", world_a.client_admin)]  # the client took 10 h to look
+    for hours, name, note, actor in steps:
+        with time_machine.travel(MONDAY_9 + dt.timedelta(hours=hours), tick=False), world_a.context():
+            services.order_transition(order=order, name=name, actor=actor, note=note)
+    resolution = clocks(world_a, order)["resolution"]
+    assert resolution.stopped_at is None
+    assert resolution.due_at == MONDAY_9 + dt.timedelta(hours=58)  # 48 h + the 10 h under review
+    with time_machine.travel(MONDAY_9 + dt.timedelta(hours=57), tick=False):
+        assert sla_sweep().breached == []
+    with time_machine.travel(MONDAY_9 + dt.timedelta(hours=59), tick=False):
+        assert len(sla_sweep().breached) == 1
