@@ -166,6 +166,8 @@ def order_update(*, order: Order, actor, via: str = "", **changes: Any) -> Order
             setattr(order, key, value)
     if changed:
         order.save()
+        if "priority" in changed:
+            sla.clocks_retarget(order=order)
         _record(order, kind=OrderEvent.Kind.CHANGED, actor=actor, via=via, data={"changed": changed})
     return order
 

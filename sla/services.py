@@ -109,6 +109,25 @@ def clocks_start(*, order, paused: bool = False) -> list[SLAClock]:
     return clocks
 
 
+def clocks_retarget(*, order) -> int:
+    """The order's priority changed: its running clocks take the targets, calendar and threshold
+    of the contract's policy for the new priority (or the 24/48 default), counted from the same
+    start. A breach already recorded stays."""
+    policy = policy_for(contract=order.contract, priority=order.priority)
+    changed = 0
+    for clock in order.clocks.filter(stopped_at__isnull=True):
+        clock.target = DEFAULT_TARGETS[clock.metric]
+        if policy:
+            clock.target = policy.response_target if clock.metric == Metric.RESPONSE else policy.resolution_target
+        clock.policy = policy
+        clock.calendar = policy.calendar if policy else None
+        clock.warning_threshold_pct = policy.warning_threshold_pct if policy else DEFAULT_WARNING_PCT
+        clock_recompute(clock)
+        clock.save(update_fields=["target", "policy", "calendar", "warning_threshold_pct", "due_at", "warn_at"])
+        changed += 1
+    return changed
+
+
 def clock_stop(*, clock: SLAClock, at: dt.datetime | None = None, breach_if_late: bool = True) -> SLAClock:
     """Stop a clock (met, or late); a clock stopped past its due time is breached now if the sweep has not."""
     at = at or timezone.now()

@@ -39,10 +39,16 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     from config.celery import app
 
+    # The sweep publishes its notification message as in production, but to a queue of its own
+    # that no worker reads and that is emptied afterwards.
     app.conf.task_always_eager = False
+    app.conf.task_default_queue = "sla-bench"
     try:
         results = _run()
+        results["broker"] = app.conf.broker_url.split("://", 1)[0]
     finally:
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge("sla-bench")
         from django.db import connections
 
         connections.close_all()
@@ -174,6 +180,12 @@ def _run():
         "date": now.date().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "open_clocks": open_clocks, "seed_seconds": round(time.perf_counter() - seed_start, 1), "runs": [],
     }
+    # In production the sweep runs every minute inside a worker, on warm database and broker
+    # connections: one sweep with nothing due and one message published first.
+    _timed_sweep(now)
+    from sla.tasks import fan_out_notifications
+
+    fan_out_notifications.delay({})
     for n in (1_000, 10_000):
         tick = now + dt.timedelta(minutes=n // 1000)
         _make_due(n, tick)

@@ -169,3 +169,22 @@ def test_rework_runs_the_resolution_clock_again_without_the_clients_review_time(
         assert sla_sweep().breached == []
     with time_machine.travel(MONDAY_9 + dt.timedelta(hours=59), tick=False):
         assert len(sla_sweep().breached) == 1
+
+
+@pytest.mark.django_db
+def test_raising_the_priority_retargets_the_running_clocks(world_a):
+    from sla.services import policy_create
+
+    contract = active_contract(world_a)
+    with world_a.context():
+        policy_create(actor=world_a.account_manager, contract=contract, priority="critical",
+                      response_target=dt.timedelta(hours=2), resolution_target=dt.timedelta(hours=8))
+    with time_machine.travel(MONDAY_9, tick=False), world_a.context():
+        order = services.order_create(actor=world_a.client_admin, contract=contract, title="Site down")
+    assert clocks(world_a, order)["resolution"].due_at == MONDAY_9 + dt.timedelta(hours=48)
+    with time_machine.travel(MONDAY_9 + dt.timedelta(hours=1), tick=False), world_a.context():
+        services.order_update(order=order, actor=world_a.engineer, priority="critical")
+    c = clocks(world_a, order)
+    assert c["response"].due_at == MONDAY_9 + dt.timedelta(hours=2)  # counted from the report, not the change
+    assert c["resolution"].due_at == MONDAY_9 + dt.timedelta(hours=8)
+    assert c["resolution"].policy_id is not None
