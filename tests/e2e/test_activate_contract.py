@@ -18,9 +18,6 @@ from tests.factories import (
     UserFactory,
 )
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are still sync.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 sync_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
@@ -28,6 +25,13 @@ pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(monkeypatch):
+    """Playwright's sync API runs an event loop in this thread; the test's ORM calls are still sync.
+    Only for these tests: the variable must not leak into other tests or subprocesses."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
@@ -93,5 +97,6 @@ def test_account_manager_activates_a_contract_in_the_browser(live_server, page, 
     # from active, the next actions are offered
     sync_api.expect(page.locator("#actions summary", has_text="Suspend")).to_be_visible()
 
-    contract.refresh_from_db()
+    with tenant_context(contract.tenant_id):  # behind row-level security on PostgreSQL
+        contract.refresh_from_db()
     assert contract.state == "active"
