@@ -325,7 +325,7 @@ def contract_role_assign(*, contract: Contract, actor, role: str, user, via: str
     assignment = ContractRole(contract=contract, role=role, user=user)
     _validated_save(assignment, exclude=["tenant"])
     _record(contract, kind=ContractEvent.Kind.ROLE_ASSIGNED, actor=actor, via=via,
-            data={"role": role, "user": user.get_username()})
+            data={"role": role, "user": user.get_username(), "name": user.get_full_name() or user.get_username()})
     return assignment
 
 
@@ -338,6 +338,7 @@ def contract_role_remove(*, assignment: ContractRole, actor, via: str = "") -> N
     ) and ContractRole.objects.filter(contract=contract, role=assignment.role).count() == 1:
         raise DomainError(_("An active contract keeps at least one account manager and one client signatory."),
                           code="protected")
-    data = {"role": assignment.role, "user": assignment.user.get_username()}
+    data = {"role": assignment.role, "user": assignment.user.get_username(),
+            "name": assignment.user.get_full_name() or assignment.user.get_username()}
     assignment.delete()
     _record(contract, kind=ContractEvent.Kind.ROLE_REMOVED, actor=actor, via=via, data=data)

@@ -281,7 +281,7 @@ def _event_detail(event: ContractEvent) -> str:
         return data.get("party", "")
     if event.kind in (kind.ROLE_ASSIGNED, kind.ROLE_REMOVED):
         role = dict(ContractRoleKind.choices).get(data.get("role"), data.get("role", ""))
-        return f"{role}: {data.get('user', '')}"
+        return f"{role}: {data.get('name') or data.get('user', '')}"  # older events have the username only
     if event.kind == kind.UPDATED:
         names = []
         for name in data.get("changed", {}):
