@@ -7,8 +7,9 @@ import threading
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 
 from config.celery import app as celery_app
 from contracts import services
@@ -39,9 +40,16 @@ def test_expiry_runs_through_a_real_worker_on_the_configured_broker(world_a):
     with world_a.context():  # the contract ran out yesterday
         services.contract_update(contract=contract, actor=world_a.admin,
                                  end_date=world_a.tenant.today() - datetime.timedelta(days=1))
-    with start_worker(celery_app, perform_ping_check=False, pool="solo", shutdown_timeout=30):
-        result = expire_ended_contracts.delay(world_a.tenant.pk)
-        assert result.get(timeout=60) == 1
+    def close_worker_connections(**kwargs):
+        connections.close_all()  # in the worker's thread, which the test worker does not do itself
+
+    task_postrun.connect(close_worker_connections, weak=False)
+    try:
+        with start_worker(celery_app, perform_ping_check=False, pool="solo", shutdown_timeout=30):
+            result = expire_ended_contracts.delay(world_a.tenant.pk)
+            assert result.get(timeout=60) == 1
+    finally:
+        task_postrun.disconnect(close_worker_connections)
     with world_a.context():
         contract.refresh_from_db()
         assert contract.state == ContractState.EXPIRED
