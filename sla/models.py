@@ -206,7 +206,9 @@ class Breach(TenantOwned):
     # rows), so the database does not check them again on each of the sweep's inserts.
     tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, editable=False, related_name="+",
                                verbose_name=_("tenant"), db_constraint=False)
-    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="breaches", db_constraint=False)
+    # (no index on order either: an order's breaches are found through its clocks)
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="breaches", db_constraint=False,
+                              db_index=False)
     contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="breaches",
                                  db_constraint=False)
     provider = models.ForeignKey("contracts.Provider", on_delete=models.PROTECT, null=True, blank=True,
