@@ -142,6 +142,12 @@ STORAGES = {
     },
 }
 
+# --- uploaded files -------------------------------------------------------------------------
+# Order attachments. No MEDIA_URL is served: files go out only through the order download views,
+# which check the tenant and the side (never expose this directory from the web server).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+ORDER_ATTACHMENT_MAX_BYTES = int(os.environ.get("ORDER_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -7,7 +7,9 @@ Date-times are typed in the organisation's time zone: each form parses them ther
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +19,7 @@ from tenancy.models import Membership
 from tenancy.roles import PROVIDER_ROLES
 
 from .models import Order, OrderState, Team
+from .services import MAX_ATTACHMENTS_PER_ORDER, attachment_accept
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -59,6 +62,32 @@ class ContractChoiceField(forms.ModelChoiceField):
         return f"{label} ({obj.client.name})" if self.show_client else label
 
 
+def attachment_help() -> str:
+    return _("An order holds up to %(count)d files of up to %(size)s each: PDF, images, text, log or CSV files, "
+             "Excel or Word documents, ZIP archives, e-mails (.eml).") % {
+        "count": MAX_ATTACHMENTS_PER_ORDER, "size": filesizeformat(settings.ORDER_ATTACHMENT_MAX_BYTES)}
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; cleans to a list (empty when none was chosen).
+
+    Only presence is checked here: orders.services decides what is accepted (type, size, count).
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": attachment_accept()}))
+        kwargs.setdefault("allow_empty_file", True)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in files if item]
+
+
 class OrderRaiseForm(LocalTimeForm):
     """What a client user fills in to raise an order or report an incident."""
 
@@ -72,9 +101,11 @@ class OrderRaiseForm(LocalTimeForm):
                                       help_text=_("What “done” looks like for you."))
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
     desired_deadline = forms.DateTimeField(label=_("Desired deadline"), required=False, widget=DateTimeLocalInput())
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
 
     def __init__(self, *args, client_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = attachment_help()
         contracts = Contract.objects.select_related("client").order_by("number")
         if client_id is not None:
             contracts = contracts.filter(client_id=client_id)
@@ -96,6 +127,9 @@ class OrderRegisterForm(OrderRaiseForm):
         help_text=_("When the client actually reported it (e.g. by phone); empty for now. The clocks start here."),
     )
     team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False)
+
+    field_order = ["contract", "kind", "title", "description", "expected_result", "priority", "desired_deadline",
+                   "reported_at", "team", "attachments"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,6 +170,21 @@ class CommentForm(forms.Form):
     def __init__(self, *args, client_view: bool = False, **kwargs):
         kwargs.setdefault("prefix", "comment")
         super().__init__(*args, **kwargs)
+        if client_view:
+            del self.fields["internal"]
+
+
+class AttachmentForm(forms.Form):
+    """One file for an order; provider staff may keep it internal."""
+
+    file = forms.FileField(label=_("File"), allow_empty_file=True,
+                           widget=forms.FileInput(attrs={"accept": attachment_accept()}))
+    internal = forms.BooleanField(label=_("Internal (hidden from the client)"), required=False)
+
+    def __init__(self, *args, client_view: bool = False, **kwargs):
+        kwargs.setdefault("prefix", "attachment")
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = attachment_help()
         if client_view:
             del self.fields["internal"]
 

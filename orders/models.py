@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -168,6 +171,7 @@ class OrderEvent(TenantOwned):
         TRANSITION = "transition", _("State changed")
         CHANGED = "changed", _("Changed")
         ASSIGNED = "assigned", _("Assigned")
+        ATTACHED = "attached", _("File attached")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -194,3 +198,41 @@ class OrderComment(TenantOwned):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+
+def attachment_upload_to(attachment: OrderAttachment, filename: str) -> str:
+    """Where an attachment is stored: under its tenant and order, named by a random id.
+
+    The client's file name is never part of the path (it lives in `original_name`); only the
+    extension, already checked against the allow-list, is kept.
+    """
+    return (f"orders/{attachment.tenant_id}/{attachment.order_id}/"
+            f"{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}")
+
+
+class OrderAttachment(TenantOwned):
+    """A file attached to an order by either side. Internal ones are the provider's alone.
+
+    Files are never served from a public URL: only the order's download view, which checks the
+    tenant and the side, hands them out.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="attachments",
+                              verbose_name=_("order"))
+    file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size, bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now, editable=False)
+    internal = models.BooleanField(_("internal"), default=False, help_text=_("Hidden from the client."))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

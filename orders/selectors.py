@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Subquery
 
 from sla.models import SLAClock
 
-from .models import Order, OrderComment, OrderEvent, Team, TeamMember
+from .models import Order, OrderAttachment, OrderComment, OrderEvent, Team, TeamMember
 
 
 def order_list(*, client_id: int | None = None):
@@ -54,3 +54,29 @@ def team_list():
     return Team.objects.select_related("provider").prefetch_related(
         Prefetch("memberships", queryset=TeamMember.objects.select_related("user").order_by("user__username"))
     ).order_by("name", "id")
+
+
+def order_attachments(*, order: Order | None = None, client_view: bool):
+    """Attachments with their uploader, oldest first; a client never sees internal ones.
+
+    Without `order`, the queryset to prefetch onto a list of orders.
+    """
+    queryset = OrderAttachment.objects.select_related("uploaded_by").order_by("uploaded_at", "id")
+    if order is not None:
+        queryset = queryset.filter(order=order)
+    if client_view:
+        queryset = queryset.filter(internal=False)
+    return queryset
+
+
+def order_attachment_get(*, order: Order, attachment_id, client_view: bool) -> OrderAttachment:
+    """One attachment of `order` the caller may see; DoesNotExist for another order's, or an
+    internal one asked for by a client user."""
+    return order_attachments(order=order, client_view=client_view).get(pk=attachment_id)
+
+
+def with_attachments(orders, *, client_view: bool):
+    """`orders` with the attachments the caller may see prefetched as `visible_attachments`."""
+    return orders.prefetch_related(
+        Prefetch("attachments", queryset=order_attachments(client_view=client_view), to_attr="visible_attachments")
+    )

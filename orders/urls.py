@@ -9,10 +9,14 @@ order_patterns = [
     path("orders/<int:pk>/edit/", views.order_edit, name="order-edit"),
     path("orders/<int:pk>/transition/<slug:name>/", views.order_transition, name="order-transition"),
     path("orders/<int:pk>/comments/", views.order_comment, name="order-comment"),
+    path("orders/<int:pk>/attachments/", views.order_attach, name="order-attach"),
+    path("orders/<int:pk>/attachments/<int:attachment_pk>/", views.order_attachment, name="order-attachment"),
     path("orders/<int:pk>/assign/", views.order_assign, name="order-assign"),
     path("portal/orders/", views.portal_order_list, name="portal-order-list"),
     path("portal/orders/new/", views.portal_order_create, name="portal-order-create"),
     path("portal/orders/<int:pk>/", views.portal_order_detail, name="portal-order-detail"),
+    path("portal/orders/<int:pk>/attachments/<int:attachment_pk>/", views.portal_order_attachment,
+         name="portal-order-attachment"),
 ]
 
 urlpatterns = [path("", include((order_patterns, "orders")))]

@@ -1,8 +1,9 @@
 """Browser pages of orders: the provider's list and order page, and the client portal's.
 
-One order page serves both sides: provider staff see everything (internal comments, assignment,
-the whole history); a client user sees only their client's orders, client-visible history and
-comments, and only the actions that belong to the client. Every lookup goes through the tenant
+One order page serves both sides: provider staff see everything (internal comments and files,
+assignment, the whole history); a client user sees only their client's orders, client-visible
+history, comments and files, and only the actions that belong to the client. Files go out only
+through the download views here, never from a public media URL. Every lookup goes through the tenant
 (and, for a client user, their client): "not yours" is the same 404 as "does not exist".
 Views read through orders.selectors and write only through orders.services.
 """
@@ -12,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import F, Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +37,7 @@ from tenancy.forms import add_domain_error
 from . import selectors, services
 from .forms import (
     AssignForm,
+    AttachmentForm,
     CommentForm,
     OrderEditForm,
     OrderFilterForm,
@@ -42,7 +45,7 @@ from .forms import (
     OrderRegisterForm,
     TransitionForm,
 )
-from .models import OPEN_STATES, Order, OrderEvent, OrderState
+from .models import OPEN_STATES, Order, OrderAttachment, OrderEvent, OrderState
 
 PER_PAGE = 25
 EDITABLE_STATES = (OrderState.NEW, OrderState.ACKNOWLEDGED, OrderState.PLANNED)
@@ -139,8 +142,10 @@ def portal_order_list(request):
 
 def _create_page(request, form, *, template: str, success_url):
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
         try:
-            order = services.order_create(actor=request.user, **form.cleaned_data)
+            order = services.order_create_with_attachments(actor=request.user, attachments=fields.pop("attachments"),
+                                                           **fields)
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -156,7 +161,8 @@ def order_create(request):
     initial = {}
     if contract_id := request.GET.get("contract", "").strip():
         initial["contract"] = contract_id
-    form = OrderRegisterForm(request.POST if request.method == "POST" else None, initial=initial,
+    form = OrderRegisterForm(request.POST if request.method == "POST" else None,
+                             request.FILES if request.method == "POST" else None, initial=initial,
                              time_zone=_time_zone(request))
     return _create_page(request, form, template="orders/order_form.html",
                         success_url=lambda order: reverse("orders:order-detail", args=[order.pk]))
@@ -164,7 +170,8 @@ def order_create(request):
 
 @client_page
 def portal_order_create(request):
-    form = OrderRaiseForm(request.POST if request.method == "POST" else None, time_zone=_time_zone(request),
+    form = OrderRaiseForm(request.POST if request.method == "POST" else None,
+                          request.FILES if request.method == "POST" else None, time_zone=_time_zone(request),
                           client_id=request.membership.client_id)
     return _create_page(request, form, template="orders/portal_order_form.html",
                         success_url=lambda order: reverse("orders:portal-order-detail", args=[order.pk]))
@@ -242,10 +249,12 @@ def _timeline(order: Order, *, client_view: bool, tz) -> list[OrderEvent]:
         elif event.kind == OrderEvent.Kind.ASSIGNED:
             data = event.data or {}
             event.detail = " · ".join(part for part in (data.get("team"), data.get("assignee")) if part) or _("Unassigned")
+        elif event.kind == OrderEvent.Kind.ATTACHED:
+            event.detail = (event.data or {}).get("name", "")
     return events
 
 
-def _detail(request, order: Order, *, comment_form=None, status: int = 200):
+def _detail(request, order: Order, *, comment_form=None, attachment_form=None, status: int = 200):
     client_view = request.membership.is_client_side
     now = timezone.now()
     context = {
@@ -255,6 +264,8 @@ def _detail(request, order: Order, *, comment_form=None, status: int = 200):
         "timeline": _timeline(order, client_view=client_view, tz=zoneinfo.ZoneInfo(request.tenant.time_zone)),
         "comments": selectors.order_comments(order=order, client_view=client_view),
         "comment_form": comment_form or CommentForm(client_view=client_view),
+        "attachments": selectors.order_attachments(order=order, client_view=client_view),
+        "attachment_form": attachment_form or AttachmentForm(client_view=client_view),
         "transitions": _transition_buttons(order, services.order_side(actor=request.user, order=order)),
         "editable": order.state in EDITABLE_STATES,
         "open_force_majeure": _open_force_majeure(order),
@@ -320,6 +331,70 @@ def order_comment(request, pk: int):
             messages.success(request, _("Comment added."))
             return redirect(_order_url(request, order, "comments"))
     return _detail(request, order, comment_form=form, status=400)
+
+
+@member_required
+@require_POST
+def order_attach(request, pk: int):
+    """Either side attaches a file; provider staff may keep it internal."""
+    order = _order_or_404(request, pk)
+    client_view = request.membership.is_client_side
+    form = AttachmentForm(request.POST, request.FILES, client_view=client_view)
+    if form.is_valid():
+        try:
+            attachment = services.order_attach(order=order, actor=request.user, upload=form.cleaned_data["file"],
+                                               internal=form.cleaned_data.get("internal", False))
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("“%(name)s” is attached.") % {"name": attachment.original_name})
+            return redirect(_order_url(request, order, "attachments"))
+    return _detail(request, order, attachment_form=form, status=400)
+
+
+# Types a browser may show itself; everything else downloads as opaque bytes.
+INLINE_SAFE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+def attachment_response(attachment: OrderAttachment) -> FileResponse:
+    """The file as a download under its original name, never rendered as a page of this site."""
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    content_type = attachment.content_type if attachment.content_type in INLINE_SAFE_TYPES else "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    fallback = attachment.original_name.encode("ascii", "replace").decode().replace("?", "_")
+    fallback = fallback.replace("\\", "_").replace('"', "_")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{quote(attachment.original_name, safe="")}'
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _download(request, pk: int, attachment_pk: int):
+    order = _order_or_404(request, pk)
+    try:
+        attachment = selectors.order_attachment_get(order=order, attachment_id=attachment_pk,
+                                                    client_view=request.membership.is_client_side)
+    except OrderAttachment.DoesNotExist as exc:
+        raise Http404 from exc
+    return attachment_response(attachment)
+
+
+@member_required
+def order_attachment(request, pk: int, attachment_pk: int):
+    """Download a file of an order: another tenant's or client's order, or an internal file asked
+    for by a client user, is the same 404 as a file that does not exist."""
+    return _download(request, pk, attachment_pk)
+
+
+@client_page
+def portal_order_attachment(request, pk: int, attachment_pk: int):
+    return _download(request, pk, attachment_pk)
 
 
 @provider_page

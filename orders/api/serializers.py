@@ -7,6 +7,7 @@ so another tenant's (or another client's) id reads exactly like one that was nev
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -19,8 +20,9 @@ from tenancy.api_base import TenantRelatedField
 from tenancy.models import ApiKey, Membership
 from tenancy.roles import PROVIDER_ROLES
 
-from ..models import Order, OrderComment, OrderEvent, Team, TeamMember
-from ..services import TRANSITIONS, order_side
+from ..models import Order, OrderAttachment, OrderComment, OrderEvent, Team, TeamMember
+from ..selectors import order_attachments
+from ..services import MAX_ATTACHMENTS_PER_ORDER, TRANSITIONS, order_side
 
 
 def provider_staff():
@@ -88,6 +90,47 @@ class ClockSerializer(serializers.Serializer):
         return _seconds(status.time_left)
 
 
+# --- attachments ------------------------------------------------------------------------------
+
+
+class OrderAttachmentSerializer(serializers.ModelSerializer):
+    """A file's metadata; the bytes come from `download_url` (same authentication)."""
+
+    name = serializers.CharField(source="original_name", read_only=True)
+    content_type = serializers.CharField(read_only=True, help_text=_("Decided by the file's extension."))
+    size = serializers.IntegerField(read_only=True, help_text=_("Bytes."))
+    sha256 = serializers.CharField(read_only=True, help_text=_("Hex SHA-256 of the content, to check a download."))
+    internal = serializers.BooleanField(read_only=True, help_text=_("Provider staff only: hidden from the client."))
+    uploaded_by_name = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderAttachment
+        fields = ["id", "name", "content_type", "size", "sha256", "internal", "uploaded_by", "uploaded_by_name",
+                  "uploaded_at", "download_url"]
+        read_only_fields = fields
+
+    def get_uploaded_by_name(self, attachment) -> str:
+        return _label(attachment.uploaded_by)
+
+    def get_download_url(self, attachment) -> str:
+        url = reverse("api-order-download-attachment", args=[attachment.order_id, attachment.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+class OrderAttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True,  # the service says why an empty file is refused
+        help_text=_("PDF, PNG, JPEG, GIF, WebP, TXT, LOG, CSV, XLSX, DOCX, ZIP or EML; at most "
+                    "ORDER_ATTACHMENT_MAX_BYTES (10 MB by default)."),
+    )
+    internal = serializers.BooleanField(
+        required=False, default=False,
+        help_text=_("Provider staff only: hidden from the client. Always false for client users."),
+    )
+
+
 # --- orders -----------------------------------------------------------------------------------
 
 
@@ -105,6 +148,7 @@ class OrderSerializer(serializers.ModelSerializer):
     breached = serializers.BooleanField(source="is_breached", read_only=True)
     clocks = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
 
     class Meta:
         model = Order
@@ -112,7 +156,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "id", "number", "kind", "title", "description", "expected_result", "priority", "desired_deadline",
             "state", "contract", "contract_number", "client", "client_name", "team", "team_name",
             "assignee", "assignee_name", "reported_at", "reported_by", "reported_by_name", "created_at",
-            "next_due_at", "breached", "clocks", "available_transitions",
+            "next_due_at", "breached", "clocks", "available_transitions", "attachments",
         ]
         read_only_fields = fields
 
@@ -131,6 +175,16 @@ class OrderSerializer(serializers.ModelSerializer):
         calendars = self.context.setdefault("calendars", {})
         clocks = sorted(order.clocks.all(), key=lambda c: [Metric.RESPONSE, Metric.RESOLUTION].index(c.metric))
         return ClockSerializer([clock_status(c, now=now, calendars=calendars) for c in clocks], many=True).data
+
+    @extend_schema_field(OrderAttachmentSerializer(many=True))
+    def get_attachments(self, order) -> list:
+        """The files the caller may see (a client user never sees internal ones), oldest first."""
+        attachments = getattr(order, "visible_attachments", None)
+        if attachments is None:  # not prefetched (the viewset does): one query for this order
+            request = self.context.get("request")
+            client_view = request is None or client_scope_of(request.user) is not None
+            attachments = order_attachments(order=order, client_view=client_view)
+        return OrderAttachmentSerializer(attachments, many=True, context=self.context).data
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=TRANSITIONS)))
     def get_available_transitions(self, order) -> list[str]:
@@ -166,6 +220,12 @@ class OrderCreateSerializer(serializers.Serializer):
     )
     team = TenantRelatedField(scope=_teams, required=False, allow_null=True, default=None,
                               help_text=_("Provider staff only: the team to route the order to."))
+    attachments = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True), required=False, default=list,
+        max_length=MAX_ATTACHMENTS_PER_ORDER,
+        help_text=_("Optional files, when the order is sent as multipart/form-data (repeat the field per "
+                    "file). The same types and size limit as `…/attachments/`; one bad file and nothing is saved."),
+    )
 
 
 class OrderUpdateSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
-"""API viewsets: orders with their transitions, clocks, comments and history; teams.
+"""API viewsets: orders with their transitions, clocks, comments, files and history; teams.
 
 Client-side users (client admin, signatory, viewer) see only their client's orders, only the
-client-visible history and never internal comments; another client's order answers 404 like a
+client-visible history and never internal comments or files; another client's order answers 404 like a
 missing one. Reads come from `orders.selectors`; writes validate the body, call
 `orders.services` and render what the service returns.
 """
@@ -12,11 +12,13 @@ from functools import cached_property
 
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.filters import SearchFilter
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from sla.selectors import client_scope_of
@@ -24,11 +26,14 @@ from tenancy.api_base import TenantViewSet
 from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, Role
 
 from .. import selectors, services
-from ..models import Order, Team
+from ..models import Order, OrderAttachment, Team
 from ..services import TRANSITIONS
+from ..views import attachment_response
 from .filters import NullsLastOrderingFilter, OrderFilter, TeamFilter
 from .serializers import (
     OrderAssignSerializer,
+    OrderAttachmentSerializer,
+    OrderAttachmentUploadSerializer,
     OrderCommentSerializer,
     OrderCreateSerializer,
     OrderEventSerializer,
@@ -100,7 +105,7 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
         return self.client_id is not None
 
     def scoped_queryset(self):
-        return selectors.order_list(client_id=self.client_id)
+        return selectors.with_attachments(selectors.order_list(client_id=self.client_id), client_view=self.client_view)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -110,7 +115,7 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
 
     def order_detail(self, order_id) -> Order:
         try:
-            return selectors.order_get(order_id=order_id, client_id=self.client_id)
+            return self.scoped_queryset().get(pk=order_id)
         except (Order.DoesNotExist, ValueError, TypeError):
             raise NotFound() from None
 
@@ -120,10 +125,13 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
     @extend_schema(
         request=OrderCreateSerializer, responses={201: OrderSerializer},
         description="A client user raises an order or reports an incident on their active contract; provider "
-        "staff may register one on the client's behalf with the time it was really reported.",
+        "staff may register one on the client's behalf with the time it was really reported. Sent as "
+        "multipart/form-data, it may carry `attachments` (one part per file); a bad file saves nothing.",
     )
     def create(self, request):
-        order = services.order_create(actor=request.user, via=self.via, **self.validated(OrderCreateSerializer))
+        data = dict(self.validated(OrderCreateSerializer))
+        order = services.order_create_with_attachments(actor=request.user, via=self.via,
+                                                       attachments=data.pop("attachments", []), **data)
         return Response(self.serialized(self.order_detail(order.pk)), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -192,6 +200,55 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
             return Response(OrderCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
         page = self.paginate_queryset(selectors.order_comments(order=order, client_view=self.client_view))
         return self.get_paginated_response(OrderCommentSerializer(page, many=True).data)
+
+
+    @extend_schema(methods=["get"], summary="Files", responses=OrderAttachmentSerializer(many=True),
+                   description="The order's files (metadata), oldest first. Client users never see internal "
+                   "ones. Each has a `download_url`.")
+    @extend_schema(methods=["post"], summary="Attach a file", request=OrderAttachmentUploadSerializer,
+                   responses={201: OrderAttachmentSerializer},
+                   description="Either side attaches one file (multipart/form-data, field `file`): PDF, PNG, "
+                   "JPEG, GIF, WebP, TXT, LOG, CSV, XLSX, DOCX, ZIP or EML, not empty, at most 10 MB, at most 10 "
+                   "files per order. Provider staff may mark it `internal` (hidden from the client); a client "
+                   "user's file is always visible to both sides. Recorded in the order's history.")
+    @action(detail=True, methods=["get", "post"], serializer_class=OrderAttachmentSerializer, filter_backends=[],
+            parser_classes=[MultiPartParser])
+    def attachments(self, request, pk=None):
+        order = self.order_detail(pk)
+        if request.method == "POST":
+            data = self.validated(OrderAttachmentUploadSerializer)
+            attachment = services.order_attach(order=order, actor=request.user, upload=data["file"],
+                                               internal=data["internal"], via=self.via)
+            return Response(OrderAttachmentSerializer(attachment, context=self.get_serializer_context()).data,
+                            status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(selectors.order_attachments(order=order, client_view=self.client_view))
+        return self.get_paginated_response(
+            OrderAttachmentSerializer(page, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Download a file",
+        parameters=[OpenApiParameter("attachment_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        responses={(200, "application/octet-stream"): OpenApiResponse(
+            OpenApiTypes.BINARY,
+            description="The file, as an attachment under its original name (`Content-Disposition`). PDFs and "
+            "images come with their own content type, everything else as application/octet-stream.")},
+        description="The bytes of one of the order's files. An internal file asked for by a client user is "
+        "the same 404 as a missing one.",
+    )
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>[0-9]+)/download",
+            url_name="download-attachment", filter_backends=[], pagination_class=None)
+    def download_attachment(self, request, pk=None, attachment_id=None):
+        order = self.order_detail(pk)
+        try:
+            attachment = selectors.order_attachment_get(order=order, attachment_id=attachment_id,
+                                                        client_view=self.client_view)
+        except OrderAttachment.DoesNotExist:
+            raise NotFound() from None
+        return attachment_response(attachment)
+
+    def perform_content_negotiation(self, request, force=False):
+        # A download answers whatever the client accepts (application/pdf, */*…); its errors stay JSON.
+        return super().perform_content_negotiation(request, force=force or self.action == "download_attachment")
 
 
 class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
