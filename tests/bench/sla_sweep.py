@@ -55,9 +55,25 @@ def main() -> int:
         _drop_database(base, bench_db)
     out = ROOT / "bench" / "results" / "sla_sweep.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
-    print(_table(results))
-    print(f"\nwritten to {out.relative_to(ROOT)}")
+    table = _table(results)
+    print(table)
+    _write_readme(table)
+    print(f"\nwritten to {out.relative_to(ROOT)} and README.md")
     return 0
+
+
+README_START, README_END = "<!-- bench:sla_sweep -->", "<!-- /bench:sla_sweep -->"
+
+
+def _write_readme(table: str) -> None:
+    """Replace the figures between the README's bench markers with this run's."""
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        print("README.md has no bench markers; figures not written there", file=sys.stderr)
+        return
+    readme.write_text(text[: start + len(README_START)] + "\n" + table + "\n" + text[end:], encoding="utf-8")
 
 
 def _admin_connection(base):
@@ -204,7 +220,8 @@ def _run():
 
 def _table(results):
     lines = [
-        f"SLA sweep over {results['open_clocks']:,} open clocks ({results['machine']}, {results['date']})",
+        f"{results['open_clocks']:,} open clocks; {results['machine']}; broker {results.get('broker', '?')}; "
+        f"{results['date']}",
         "",
         "| newly due | sweep | per 1,000 due | statements | re-run | re-run statements | per-row ORM loop |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -212,7 +229,7 @@ def _table(results):
     for r in results["runs"]:
         lines.append(
             f"| {r['newly_due']:,} | {r['sweep_ms']} ms | {r['ms_per_1000_due']} ms | {r['statements']} "
-            f"| {r['rerun_ms']} ms | {r['rerun_statements']} | {r['orm_loop_ms']} ms |"
+            f"| {r['rerun_ms']} ms | {r['rerun_statements']} | {r['orm_loop_ms']:,} ms |"
         )
     return "\n".join(lines)
 
