@@ -156,3 +156,23 @@ def _celery_runs_tasks_inline(request):
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, and at the end no session left on it, so that it can be dropped.
+
+    The browser tests' live server answers in threads that may still hold a keep-alive socket, and
+    with it a database connection, when the session ends; on PostgreSQL those would block
+    dropping the test database. The application role may end its own sessions.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
