@@ -17,8 +17,9 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 
 from .api_auth import api_via
 
@@ -140,3 +141,38 @@ class TenantViewSet(viewsets.GenericViewSet):
     @property
     def via(self) -> str:
         return api_via(self.request)
+
+
+def fsm_sources(model, name: str) -> tuple[list, str]:
+    """The states transition `name` of `model` leaves from, and the one it goes to."""
+    transitions = list(getattr(model, name)._django_fsm.transitions.values())
+    sources = sorted({str(s) for t in transitions for s in ([t.source] if isinstance(t.source, str) else t.source)})
+    return sources, str(transitions[0].target)
+
+
+def transition_action(model, name: str, *, request, response, description):
+    """A POST action `/<id>/<name>/` that fires the state-machine transition `name`.
+
+    The viewset answers it in `fire_transition(request, name, body)` (`body` is the request
+    serializer chosen here); `request` is a serializer class, or a callable of the transition's
+    `custom` dict giving one; `description(sources, target, custom)` documents it from the state
+    machine itself, so the OpenAPI text cannot drift from the code.
+    """
+    custom = next(iter(getattr(model, name)._django_fsm.transitions.values())).custom
+    sources, target = fsm_sources(model, name)
+    body = request(custom) if callable(request) and not isinstance(request, type) else request
+
+    def fire(self, request, pk=None):
+        return self.fire_transition(request, name, body)
+
+    fire.__name__ = name
+    fire = action(
+        detail=True, methods=["post"], url_path=name.replace("_", "-"), url_name=name.replace("_", "-"),
+        filter_backends=[], pagination_class=None,
+    )(fire)
+    return extend_schema(
+        summary=str(custom.get("label", name)),
+        description=description(", ".join(sources), target, custom),
+        request=body,
+        responses=response,
+    )(fire)

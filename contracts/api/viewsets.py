@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from tenancy.api_base import TenantViewSet
+from tenancy.api_base import TenantViewSet, transition_action
 
 from .. import selectors, services
 from ..models import TRANSITIONS, Client, Contract, ContractParty, ContractRole, Provider
@@ -97,33 +97,20 @@ class ProviderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
 # --- contracts --------------------------------------------------------------------------------
 
 
+def _describe(sources: str, target: str, custom: dict) -> str:
+    return (
+        f"Moves the contract from {sources} to {target} and records it in the timeline. "
+        + ("A `note` giving the reason is required. " if custom.get("note_required") else "")
+        + "Answers 409 when the state does not allow it or its conditions are not met "
+        "(each unmet condition in `errors`), 403 when your role does not."
+    )
+
+
 def _transition_action(name: str):
-    """The POST action that fires transition `name`, documented from the state machine itself."""
-    transitions = list(getattr(Contract, name)._django_fsm.transitions.values())
-    custom = transitions[0].custom
-    body = TransitionWithReasonSerializer if custom.get("note_required") else TransitionSerializer
-    sources = ", ".join(sorted({str(t.source) for t in transitions}))
-    target = transitions[0].target
-
-    def fire(self, request, pk=None):
-        return self.fire_transition(request, name, body)
-
-    fire.__name__ = name
-    fire = action(
-        detail=True, methods=["post"], url_path=name.replace("_", "-"), url_name=name.replace("_", "-"),
-        filter_backends=[], pagination_class=None,
-    )(fire)
-    return extend_schema(
-        summary=str(custom.get("label", name)),
-        description=(
-            f"Moves the contract from {sources} to {target} and records it in the timeline. "
-            + ("A `note` giving the reason is required. " if custom.get("note_required") else "")
-            + "Answers 409 when the state does not allow it or its conditions are not met "
-            "(each unmet condition in `errors`), 403 when your role does not."
-        ),
-        request=body,
-        responses=ContractDetailSerializer,
-    )(fire)
+    return transition_action(
+        Contract, name, description=_describe, response=ContractDetailSerializer,
+        request=lambda custom: TransitionWithReasonSerializer if custom.get("note_required") else TransitionSerializer,
+    )
 
 
 class ContractViewSet(mixins.ListModelMixin, TenantViewSet):

@@ -22,7 +22,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from sla.selectors import client_scope_of
-from tenancy.api_base import TenantViewSet
+from tenancy.api_base import TenantViewSet, transition_action
 from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, Role
 
 from .. import selectors, services
@@ -48,32 +48,21 @@ ORDER_READERS = PROVIDER_ROLES | CLIENT_ROLES
 ORDER_WRITERS = frozenset({Role.ADMIN, Role.ACCOUNT_MANAGER, Role.ENGINEER, Role.CLIENT_ADMIN, Role.CLIENT_SIGNATORY})
 
 
+_SIDES = {"provider": "the provider's staff", "client": "the client's users", "any": "either side"}
+
+
+def _describe(sources: str, target: str, custom: dict) -> str:
+    return (
+        f"Moves the order from {sources} to {target}; allowed to {_SIDES[custom['side']]}. "
+        + ("A `note` giving the reason is required. " if custom.get("note_required") else "")
+        + "Recorded in the order's history. Answers 409 when the state does not allow it, "
+        "403 when it belongs to the other side."
+    )
+
+
 def _transition_action(name: str):
-    """The POST action that fires transition `name`, documented from the state machine itself."""
-    transitions = list(getattr(Order, name)._django_fsm.transitions.values())
-    custom = transitions[0].custom
-    sources = ", ".join(sorted({str(s) for t in transitions for s in ([t.source] if isinstance(t.source, str) else t.source)}))
-    side = {"provider": "the provider's staff", "client": "the client's users", "any": "either side"}[custom["side"]]
-
-    def fire(self, request, pk=None):
-        return self.fire_transition(request, name)
-
-    fire.__name__ = name
-    fire = action(
-        detail=True, methods=["post"], url_path=name.replace("_", "-"), url_name=name.replace("_", "-"),
-        filter_backends=[], pagination_class=None,
-    )(fire)
-    return extend_schema(
-        summary=str(custom.get("label", name)),
-        description=(
-            f"Moves the order from {sources} to {transitions[0].target}; allowed to {side}. "
-            + ("A `note` giving the reason is required. " if custom.get("note_required") else "")
-            + "Recorded in the order's history. Answers 409 when the state does not allow it, "
-            "403 when it belongs to the other side."
-        ),
-        request=OrderTransitionSerializer,
-        responses=OrderSerializer,
-    )(fire)
+    return transition_action(Order, name, description=_describe, request=OrderTransitionSerializer,
+                             response=OrderSerializer)
 
 
 class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
@@ -145,9 +134,9 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
                               **self.validated(OrderUpdateSerializer, partial=True))
         return Response(self.serialized(self.order_detail(order.pk)))
 
-    def fire_transition(self, request, name: str):
+    def fire_transition(self, request, name: str, body=OrderTransitionSerializer):
         order = self.order_detail(self.kwargs["pk"])
-        note = self.validated(OrderTransitionSerializer)["note"]
+        note = self.validated(body)["note"]
         services.order_transition(order=order, name=name, actor=request.user, note=note, via=self.via)
         return Response(self.serialized(self.order_detail(order.pk), OrderSerializer))
 
