@@ -7,6 +7,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.routers import DefaultRouter
 
 import tenancy.api_base  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
+from billing.api import register as register_billing
+from confirmations.api import register as register_confirmations
 from contracts.api import register as register_contracts
 from orders.api import register as register_orders
 from sla.api import register as register_sla
@@ -15,6 +17,8 @@ router = DefaultRouter()
 register_contracts(router)
 register_sla(router)
 register_orders(router)
+register_billing(router)
+register_confirmations(router)
 
 
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])

@@ -180,7 +180,8 @@ SPECTACULAR_SETTINGS = {
     # Schema generation only calls `.none()` on it; the default `objects` fails closed with no tenant.
     "DEFAULT_QUERY_MANAGER": "_base_manager",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
-    "ENUM_NAME_OVERRIDES": {"ContractStateEnum": "contracts.models.ContractState"},
+    "ENUM_NAME_OVERRIDES": {"ContractStateEnum": "contracts.models.ContractState",
+                            "InvoiceStateEnum": "billing.models.InvoiceState"},
 }
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -215,6 +216,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.expire_ended_contracts",
         "schedule": 15 * 60.0,
     },
+    "confirmations-deem-overdue-acts": {
+        "task": "confirmations.tasks.deem_overdue_acts",
+        "schedule": 15 * 60.0,
+    },
+    # hourly, so that each tenant's invoice day is caught soon after its local midnight
+    "billing-build-due-invoices": {"task": "billing.tasks.build_due_invoices", "schedule": 60 * 60.0},
 }
 
 # --- email ----------------------------------------------------------------------------------

@@ -12,5 +12,7 @@ urlpatterns = [
     path("", include("contracts.urls")),
     path("", include("orders.urls")),
     path("", include("sla.urls")),
+    path("", include("billing.urls")),
+    path("", include("confirmations.urls")),
     path("notifications/", include("tenancy.notification_urls")),
 ]

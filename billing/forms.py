@@ -1,0 +1,43 @@
+"""Forms of the billing pages: they validate input; the services do the work."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Contract
+
+from .models import InvoiceState
+
+PERIOD_WIDGET = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+
+
+class PeriodFilterForm(forms.Form):
+    period = forms.RegexField(label=_("Period"), regex=r"^\d{4}-\d{2}$", required=False, widget=PERIOD_WIDGET)
+    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("Any state")), *InvoiceState.choices])
+
+
+class BuildForm(forms.Form):
+    contract = forms.ModelChoiceField(label=_("Contract"), queryset=None)
+    period = forms.RegexField(label=_("Period"), regex=r"^\d{4}-\d{2}$", widget=PERIOD_WIDGET)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].queryset = Contract.objects.order_by("number")
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Reason"), required=False, widget=forms.TextInput)
+
+
+class WaiveForm(forms.Form):
+    breach = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), max_length=1000)
+
+
+class CreditNoteForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount without VAT"), max_digits=14, decimal_places=2,
+                                min_value=Decimal("0.01"))
+    reason = forms.CharField(label=_("Reason"), max_length=1000)

@@ -1,0 +1,449 @@
+"""Every write of billing: building invoices, issuing and numbering them, payments, voids, credit
+notes, rating bands, and waiving an SLA breach. One function per use case, keyword arguments, in a
+transaction, recording an `InvoiceEvent`.
+
+Who may do what:
+
+- build (and rebuild) a draft: administrator, accountant, account manager; the beat task as system;
+- issue, mark paid, void, waive a breach, credit: administrator, accountant;
+- rating bands: administrator, account manager.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import json
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from confirmations.models import ACCEPTED_STATES, Confirmation
+from contracts.models import Contract, ContractState
+from sla.models import Breach
+from tenancy.audit import actor_label
+from tenancy.context import require_tenant_id
+from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
+from tenancy.models import Tenant
+from tenancy.roles import Role, has_role
+
+from . import calc
+from .models import (
+    INVOICE_TRANSITIONS,
+    CreditNote,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceLineAct,
+    InvoiceLineBreach,
+    InvoiceLineConfirmation,
+    InvoiceNumberCounter,
+    InvoiceState,
+    LineKind,
+    RatingBand,
+    describe_line,
+)
+
+INVOICE_BUILDERS = frozenset({Role.ADMIN, Role.ACCOUNTANT, Role.ACCOUNT_MANAGER})
+BILLING_MANAGERS = frozenset({Role.ADMIN, Role.ACCOUNTANT})
+BAND_EDITORS = frozenset({Role.ADMIN, Role.ACCOUNT_MANAGER})
+BILLING_READERS = INVOICE_BUILDERS
+# Contracts that may be invoiced; the beat task invoices only the running ones.
+INVOICEABLE_STATES = (ContractState.ACTIVE, ContractState.SUSPENDED, ContractState.TERMINATED, ContractState.EXPIRED)
+RUNNING_STATES = (ContractState.ACTIVE, ContractState.SUSPENDED)
+
+
+def _require(actor, roles, message) -> None:
+    """`actor=None` is the system (a beat task); people need one of `roles`."""
+    if actor is not None and not has_role(actor, roles):
+        raise ActionForbidden(message)
+
+
+def _record(invoice: Invoice, *, kind: str, actor, via: str = "", **fields) -> InvoiceEvent:
+    return InvoiceEvent.objects.create(
+        tenant_id=invoice.tenant_id, invoice=invoice, kind=kind, actor=actor,
+        actor_label=actor_label(actor, via), **fields,
+    )
+
+
+# --- periods ------------------------------------------------------------------------------------
+
+def month_bounds(period) -> tuple[dt.date, dt.date]:
+    """'2026-10', a date in October 2026 or (2026, 10) → (2026-10-01, 2026-10-31)."""
+    if isinstance(period, str):
+        try:
+            year, month = (int(part) for part in period.strip().split("-")[:2])
+            first = dt.date(year, month, 1)
+        except (TypeError, ValueError):
+            raise DomainError(_("Give the period as YYYY-MM, e.g. 2026-10."), field="period", code="invalid") from None
+    elif isinstance(period, dt.date):
+        first = period.replace(day=1)
+    else:
+        first = dt.date(period[0], period[1], 1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def previous_month(today: dt.date) -> tuple[dt.date, dt.date]:
+    return month_bounds(today.replace(day=1) - dt.timedelta(days=1))
+
+
+def period_window(tenant: Tenant, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The period as aware datetimes [start 00:00, day after end 00:00) in the tenant's time zone."""
+    zone = zoneinfo.ZoneInfo(tenant.time_zone)
+    return (dt.datetime.combine(start, dt.time.min, tzinfo=zone),
+            dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone))
+
+
+# --- building -----------------------------------------------------------------------------------
+
+def contract_bands(contract: Contract) -> list[calc.Band]:
+    """The contract's rating bands, or `calc.DEFAULT_BANDS` when it has none."""
+    rows = RatingBand.objects.filter(contract=contract).order_by("-min_rating")
+    return [calc.Band(b.min_rating, b.adjustment_pct) for b in rows] or list(calc.DEFAULT_BANDS)
+
+
+def _evidence(contract: Contract, tenant: Tenant, start: dt.date, end: dt.date):
+    since, until = period_window(tenant, start, end)
+    confirmations = list(
+        Confirmation.objects.filter(contract=contract, act__state__in=ACCEPTED_STATES,
+                                    confirmed_at__gte=since, confirmed_at__lt=until)
+        .select_related("act").order_by("confirmed_at", "id")
+    )
+    breaches = list(
+        Breach.objects.filter(contract=contract, breached_at__gte=since, breached_at__lt=until,
+                              waived_at__isnull=True, penalty__gt=0)
+        .select_related("order").order_by("breached_at", "id")
+    )
+    return confirmations, breaches
+
+
+def _fill(invoice: Invoice, contract: Contract, tenant: Tenant) -> bool:
+    """(Re)compute a draft's lines from its evidence; False when nothing changed."""
+    confirmations, breaches = _evidence(contract, tenant, invoice.period_start, invoice.period_end)
+    rated = [c for c in confirmations if c.rating is not None]
+    result = calc.compute_invoice(
+        fee=contract.monthly_fee, quality_share_pct=contract.quality_share_pct,
+        penalty_cap_pct=contract.penalty_cap_pct, vat_rate=tenant.vat_rate,
+        ratings=[c.rating for c in rated], penalties=[(b.pk, b.penalty) for b in breaches],
+        bands=contract_bands(contract),
+    )
+    fingerprint = hashlib.sha256(json.dumps({
+        "lines": [[line.kind, str(line.amount), str(line.vat), line.ref] for line in result.lines],
+        "confirmations": [c.pk for c in confirmations], "contract": contract.number,
+        "currency": contract.currency, "vat_rate": str(tenant.vat_rate),
+    }).encode()).hexdigest()
+    if invoice.pk and fingerprint == invoice.fingerprint:
+        return False
+
+    breach_by_id = {b.pk: b for b in breaches}
+    zone = zoneinfo.ZoneInfo(tenant.time_zone)
+    period = f"{invoice.period_start:%m.%Y}"
+    invoice.lines.all().delete()
+    lines, acts, confs, linked_breaches = [], [], [], []
+    for position, item in enumerate(result.lines, start=1):
+        line = InvoiceLine(tenant_id=invoice.tenant_id, invoice=invoice, position=position, kind=item.kind,
+                           amount=item.amount, vat=item.vat)
+        if item.kind == LineKind.FEE:
+            line.data = {"contract": contract.number, "period": period}
+            acts += [(line, c.act_id) for c in confirmations]
+        elif item.kind == LineKind.QUALITY:
+            line.data = {"mean": str(result.mean), "count": len(rated), "pct": f"{result.band.adjustment_pct:+}",
+                         "base": str(result.quality_base), "min_rating": str(result.band.min_rating)}
+            acts += [(line, c.act_id) for c in rated]
+            confs += [(line, c.pk) for c in rated]
+        elif item.kind == LineKind.PENALTY:
+            breach = breach_by_id[item.ref]
+            line.breach = breach
+            line.data = {"metric": breach.metric, "order": breach.order.number,
+                         "at": f"{breach.breached_at.astimezone(zone):%d.%m.%Y %H:%M}"}
+            linked_breaches.append((line, breach.pk))
+        elif item.kind == LineKind.PENALTY_CAP:
+            line.data = {"pct": str(contract.penalty_cap_pct), "cap": str(result.cap),
+                         "penalties": str(result.penalties_total), "excess": str(item.amount)}
+            linked_breaches += [(line, b.pk) for b in breaches]
+        with translation.override(settings.LANGUAGE_CODE):
+            line.description = describe_line(line.kind, line.data)[:500]
+        line.save()
+        lines.append(line)
+    InvoiceLineAct.objects.bulk_create(
+        [InvoiceLineAct(tenant_id=invoice.tenant_id, line=line, act_id=pk) for line, pk in acts])
+    InvoiceLineConfirmation.objects.bulk_create(
+        [InvoiceLineConfirmation(tenant_id=invoice.tenant_id, line=line, confirmation_id=pk) for line, pk in confs])
+    InvoiceLineBreach.objects.bulk_create(
+        [InvoiceLineBreach(tenant_id=invoice.tenant_id, line=line, breach_id=pk) for line, pk in linked_breaches])
+
+    invoice.currency = contract.currency
+    invoice.vat_rate = tenant.vat_rate
+    invoice.fee = result.fee
+    invoice.mean_rating = result.mean
+    invoice.rating_count = len(rated)
+    invoice.subtotal = result.subtotal
+    invoice.vat_amount = result.vat
+    invoice.total = result.total
+    invoice.fingerprint = fingerprint
+    invoice.built_at = timezone.now()
+    invoice.save()
+    return True
+
+
+def invoice_build(*, contract: Contract, period, actor=None, via: str = "") -> Invoice:
+    """The draft invoice of `contract` for the month `period` ('YYYY-MM' or a date in it).
+
+    Idempotent: the invoice of a contract and period is one row (a unique constraint; the contract
+    row is locked while building). An existing draft is recomputed from the current evidence; an
+    issued, paid or void invoice is returned unchanged. `invoice.was_created` tells which happened.
+    """
+    _require(actor, INVOICE_BUILDERS, _("Only an administrator, an accountant or an account manager may build invoices."))
+    start, end = month_bounds(period)
+    with transaction.atomic():
+        contract = Contract.objects.select_for_update().select_related("tenant").get(pk=contract.pk)
+        tenant = contract.tenant
+        if contract.state not in INVOICEABLE_STATES:
+            raise DomainError(_("A contract is invoiced once it is active."), field="contract", code="not_invoiceable")
+        if contract.start_date and contract.start_date > end:
+            raise DomainError(_("The contract starts after this period."), field="period", code="not_invoiceable")
+        if start > tenant.today():
+            raise DomainError(_("This period has not started yet."), field="period", code="future_period")
+        invoice = Invoice.objects.filter(contract=contract, period_start=start, period_end=end).first()
+        if invoice is not None:
+            invoice.was_created = False
+            if invoice.is_draft and _fill(invoice, contract, tenant):
+                _record(invoice, kind=InvoiceEvent.Kind.REBUILT, actor=actor, via=via,
+                        data={"total": str(invoice.total)})
+            return invoice
+        invoice = Invoice(tenant_id=contract.tenant_id, contract=contract, client_id=contract.client_id,
+                          period_start=start, period_end=end, currency=contract.currency, vat_rate=tenant.vat_rate)
+        try:
+            with transaction.atomic():
+                invoice.save()
+        except IntegrityError:  # built meanwhile by a worker that did not lock (cannot happen with the lock)
+            invoice = Invoice.objects.get(contract=contract, period_start=start, period_end=end)
+            invoice.was_created = False
+            return invoice
+        _fill(invoice, contract, tenant)
+        _record(invoice, kind=InvoiceEvent.Kind.BUILT, actor=actor, via=via, to_state=invoice.state,
+                data={"total": str(invoice.total)})
+        invoice.was_created = True
+        return invoice
+
+
+def invoice_rebuild(*, invoice: Invoice, actor, via: str = "") -> Invoice:
+    """Recompute a draft from the current evidence (a draft only: an issued invoice never changes)."""
+    if invoice.state != InvoiceState.DRAFT:
+        raise TransitionRefused(_("An issued invoice never changes; correct it with a credit note."))
+    return invoice_build(contract=invoice.contract, period=invoice.period_start, actor=actor, via=via)
+
+
+def invoice_update(*, invoice: Invoice, actor, via: str = "", **changes) -> Invoice:
+    """Change a draft's notes or due date. An issued invoice is immutable (409)."""
+    _require(actor, INVOICE_BUILDERS, _("Only an administrator, an accountant or an account manager may change invoices."))
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.state != InvoiceState.DRAFT:
+            raise TransitionRefused(_("An issued invoice never changes; correct it with a credit note."),
+                                    code="immutable")
+        changed = {}
+        for key in ("notes", "due_date"):
+            if key in changes and getattr(invoice, key) != changes[key]:
+                changed[key] = [str(getattr(invoice, key) or ""), str(changes[key] or "")]
+                setattr(invoice, key, changes[key])
+        if changed:
+            invoice.save(update_fields=[*changed, ])
+            _record(invoice, kind=InvoiceEvent.Kind.UPDATED, actor=actor, via=via, data={"changed": changed})
+        return invoice
+
+
+# --- numbering ----------------------------------------------------------------------------------
+
+def next_number(*, series: str, year: int) -> str:
+    """The next number of `series` in `year` for the current tenant: gapless, because the counter row
+    is locked FOR UPDATE until the caller's transaction commits (and a rollback gives it back)."""
+    tenant_id = require_tenant_id()
+    InvoiceNumberCounter.objects.get_or_create(tenant_id=tenant_id, series=series, year=year)
+    counter = InvoiceNumberCounter.objects.select_for_update().get(tenant_id=tenant_id, series=series, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{series}-{year}-{counter.last:06d}"
+
+
+# --- transitions --------------------------------------------------------------------------------
+
+def invoice_transition(*, invoice: Invoice, name: str, actor, note: str = "", via: str = "") -> Invoice:
+    """Fire one transition under a row lock and record it; issuing numbers and dates the invoice."""
+    if name not in INVOICE_TRANSITIONS:
+        raise TransitionRefused(_("Unknown action “%(name)s”.") % {"name": name}, field="transition")
+    _require(actor, BILLING_MANAGERS, _("Only an administrator or an accountant may do this."))
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().select_related("contract", "tenant").get(pk=invoice.pk)
+        method = getattr(invoice, name)
+        from_state = invoice.state
+        if not can_proceed(method):
+            raise TransitionRefused(
+                _("A %(state)s invoice cannot do that.") % {"state": invoice.get_state_display().lower()})
+        meta = method._django_fsm.get_transition(from_state)
+        if meta.custom.get("note_required") and not note.strip():
+            raise DomainError(_("Give a reason."), field="note", code="required")
+        now = timezone.now()
+        if name == "issue":
+            today = invoice.tenant.today()
+            invoice.number = next_number(series="INV", year=today.year)
+            invoice.issue_date = today
+            invoice.issued_at = now
+            if invoice.due_date is None:
+                invoice.due_date = today + dt.timedelta(days=invoice.contract.payment_terms_days)
+        elif name == "pay":
+            invoice.paid_at = now
+        elif name == "void":
+            invoice.voided_at = now
+        method()
+        invoice.save()
+        _record(invoice, kind=InvoiceEvent.Kind.TRANSITION, actor=actor, via=via, transition=name,
+                from_state=from_state, to_state=invoice.state, note=note.strip(),
+                data={"number": invoice.number} if invoice.number else {})
+    return invoice
+
+
+def invoice_issue(*, invoice, actor, note="", via=""):
+    return invoice_transition(invoice=invoice, name="issue", actor=actor, note=note, via=via)
+
+
+def invoice_pay(*, invoice, actor, note="", via=""):
+    return invoice_transition(invoice=invoice, name="pay", actor=actor, note=note, via=via)
+
+
+def invoice_void(*, invoice, actor, note, via=""):
+    return invoice_transition(invoice=invoice, name="void", actor=actor, note=note, via=via)
+
+
+# --- breaches -----------------------------------------------------------------------------------
+
+def breach_waive(*, breach: Breach, reason: str, actor, via: str = "") -> Breach:
+    """Waive an SLA breach with a reason and rebuild the draft invoices that charged it.
+
+    A breach already on an issued or paid invoice is not waived here: that invoice never changes, so
+    the correction is a credit note.
+    """
+    _require(actor, BILLING_MANAGERS, _("Only an administrator or an accountant may waive a breach."))
+    if not (reason or "").strip():
+        raise DomainError(_("Give a reason."), field="reason", code="required")
+    with transaction.atomic():
+        breach = Breach.objects.select_for_update().get(pk=breach.pk)
+        if breach.waived_at is not None:
+            raise TransitionRefused(_("This breach is already waived."), code="already_waived")
+        billed = (Invoice.objects.filter(lines__breach=breach, state__in=[InvoiceState.ISSUED, InvoiceState.PAID])
+                  .values_list("number", flat=True).first())
+        if billed:
+            raise TransitionRefused(
+                _("The breach is charged on issued invoice %(number)s; correct it with a credit note.")
+                % {"number": billed}, code="invoice_issued")
+        breach.waived_at = timezone.now()
+        breach.waived_reason = reason.strip()
+        breach.save(update_fields=["waived_at", "waived_reason"])
+        contract = Contract.objects.select_related("tenant").get(pk=breach.contract_id)
+        day = timezone.localdate(breach.breached_at, zoneinfo.ZoneInfo(contract.tenant.time_zone))
+        for invoice in Invoice.objects.filter(contract=contract, state=InvoiceState.DRAFT,
+                                              period_start__lte=day, period_end__gte=day):
+            invoice_build(contract=contract, period=invoice.period_start, actor=actor, via=via)
+            _record(invoice, kind=InvoiceEvent.Kind.BREACH_WAIVED, actor=actor, via=via, note=breach.waived_reason,
+                    data={"breach": breach.pk})
+    return breach
+
+
+# --- credit notes -------------------------------------------------------------------------------
+
+def invoice_remaining(invoice: Invoice) -> tuple[Decimal, Decimal]:
+    """What is left to credit on an invoice: (amount without VAT, VAT)."""
+    credited = CreditNote.objects.filter(invoice=invoice).aggregate(amount=Sum("amount"), vat=Sum("vat"))
+    return (invoice.subtotal - (credited["amount"] or calc.ZERO), invoice.vat_amount - (credited["vat"] or calc.ZERO))
+
+
+def credit_note_create(*, invoice: Invoice, amount: Decimal, reason: str, actor, via: str = "") -> CreditNote:
+    """Correct an issued or paid invoice: a numbered credit note, never more than the amount left."""
+    _require(actor, BILLING_MANAGERS, _("Only an administrator or an accountant may issue credit notes."))
+    if not (reason or "").strip():
+        raise DomainError(_("Give a reason."), field="reason", code="required")
+    amount = calc.money(amount)
+    if amount <= 0:
+        raise DomainError(_("The amount must be more than zero."), field="amount", code="invalid")
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().select_related("tenant").get(pk=invoice.pk)
+        if invoice.state not in (InvoiceState.ISSUED, InvoiceState.PAID):
+            raise TransitionRefused(_("Only an issued or paid invoice is corrected by a credit note."))
+        remaining_amount, remaining_vat = invoice_remaining(invoice)
+        if amount > remaining_amount:
+            raise DomainError(
+                _("The credit note cannot exceed what is left of the invoice (%(left)s without VAT).")
+                % {"left": remaining_amount}, field="amount", code="exceeds_invoice")
+        vat = calc.credit_note_vat(amount=amount, vat_rate=invoice.vat_rate, remaining_amount=remaining_amount,
+                                   remaining_vat=remaining_vat)
+        vat = min(vat, remaining_vat) if remaining_vat >= 0 else vat
+        today = invoice.tenant.today()
+        note = CreditNote.objects.create(
+            tenant_id=invoice.tenant_id, invoice=invoice, number=next_number(series="CN", year=today.year),
+            reason=reason.strip(), amount=amount, vat=vat, total=amount + vat, issue_date=today, created_by=actor,
+        )
+        _record(invoice, kind=InvoiceEvent.Kind.CREDIT_NOTE, actor=actor, via=via, note=note.reason,
+                data={"credit_note": note.number, "total": str(note.total)})
+    return note
+
+
+# --- rating bands -------------------------------------------------------------------------------
+
+def _band_check(*, contract: Contract, min_rating, adjustment_pct, instance: RatingBand | None = None) -> None:
+    if not (Decimal("1") <= Decimal(min_rating) <= Decimal("5")):
+        raise DomainError(_("A band starts at a mean rating from 1 to 5."), field="min_rating", code="invalid")
+    if not (Decimal("-100") <= Decimal(adjustment_pct) <= Decimal("100")):
+        raise DomainError(_("The adjustment is between −100 % and 100 %."), field="adjustment_pct", code="invalid")
+    clash = RatingBand.objects.filter(contract=contract, min_rating=min_rating)
+    if instance is not None:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        raise DomainError(_("The contract already has a band from this rating."), field="min_rating", code="unique")
+
+
+@transaction.atomic
+def rating_band_create(*, contract: Contract, min_rating, adjustment_pct, actor) -> RatingBand:
+    _require(actor, BAND_EDITORS, _("Only an administrator or an account manager may change rating bands."))
+    _band_check(contract=contract, min_rating=min_rating, adjustment_pct=adjustment_pct)
+    return RatingBand.objects.create(contract=contract, min_rating=min_rating, adjustment_pct=adjustment_pct)
+
+
+@transaction.atomic
+def rating_band_update(*, band: RatingBand, actor, **changes) -> RatingBand:
+    _require(actor, BAND_EDITORS, _("Only an administrator or an account manager may change rating bands."))
+    band = RatingBand.objects.select_for_update().get(pk=band.pk)
+    for key in ("min_rating", "adjustment_pct"):
+        if key in changes:
+            setattr(band, key, changes[key])
+    _band_check(contract=band.contract, min_rating=band.min_rating, adjustment_pct=band.adjustment_pct, instance=band)
+    band.save()
+    return band
+
+
+@transaction.atomic
+def rating_band_delete(*, band: RatingBand, actor) -> None:
+    _require(actor, BAND_EDITORS, _("Only an administrator or an account manager may change rating bands."))
+    band.delete()
+
+
+# --- the beat task's work -----------------------------------------------------------------------
+
+def invoices_build_due() -> int:
+    """Build the previous month's invoice of every running contract of the current tenant whose
+    invoice day is today (in the tenant's time zone). Safe to run any number of times."""
+    tenant = Tenant.objects.get(pk=require_tenant_id())
+    today = tenant.today()
+    start, end = previous_month(today)
+    due = Contract.objects.filter(state__in=RUNNING_STATES, invoice_day=today.day).exclude(start_date__gt=end)
+    built = 0
+    for contract in due.order_by("pk"):
+        invoice = invoice_build(contract=contract, period=start, actor=None)
+        built += int(invoice.was_created)
+    return built

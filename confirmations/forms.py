@@ -1,0 +1,99 @@
+"""Forms of the act pages: assembling an act, its lines, signing with ratings, disputing, verifying."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Contract, ContractState
+from tenancy.forms import DateInput
+
+from .models import Act, SignatureEvidence
+from .services import Basis
+
+RATING_CHOICES = [("", "—"), *[(str(n), str(n)) for n in range(5, 0, -1)]]
+
+
+class ActCreateForm(forms.Form):
+    contract = forms.ModelChoiceField(label=_("Contract"), queryset=Contract._base_manager.none())
+    period_start = forms.DateField(label=_("Period from"), widget=DateInput())
+    period_end = forms.DateField(label=_("Period to"), widget=DateInput())
+    language = forms.ChoiceField(label=_("Language of the act"), choices=Act.Language.choices,
+                                 initial=Act.Language.RU)
+    basis = forms.ChoiceField(label=_("Lines from"), choices=Basis.CHOICES, initial=Basis.ORDERS,
+                              help_text=_("You can edit the lines before sending."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].queryset = Contract.objects.filter(
+            state__in=[ContractState.ACTIVE, ContractState.SUSPENDED, ContractState.TERMINATED,
+                       ContractState.EXPIRED]).select_related("client").order_by("number")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period_start") and data.get("period_end") and data["period_end"] < data["period_start"]:
+            self.add_error("period_end", _("The period ends before it starts."))
+        return data
+
+
+class ActLineForm(forms.Form):
+    order = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    description = forms.CharField(label=_("Work"), max_length=500)
+    quantity = forms.DecimalField(label=_("Qty"), max_digits=12, decimal_places=3, min_value=0, initial=1)
+    unit_price = forms.DecimalField(label=_("Price"), max_digits=14, decimal_places=2, min_value=0, initial=0)
+
+
+ActLineFormSet = forms.formset_factory(ActLineForm, extra=1, can_delete=True)
+
+
+class SignForm(forms.Form):
+    rating = forms.TypedChoiceField(label=_("Overall rating"), choices=RATING_CHOICES, coerce=int,
+                                    help_text=_("5 is excellent, 1 is unacceptable."))
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text=_("Required with a rating of 2 or less."))
+    method = forms.ChoiceField(label=_("Confirm with"), widget=forms.RadioSelect, initial=SignatureEvidence.Method.PASSWORD,
+                               choices=[(SignatureEvidence.Method.PASSWORD, _("my password")),
+                                        (SignatureEvidence.Method.EMAIL_CODE, _("a code sent to my email"))])
+    password = forms.CharField(label=_("Your password"), required=False, strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    code = forms.CharField(label=_("Code from the email"), required=False, max_length=12,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+    consent = forms.BooleanField(label=_("I have read the act and agree that this confirmation is my signature."))
+
+    def __init__(self, *args, orders=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.orders = list(orders)
+        for order in self.orders:
+            self.fields[f"order_{order.pk}_rating"] = forms.TypedChoiceField(
+                label=f"{order.number} — {order.title}", choices=RATING_CHOICES, coerce=int, required=False,
+                empty_value=None)
+            self.fields[f"order_{order.pk}_comment"] = forms.CharField(
+                label=_("Comment on %(number)s") % {"number": order.number}, required=False,
+                widget=forms.Textarea(attrs={"rows": 2}))
+
+    def order_rating_fields(self):
+        return [(self[f"order_{o.pk}_rating"], self[f"order_{o.pk}_comment"]) for o in self.orders]
+
+    def order_ratings(self):
+        from .services import OrderRatingInput
+
+        return [OrderRatingInput(order=o, rating=self.cleaned_data[f"order_{o.pk}_rating"],
+                                 comment=self.cleaned_data.get(f"order_{o.pk}_comment") or "")
+                for o in self.orders if self.cleaned_data.get(f"order_{o.pk}_rating") is not None]
+
+    def field_for(self, name: str) -> str | None:
+        """The form field a service error names (`order_ratings.0.comment` → the order's comment)."""
+        if name and name.startswith("order_ratings."):
+            _prefix, index, part = name.split(".")
+            rated = [o for o in self.orders if self.cleaned_data.get(f"order_{o.pk}_rating") is not None]
+            if part in ("rating", "comment") and int(index) < len(rated):
+                return f"order_{rated[int(index)].pk}_{part}"
+        return name if name in self.fields else None
+
+
+class DisputeForm(forms.Form):
+    reason = forms.CharField(label=_("What is wrong with the act?"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class VerifyForm(forms.Form):
+    file = forms.FileField(label=_("PDF of the act"), widget=forms.ClearableFileInput(attrs={"accept": ".pdf,application/pdf"}))

@@ -1,0 +1,188 @@
+"""The tenant's seal: its certificate and key, PAdES sealing with pyHanko, and checking a seal.
+
+Each tenant gets a self-signed EC P-256 certificate in its own name the first time it seals an
+act. The private key is stored encrypted (Fernet, with a key derived by HKDF from SECRET_KEY), so
+a database dump alone cannot forge a seal; rotating SECRET_KEY means issuing new certificates.
+Two workers racing to create the first certificate end with one: the table's unique constraint
+decides, and the loser reads the winner's row.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tenancy.context import require_tenant_id
+from tenancy.models import Tenant
+
+from .models import TenantCertificate
+
+CERTIFICATE_YEARS = 10
+SIGNATURE_FIELD = "PlatformSeal"
+
+
+def _fernet() -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"confirmations.tenant-seal",
+               info=b"TenantCertificate.encrypted_key").derive(settings.SECRET_KEY.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _generate(tenant: Tenant) -> TenantCertificate:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([
+        x509.NameAttribute(NameOID.COMMON_NAME, f"{tenant.name} — act seal"[:64]),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, tenant.name[:64]),
+    ])
+    now = timezone.now()
+    not_after = now + dt.timedelta(days=365 * CERTIFICATE_YEARS)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name).issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(
+            digital_signature=True, content_commitment=True, key_encipherment=False, data_encipherment=False,
+            key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False,
+        ), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return TenantCertificate(
+        tenant=tenant,
+        certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
+        encrypted_key=_fernet().encrypt(key_pem),
+        fingerprint=certificate.fingerprint(hashes.SHA256()).hex(),
+        not_after=not_after,
+    )
+
+
+def tenant_certificate() -> TenantCertificate:
+    """The current tenant's seal certificate, created on first use (race-safe)."""
+    tenant_id = require_tenant_id()
+    existing = TenantCertificate.objects.filter(tenant_id=tenant_id).first()
+    if existing is not None:
+        return existing
+    candidate = _generate(Tenant.objects.get(pk=tenant_id))
+    try:
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError:
+        return TenantCertificate.objects.get(tenant_id=tenant_id)
+    return candidate
+
+
+def _asn1_certificate(pem: str) -> asn1_x509.Certificate:
+    der = x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER)
+    return asn1_x509.Certificate.load(der)
+
+
+@dataclass(frozen=True)
+class Sealed:
+    pdf: bytes
+    sha256: str
+    fingerprint: str
+
+
+def seal_pdf(pdf: bytes, *, reason: str, signer_name: str, location: str = "") -> Sealed:
+    """Append a PAdES signature over the whole of `pdf` under the current tenant's certificate.
+
+    The signature is an incremental update: the original bytes stay the sealed file's prefix.
+    """
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    record = tenant_certificate()
+    certificate = _asn1_certificate(record.certificate_pem)
+    key_der = serialization.load_pem_private_key(_fernet().decrypt(bytes(record.encrypted_key)), None).private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    signer = signers.SimpleSigner(
+        signing_cert=certificate, signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+        cert_registry=SimpleCertificateStore.from_certs([certificate]),
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason[:200], name=signer_name[:200], location=location[:200] or None,
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer)
+    sealed = out.getvalue()
+    return Sealed(pdf=sealed, sha256=sha256_hex(sealed), fingerprint=record.fingerprint)
+
+
+# --- checking a seal ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SealCheck:
+    """What the embedded signature of a PDF says, whoever's it is."""
+
+    readable: bool  # a PDF pyHanko could parse
+    signed: bool  # it carries at least one signature
+    fingerprint: str = ""  # SHA-256 of the signer's certificate
+    reason: str = ""
+    intact: bool = False  # the signed bytes are unchanged
+    valid: bool = False  # intact and the signature verifies under the certificate
+    covers_whole_file: bool = False  # nothing was appended after the signature
+
+
+def check_seal(pdf: bytes, *, trusted_pem: Callable[[str], str | None] = lambda fingerprint: None) -> SealCheck:
+    """Validate the first signature of `pdf`. `trusted_pem(fingerprint)` gives the PEM of the
+    platform's certificate with that SHA-256 fingerprint, if there is one; only it is trusted."""
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        signatures = reader.embedded_signatures
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError, OSError):
+        return SealCheck(readable=False, signed=False)
+    if not signatures:
+        return SealCheck(readable=True, signed=False)
+    embedded = signatures[0]
+    try:
+        cert = embedded.signer_cert
+        fingerprint = hashlib.sha256(cert.dump()).hexdigest()
+    except Exception:  # noqa: BLE001 — a mangled CMS blob is an altered document, not a crash
+        return SealCheck(readable=True, signed=True)
+    reason = str(embedded.sig_object.get("/Reason", "") or "")
+    pem = trusted_pem(fingerprint)
+    # an unknown signer is still checked for integrity, against its own certificate
+    context = ValidationContext(trust_roots=[_asn1_certificate(pem) if pem else cert], allow_fetching=False)
+    try:
+        status = validate_pdf_signature(embedded, context, skip_diff=True)
+    except Exception:  # noqa: BLE001 — pyHanko raises many kinds on corrupted input
+        return SealCheck(readable=True, signed=True, fingerprint=fingerprint, reason=reason)
+    return SealCheck(
+        readable=True, signed=True, fingerprint=fingerprint, reason=reason,
+        intact=bool(status.intact), valid=bool(status.intact and status.valid),
+        covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+    )

@@ -1,0 +1,106 @@
+"""The billing pages: the accountant's desk, the invoice page with its forms, exports, and the portal."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from .support import PERIOD, accepted_act, billed_contract, breach, build, reload
+
+pytestmark = pytest.mark.django_db
+
+
+def browser(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_desk_lists_invoices_by_state_and_offers_the_period_exports(world_a, world_b):
+    invoice = build(world_a, billed_contract(world_a))
+    hidden = build(world_b, billed_contract(world_b))
+    page = browser(world_a.accountant).get(f"/billing/?period={PERIOD}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"/billing/invoices/{invoice.pk}/" in html and f"/billing/invoices/{hidden.pk}/" not in html
+    assert "report=adjustments" in html and 'href="/billing/"' in html  # the nav link
+    assert browser(world_a.engineer).get("/billing/").status_code == 403
+    assert "/billing/" not in browser(world_a.engineer).get("/").content.decode().split("mainnav")[1].split("</nav>")[0]
+
+
+def test_the_invoice_page_shows_lines_with_their_evidence_and_the_forms(world_a):
+    contract = billed_contract(world_a)
+    act, _confirmation = accepted_act(world_a, contract, rating=5)
+    charged = breach(world_a, contract, penalty="700.00")
+    invoice = build(world_a, contract)
+    html = browser(world_a.accountant).get(f"/billing/invoices/{invoice.pk}/").content.decode()
+    assert act.number in html and charged.order.number in html and "-700.00" in html
+    assert f'name="breach" value="{charged.pk}"' in html and 'data-transition="issue"' in html
+
+
+def test_waive_issue_and_credit_from_the_pages(world_a):
+    contract = billed_contract(world_a)
+    charged = breach(world_a, contract, penalty="700.00")
+    invoice = build(world_a, contract)
+    accountant = browser(world_a.accountant)
+    url = f"/billing/invoices/{invoice.pk}/"
+    accountant.post(f"{url}waive/", {"breach": charged.pk, "reason": "planned maintenance"})
+    assert reload(world_a, invoice).subtotal == Decimal("100000.00")
+    assert accountant.get(f"{url}transition/issue/").status_code == 405  # never a GET
+    accountant.post(f"{url}transition/issue/")
+    issued = reload(world_a, invoice)
+    assert issued.state == "issued" and issued.number == "INV-2026-000001"
+    accountant.post(f"{url}credit-note/", {"amount": "200000.00", "reason": "too much"})
+    accountant.post(f"{url}credit-note/", {"amount": "1000.00", "reason": "goodwill"})
+    page = accountant.get(url).content.decode()
+    assert "CN-2026-000001" in page and "CN-2026-000002" not in page
+    assert browser(world_a.account_manager).post(f"{url}transition/pay/").status_code == 403
+
+
+def test_downloads_from_the_desk(world_a):
+    contract = billed_contract(world_a)
+    accepted_act(world_a, contract, rating=2)
+    invoice = build(world_a, contract)
+    accountant = browser(world_a.accountant)
+    rows = list(csv.DictReader(io.StringIO(
+        accountant.get(f"/billing/invoices/{invoice.pk}/export/csv/").content.decode("utf-8-sig"))))
+    assert [r["kind"] for r in rows] == ["fee", "quality"]
+    assert accountant.get(f"/billing/invoices/{invoice.pk}/export/pdf/?lang=ru").content.startswith(b"%PDF")
+    register = accountant.get(f"/billing/export/?period={PERIOD}&format=xlsx&report=adjustments")
+    assert register.status_code == 200 and register.content[:2] == b"PK"
+    assert accountant.get(f"/billing/invoices/{invoice.pk}/export/doc/").status_code == 404
+
+
+def test_another_tenants_invoice_is_a_404_on_every_page(world_a, world_b):
+    invoice = build(world_a, billed_contract(world_a))
+    other = browser(world_b.accountant)
+    base = f"/billing/invoices/{invoice.pk}/"
+    for response in (other.get(base), other.get(f"{base}export/csv/"), other.post(f"{base}transition/issue/"),
+                     other.post(f"{base}rebuild/"), other.post(f"{base}credit-note/", {"amount": "1", "reason": "x"}),
+                     other.get(f"/portal/invoices/{invoice.pk}/")):
+        assert response.status_code in (404, 302), response.status_code
+    assert reload(world_a, invoice).state == "draft"
+    assert browser(world_b.client_admin).get(f"/portal/invoices/{invoice.pk}/").status_code == 404
+
+
+def test_the_portal_shows_the_clients_issued_invoices_only(world_a):
+    from tests.factories import ClientFactory
+
+    draft = build(world_a, billed_contract(world_a))
+    issued = build(world_a, billed_contract(world_a))
+    others = build(world_a, billed_contract(world_a, client=ClientFactory(tenant=world_a.tenant)))
+    accountant = browser(world_a.accountant)
+    for invoice in (issued, others):
+        accountant.post(f"/billing/invoices/{invoice.pk}/transition/issue/")
+    portal = browser(world_a.client_viewer)
+    html = portal.get("/portal/invoices/").content.decode()
+    assert f"/portal/invoices/{issued.pk}/" in html and f"/portal/invoices/{draft.pk}/" not in html
+    assert f"/portal/invoices/{others.pk}/" not in html and 'href="/portal/invoices/"' in html
+    assert portal.get(f"/portal/invoices/{draft.pk}/").status_code == 404
+    assert portal.get(f"/portal/invoices/{others.pk}/pdf/").status_code == 404
+    assert portal.get(f"/portal/invoices/{issued.pk}/pdf/").content.startswith(b"%PDF")
+    assert portal.get("/billing/").status_code == 302  # a client user goes to the portal
