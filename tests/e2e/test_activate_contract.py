@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import os
 
 import pytest
 
@@ -19,34 +18,6 @@ from tests.factories import (
 )
 
 sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; the test's ORM calls are still sync.
-    Only for these tests: the variable must not leak into other tests or subprocesses."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def page():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            context = browser.new_context(locale="en-GB")
-            context.set_default_timeout(10_000)
-            yield context.new_page()
-        finally:
-            browser.close()
 
 
 @pytest.fixture
