@@ -41,3 +41,12 @@ class CreditNoteForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount without VAT"), max_digits=14, decimal_places=2,
                                 min_value=Decimal("0.01"))
     reason = forms.CharField(label=_("Reason"), max_length=1000)
+
+
+class RatingBandForm(forms.Form):
+    """Parses the numbers; the rating band services check the ranges and duplicates."""
+
+    min_rating = forms.DecimalField(label=_("Mean rating from"), decimal_places=2,
+                                    widget=forms.NumberInput(attrs={"step": "0.01", "min": "1", "max": "5"}))
+    adjustment_pct = forms.DecimalField(label=_("Adjustment, %"), decimal_places=2,
+                                        widget=forms.NumberInput(attrs={"step": "0.01", "min": "-100", "max": "100"}))

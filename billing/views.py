@@ -17,16 +17,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contracts import selectors as contract_selectors
+from contracts.models import Contract
 from sla.models import Breach
 from tenancy.decorators import client_page, provider_page
 from tenancy.errors import ActionForbidden, DomainError
 from tenancy.forms import add_domain_error
 
-from . import exports, selectors, services
-from .forms import BuildForm, CreditNoteForm, NoteForm, PeriodFilterForm, WaiveForm
-from .models import INVOICE_TRANSITIONS, Invoice, InvoiceState
+from . import calc, exports, selectors, services
+from .forms import BuildForm, CreditNoteForm, NoteForm, PeriodFilterForm, RatingBandForm, WaiveForm
+from .models import INVOICE_TRANSITIONS, Invoice, InvoiceState, RatingBand
 from .pdf import render_invoices_pdf
-from .services import BILLING_MANAGERS, BILLING_READERS, INVOICE_BUILDERS
+from .services import BAND_EDITORS, BILLING_MANAGERS, BILLING_READERS, INVOICE_BUILDERS
 
 PER_PAGE = 50
 FORMATS = ("csv", "xlsx", "pdf")
@@ -213,6 +215,91 @@ def period_export(request):
         return _file(render_invoices_pdf(invoices, language=request.GET.get("lang", "ru")), fmt,
                      f"invoices-{start:%Y-%m}")
     return _file(exports.invoices_file(invoices, fmt), fmt, f"invoices-{start:%Y-%m}")
+
+
+# --- rating bands of a contract ------------------------------------------------------------------
+
+def _contract_or_404(pk: int) -> Contract:
+    try:
+        return contract_selectors.contract_get(contract_id=pk)
+    except Contract.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _band_or_404(contract: Contract, pk: int) -> RatingBand:
+    try:
+        return selectors.rating_band_list(contract_id=contract.pk).get(pk=pk)
+    except RatingBand.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _band_form(band: RatingBand, data=None) -> RatingBandForm:
+    return RatingBandForm(data, initial={"min_rating": band.min_rating, "adjustment_pct": band.adjustment_pct},
+                          auto_id=f"id_band{band.pk}_%s")
+
+
+def _bands_page(request, contract: Contract, *, add_form=None, bound: tuple[int, RatingBandForm] | None = None,
+                status: int = 200):
+    can_edit = request.membership.role in BAND_EDITORS
+    bands = list(selectors.rating_band_list(contract_id=contract.pk))
+    rows = [(band, (bound[1] if bound and bound[0] == band.pk else _band_form(band)) if can_edit else None)
+            for band in bands]
+    return render(request, "billing/rating_bands.html", {
+        "contract": contract, "rows": rows, "defaults": calc.DEFAULT_BANDS, "can_edit": can_edit,
+        "add_form": (add_form or RatingBandForm(auto_id="id_new_%s")) if can_edit else None,
+    }, status=status)
+
+
+def _band_saved(request, contract: Contract, message: str):
+    messages.success(request, message)
+    return redirect("billing:rating-bands", contract.pk)
+
+
+@provider_page(roles=BILLING_READERS)
+def rating_bands(request, pk: int):
+    """The contract's quality table (or the defaults it falls back to); editors add bands here."""
+    contract = _contract_or_404(pk)
+    if request.method != "POST":
+        return _bands_page(request, contract)
+    if request.membership.role not in BAND_EDITORS:
+        raise PermissionDenied
+    form = RatingBandForm(request.POST, auto_id="id_new_%s")
+    if form.is_valid():
+        try:
+            services.rating_band_create(contract=contract, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            return _band_saved(request, contract, _("The band is added."))
+    return _bands_page(request, contract, add_form=form, status=400)
+
+
+@provider_page(roles=BAND_EDITORS)
+@require_POST
+def rating_band_update(request, pk: int, band_pk: int):
+    contract = _contract_or_404(pk)
+    band = _band_or_404(contract, band_pk)
+    form = _band_form(band, request.POST)
+    if form.is_valid():
+        try:
+            services.rating_band_update(band=band, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            return _band_saved(request, contract, _("The band is saved."))
+    return _bands_page(request, contract, bound=(band.pk, form), status=400)
+
+
+@provider_page(roles=BAND_EDITORS)
+@require_POST
+def rating_band_delete(request, pk: int, band_pk: int):
+    contract = _contract_or_404(pk)
+    band = _band_or_404(contract, band_pk)
+    try:
+        services.rating_band_delete(band=band, actor=request.user)
+    except ActionForbidden as error:
+        raise PermissionDenied(str(error.message)) from error
+    return _band_saved(request, contract, _("The band is deleted."))
 
 
 # --- the client portal --------------------------------------------------------------------------

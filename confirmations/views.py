@@ -9,6 +9,7 @@ confirmations.services.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -16,6 +17,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -26,8 +28,8 @@ from tenancy.roles import CONTRACT_MANAGERS
 
 from . import selectors, services
 from .forms import ActCreateForm, ActLineFormSet, DisputeForm, SignForm, VerifyForm
-from .models import Act, ActState, SignatureEvidence
-from .services import EDITABLE_STATES, SignInput
+from .models import Act, ActState, CorrectiveAction, SignatureEvidence
+from .services import EDITABLE_STATES, PLAN_MAX_LENGTH, SignInput
 
 PER_PAGE = 25
 
@@ -270,6 +272,73 @@ def portal_act_dispute(request, pk: int):
                              % {"number": act.number, "provider": request.tenant.name})
             return redirect("confirmations:portal-act-detail", act.pk)
     return _portal_detail(request, act, dispute_form=form, status=400)
+
+
+# --- corrective actions ----------------------------------------------------------------------
+
+ACTION_FILTERS = [("open", gettext_lazy("Open")), ("closed", gettext_lazy("Closed")), ("all", gettext_lazy("All"))]
+
+
+class PlanForm(forms.Form):
+    note = forms.CharField(label=gettext_lazy("Plan"), max_length=PLAN_MAX_LENGTH, strip=True,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _plan_form(action: CorrectiveAction, data=None) -> PlanForm:
+    return PlanForm(data, initial={"note": action.note}, auto_id=f"id_action{action.pk}_%s")
+
+
+def _actions_page(request, *, show: str, page_number=None, bound: tuple[CorrectiveAction, PlanForm] | None = None,
+                  status: int = 200):
+    state = "" if show == "all" else show
+    actions = selectors.corrective_action_list(state=state).select_related("closed_by__act")
+    page = Paginator(actions, PER_PAGE).get_page(page_number)
+    listed = list(page)
+    if bound and bound[0].pk not in {action.pk for action in listed}:
+        listed.insert(0, bound[0])  # the refused form is shown even if its row moved off this page
+    rows = []
+    for action in listed:
+        form = None
+        if services.may_update_plan(request.user, action):
+            form = bound[1] if bound and bound[0].pk == action.pk else _plan_form(action)
+        rows.append((action, form))
+    return render(request, "confirmations/corrective_actions.html", {
+        "page": page, "rows": rows, "show": show, "filters": ACTION_FILTERS,
+    }, status=status)
+
+
+def _show(value: str) -> str:
+    return value if value in dict(ACTION_FILTERS) else "open"
+
+
+@provider_page
+def corrective_action_list(request):
+    """The corrective actions that low ratings opened: open ones by default, closed or all on request."""
+    return _actions_page(request, show=_show(request.GET.get("state", "")), page_number=request.GET.get("page"))
+
+
+@provider_page
+@require_POST
+def corrective_action_plan(request, pk: int):
+    try:
+        action = selectors.corrective_action_list().select_related("closed_by__act").get(pk=pk)
+    except CorrectiveAction.DoesNotExist as exc:
+        raise Http404 from exc
+    if not services.may_update_plan(request.user, action):
+        raise PermissionDenied
+    show = _show(request.POST.get("show", ""))
+    form = _plan_form(action, request.POST)
+    if form.is_valid():
+        try:
+            services.corrective_action_update_plan(action=action, actor=request.user, note=form.cleaned_data["note"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The plan for %(contract)s is saved.") % {"contract": action.contract.number})
+            page = request.POST.get("page", "")
+            query = f"?state={show}" + (f"&page={page}" if page.isdigit() else "")
+            return redirect(reverse("confirmations:corrective-action-list") + f"{query}#action-{action.pk}")
+    return _actions_page(request, show=show, page_number=request.POST.get("page"), bound=(action, form), status=400)
 
 
 # --- public verification ----------------------------------------------------------------------
