@@ -67,3 +67,4 @@ clean:
 # Benchmarks on PostgreSQL (DATABASE_URL); results go to bench/results/ and the README
 bench: install
 	$(PY) tests/bench/sla_sweep.py
+	$(PY) tests/bench/acts_invoices.py

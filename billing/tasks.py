@@ -29,3 +29,14 @@ def build_due_invoices(tenant_id: int | None = None) -> int:
             logger.info("built %s invoice(s) of tenant %s", built, tenant.pk)
         total += built
     return total
+
+
+@shared_task(name="billing.tasks.render_invoice_pdf")
+def render_invoice_pdf(tenant_id: int, invoice_id: int, language: str = "ru") -> int:
+    """Render one invoice's PDF as the export does, and return its size in bytes. Nothing is kept
+    (the export renders on demand); `make bench` uses it to spread month-end rendering over workers."""
+    from .pdf import render_invoices_pdf
+    from .selectors import invoice_get
+
+    with tenant_context(tenant_id):
+        return len(render_invoices_pdf([invoice_get(invoice_id=invoice_id)], language=language))
