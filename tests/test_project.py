@@ -58,14 +58,40 @@ def test_compose_services_run_the_makefile_verbs():
     assert "NOSUPERUSER" in init_sql and "NOBYPASSRLS" in init_sql
 
 
+def _demo_snapshot() -> dict:
+    """Row counts of what the demo makes, per tenant, to tell that a second run changed nothing."""
+    from billing.models import Invoice, InvoiceEvent, InvoiceLine
+    from confirmations.models import Act, ActEvent, Confirmation, CorrectiveAction
+    from contracts.models import Contract
+    from orders.models import Order
+    from sla.models import Breach
+    from tenancy.context import tenant_context
+    from tenancy.models import Tenant
+
+    models = (Contract, Order, Breach, Act, ActEvent, Confirmation, CorrectiveAction, Invoice, InvoiceLine,
+              InvoiceEvent)
+    from django.contrib.auth import get_user_model
+
+    snapshot = {"users": get_user_model().objects.count()}
+    for tenant in Tenant.objects.order_by("slug"):
+        with tenant_context(tenant):
+            snapshot[tenant.slug] = {model.__name__: model.objects.count() for model in models}
+    return snapshot
+
+
 @pytest.mark.django_db
-def test_demo_data_loads_two_tenants_with_contracts_in_every_state_and_is_idempotent():
+def test_demo_data_loads_two_tenants_with_contracts_in_every_state_and_is_idempotent(settings, tmp_path):
+    from billing.models import Invoice
+    from confirmations.models import Act, CorrectiveAction
     from contracts.models import Client, Contract
     from tenancy.context import tenant_context
     from tenancy.models import Membership, Tenant
 
+    settings.MEDIA_ROOT = tmp_path / "media"
     call_command("demo_data", "--quiet-logins")
+    first = _demo_snapshot()
     call_command("demo_data", "--quiet-logins")
+    assert _demo_snapshot() == first
     tenants = list(Tenant.objects.order_by("slug"))
     assert [t.slug for t in tenants] == ["northwind", "volga"]
     for tenant in tenants:
@@ -76,3 +102,23 @@ def test_demo_data_loads_two_tenants_with_contracts_in_every_state_and_is_idempo
             roles = set(Membership.objects.values_list("role", flat=True))
             assert roles == {"admin", "account_manager", "engineer", "accountant",
                              "client_admin", "client_signatory", "client_viewer"}
+
+            # acts: every one's PDF is ready (the demo runs the worker's tasks itself)
+            acts = {act.state: act for act in Act.objects.select_related("evidence", "confirmation")}
+            assert set(acts) == {"signed", "sent", "disputed"}
+            assert all(act.pdf_sha256 and act.pdf for act in acts.values())
+            signed = acts["signed"]
+            assert signed.sealed_sha256 and signed.sealed_pdf
+            assert signed.evidence.method == "password" and signed.evidence.ip_address
+            assert signed.confirmation.rating == 4
+            assert [r.rating for r in signed.confirmation.order_ratings.all()] == [2]
+            assert CorrectiveAction.objects.filter(state="open").count() == 1
+            assert acts["disputed"].dispute_reason
+
+            # invoices: a draft with the quality line and the breaches' penalties, and an issued one
+            draft = Invoice.objects.get(state="draft")
+            kinds = list(draft.lines.order_by("position").values_list("kind", flat=True))
+            assert kinds[:2] == ["fee", "quality"] and "penalty" in kinds
+            assert draft.lines.get(kind="quality").amount > 0  # the contract's own bands pay for a 4
+            issued = Invoice.objects.get(state="issued")
+            assert issued.number and issued.issue_date

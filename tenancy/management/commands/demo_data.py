@@ -1,9 +1,11 @@
 """Load demo data: two provider tenants, three clients each, contracts in every state, a user per role,
-business calendars and SLA policies, teams, and orders whose SLA clocks run, warn and breach."""
+business calendars and SLA policies, teams, orders whose SLA clocks run, warn and breach, acts of
+completed work (signed and sealed, sent, disputed) and invoices (a draft and an issued one)."""
 
 from __future__ import annotations
 
 import datetime
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -13,6 +15,11 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from billing import services as billing
+from billing.models import Invoice, InvoiceState
+from confirmations import services as confirmations
+from confirmations import tasks as confirmation_tasks
+from confirmations.models import Act, ActState, SignatureEvidence
 from contracts import services as contracts
 from contracts.models import Provider
 from orders import services as orders
@@ -45,6 +52,11 @@ PROVIDER_ROLES = ["admin", "account_manager", "engineer", "accountant"]
 CLIENT_ROLES = [("client_admin", "client-admin"), ("client_signatory", "signatory"), ("client_viewer", "viewer")]
 
 
+def _import_pdf_libraries() -> None:
+    import pyhanko.sign.signers  # noqa: F401
+    import weasyprint  # noqa: F401
+
+
 class Command(BaseCommand):
     help = "Load demo data for two tenants (idempotent: does nothing when it is already there)."
 
@@ -55,17 +67,28 @@ class Command(BaseCommand):
         if Tenant.objects.filter(slug__in=[t["slug"] for t in TENANTS]).exists():
             self.stdout.write("Demo data already loaded.")
         else:
-            with transaction.atomic():
+            # Two slow starts run beside the database work: the one password hash every demo login
+            # shares (PBKDF2 lets go of the GIL) and importing WeasyPrint and pyHanko for the act PDFs.
+            # The emails the services send on commit go nowhere (no demo mailbox is real).
+            with ThreadPoolExecutor(max_workers=2) as pool, \
+                    override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), \
+                    transaction.atomic():
+                password_hash = pool.submit(make_password, PASSWORD)
+                pool.submit(_import_pdf_libraries)
+                self._new_users = []
                 shared_manager = self._user("manager", "Maria", "Ivanova", staff=True)
-                tenants = [self._tenant(spec, shared_manager) for spec in TENANTS]
+                loaded = [self._tenant(spec, shared_manager) for spec in TENANTS]
+                get_user_model().objects.filter(pk__in=self._new_users).update(password=password_hash.result())
                 # the sweep warns and breaches the demo's late clocks (every tenant at once)
                 result = sla.sla_sweep()
-                # ... and the bell rings now, not when a worker first runs (no demo mailbox is real)
-                with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-                    for tenant in tenants:
-                        with tenant_context(tenant):
-                            notify_clocks(warned=result.warned, breached=result.breached)
+                for tenant, staff, active in loaded:
+                    with tenant_context(tenant):
+                        # ... and the bell rings now, not when a worker first runs
+                        notify_clocks(warned=result.warned, breached=result.breached)
+                        # acts and invoices last: the draft invoice charges the breaches just made
+                        self._acts_and_invoices(staff, active)
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self._print_summary()
         if not options["quiet_logins"]:
             self._print_logins()
 
@@ -76,11 +99,7 @@ class Command(BaseCommand):
             defaults={"first_name": first, "last_name": last, "email": f"{username}@demo.localhost", "is_staff": staff},
         )
         if created:
-            # one slow hash for every demo login (they share the password), not one per user
-            if not hasattr(self, "_password_hash"):
-                self._password_hash = make_password(PASSWORD)
-            user.password = self._password_hash
-            user.save(update_fields=["password"])
+            self._new_users.append(user.pk)  # their password is set at once, when its hash is ready
         return user
 
     def _tenant(self, spec, shared_manager):
@@ -109,7 +128,7 @@ class Command(BaseCommand):
                     membership_create(tenant=tenant, user=user, role=role, client=client)
             active = self._contracts(tenant, p, admin, staff, own, sub, clients)
             self._sla_and_orders(p, staff, own, sub, clients, active)
-        return tenant
+        return tenant, staff, active
 
     def _contracts(self, tenant, p, admin, staff, own, sub, clients):
         year = datetime.date.today().year  # noqa: DTZ011 — demo dates only
@@ -221,6 +240,67 @@ class Command(BaseCommand):
             if steps[-1:] == ["acknowledge"]:
                 orders.order_comment(order=order, actor=engineer, internal=True,
                                      body="Laptops are in stock at the warehouse; order imaging first.")
+
+    def _acts_and_invoices(self, staff, active):
+        """Acts through their services (the PDF tasks run here, not in a worker: the demo loads before
+        the worker starts), then this month's draft invoice and last month's issued one.
+
+        The signed act's confirmation and the sweep's breaches are dated now, and an invoice counts
+        the evidence of its own month, so the draft with the quality and penalty lines is this
+        month's; last month's (the fixed fee only) is the one issued."""
+        manager, accountant = staff["account_manager"], staff["accountant"]
+        support, stores = active
+        today = support.tenant.today()  # invoices count months in the tenant's time zone
+        month_start, month_end = billing.month_bounds(today)
+        last_start, last_end = billing.previous_month(today)
+
+        def signatory(contract):
+            return contract.client.memberships.get(role="client_signatory").user
+
+        def sent(contract, start, end, basis):
+            act = confirmations.act_create(actor=manager, contract=contract, period_start=start, period_end=end,
+                                           basis=basis)
+            act = confirmations.act_send(act=act, actor=manager)
+            confirmation_tasks.render_act(act.tenant_id, act.pk, act.revision)  # what the worker would do
+            return Act.objects.get(pk=act.pk)
+
+        # this month's service and the delivered printer order, signed: the order rated 2, the act 4
+        act = sent(support, month_start, month_end, confirmations.Basis.BOTH)
+        printer = act.lines.exclude(order=None).get().order
+        confirmations.act_sign(act=act, actor=signatory(support), data=confirmations.SignInput(
+            rating=4, comment="Good month overall; the printer took too long.",
+            order_ratings=[confirmations.OrderRatingInput(
+                order=printer, rating=2, comment="Three days to clear a paper jam; the floor had no printer.")],
+            consent=True, method=SignatureEvidence.Method.PASSWORD, password=PASSWORD,
+            ip_address="127.0.0.1", user_agent="demo_data (Django management command)"))
+        confirmation_tasks.seal_act(act.tenant_id, act.pk)
+        # the stores' month: the delivered cameras and the fee, waiting for the client's signature
+        sent(stores, month_start, month_end, confirmations.Basis.BOTH)
+        # last month's fixed service, disputed by the client
+        act = sent(support, last_start, last_end, confirmations.Basis.FEE)
+        confirmations.act_dispute(act=act, actor=signatory(support),
+                                  reason="The service desk was down for two days in the middle of the month; "
+                                         "please reduce the fee accordingly.")
+
+        # the support contract pays for quality on its own scale (the others keep the default bands)
+        for min_rating, pct in (("4.50", "5.00"), ("3.50", "2.50"), ("2.50", "0.00"), ("1.00", "-10.00")):
+            billing.rating_band_create(contract=support, min_rating=Decimal(min_rating), adjustment_pct=Decimal(pct),
+                                       actor=manager)
+        billing.invoice_build(contract=support, period=month_start, actor=accountant)
+        invoice = billing.invoice_build(contract=stores, period=last_start, actor=accountant)
+        billing.invoice_issue(invoice=invoice, actor=accountant)
+
+    def _print_summary(self):
+        for tenant in Tenant.objects.filter(slug__in=[t["slug"] for t in TENANTS]).order_by("slug"):
+            with tenant_context(tenant):
+                acts = {state: Act.objects.filter(state=state).count()
+                        for state in (ActState.SIGNED, ActState.SENT, ActState.DISPUTED)}
+                invoices = {state: Invoice.objects.filter(state=state).count()
+                            for state in (InvoiceState.DRAFT, InvoiceState.ISSUED)}
+            self.stdout.write(
+                f"  {tenant.name}: acts: {acts[ActState.SIGNED]} signed, {acts[ActState.SENT]} awaiting signature, "
+                f"{acts[ActState.DISPUTED]} disputed; invoices: {invoices[InvoiceState.DRAFT]} draft, "
+                f"{invoices[InvoiceState.ISSUED]} issued")
 
     def _print_logins(self):
         lines = [
