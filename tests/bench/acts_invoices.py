@@ -37,6 +37,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import dj_database_url  # noqa: E402
 import django  # noqa: E402
 
+from tests.bench.support import drop_database, recreate_database, write_readme  # noqa: E402
+
 CONTRACTS = int(os.environ.get("BENCH_CONTRACTS", "1000"))
 TENANTS = max(1, min(int(os.environ.get("BENCH_TENANTS", "10")), CONTRACTS))
 PDF_INVOICES = int(os.environ.get("BENCH_PDF_INVOICES", "0"))  # 0: every invoice
@@ -58,7 +60,7 @@ def main() -> int:
         return 2
     base = dj_database_url.parse(url)
     bench_db = f"{base['NAME']}_bench_billing"
-    _recreate_database(base, bench_db)
+    recreate_database(base, bench_db)
     scratch = Path(tempfile.mkdtemp(prefix="bench-billing-"))
     # The worker started below inherits all of this: same database, same files, same broker.
     os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + bench_db
@@ -97,58 +99,15 @@ def main() -> int:
         from django.db import connections
 
         connections.close_all()
-        _drop_database(base, bench_db)
+        drop_database(base, bench_db)
         shutil.rmtree(scratch, ignore_errors=True)
     out = ROOT / "bench" / "results" / "acts_invoices.json"
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     table = _table(results)
     print(table)
-    _write_readme(table)
+    write_readme("acts_invoices", table)
     print(f"\nwritten to {out.relative_to(ROOT)} and README.md")
     return 0
-
-
-README_START, README_END = "<!-- bench:acts_invoices -->", "<!-- /bench:acts_invoices -->"
-
-
-def _write_readme(table: str) -> None:
-    """Replace the figures between the README's bench markers with this run's."""
-    readme = ROOT / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    start, end = text.find(README_START), text.find(README_END)
-    if start < 0 or end < start:
-        print("README.md has no acts_invoices bench markers; figures not written there", file=sys.stderr)
-        return
-    readme.write_text(text[: start + len(README_START)] + "\n" + table + "\n" + text[end:], encoding="utf-8")
-
-
-def _admin_connection(base):
-    import psycopg2
-
-    conn = psycopg2.connect(dbname="postgres", user=base["USER"], host=base["HOST"] or None,
-                            port=base["PORT"] or None, password=base["PASSWORD"] or None)
-    conn.autocommit = True
-    return conn
-
-
-def _recreate_database(base, name):
-    conn = _admin_connection(base)
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-
-
-def _drop_database(base, name):
-    import psycopg2
-
-    conn = _admin_connection(base)
-    with conn.cursor() as cursor:
-        try:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        except psycopg2.errors.ObjectInUse:  # a worker's connection outlived it
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    conn.close()
 
 
 def _ms(seconds: float) -> float:

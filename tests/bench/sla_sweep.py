@@ -21,6 +21,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import dj_database_url  # noqa: E402
 import django  # noqa: E402
 
+from tests.bench.support import drop_database, recreate_database, write_readme  # noqa: E402
+
 OPEN_CLOCKS = int(os.environ.get("BENCH_CLOCKS", "1000000"))
 
 
@@ -31,7 +33,7 @@ def main() -> int:
         return 2
     base = dj_database_url.parse(url)
     bench_db = f"{base['NAME']}_bench"
-    _recreate_database(base, bench_db)
+    recreate_database(base, bench_db)
     os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + bench_db
     django.setup()
     from django.core.management import call_command
@@ -52,52 +54,14 @@ def main() -> int:
         from django.db import connections
 
         connections.close_all()
-        _drop_database(base, bench_db)
+        drop_database(base, bench_db)
     out = ROOT / "bench" / "results" / "sla_sweep.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     table = _table(results)
     print(table)
-    _write_readme(table)
+    write_readme("sla_sweep", table)
     print(f"\nwritten to {out.relative_to(ROOT)} and README.md")
     return 0
-
-
-README_START, README_END = "<!-- bench:sla_sweep -->", "<!-- /bench:sla_sweep -->"
-
-
-def _write_readme(table: str) -> None:
-    """Replace the figures between the README's bench markers with this run's."""
-    readme = ROOT / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    start, end = text.find(README_START), text.find(README_END)
-    if start < 0 or end < start:
-        print("README.md has no bench markers; figures not written there", file=sys.stderr)
-        return
-    readme.write_text(text[: start + len(README_START)] + "\n" + table + "\n" + text[end:], encoding="utf-8")
-
-
-def _admin_connection(base):
-    import psycopg2
-
-    conn = psycopg2.connect(dbname="postgres", user=base["USER"], host=base["HOST"] or None,
-                            port=base["PORT"] or None, password=base["PASSWORD"] or None)
-    conn.autocommit = True
-    return conn
-
-
-def _recreate_database(base, name):
-    conn = _admin_connection(base)
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-
-
-def _drop_database(base, name):
-    conn = _admin_connection(base)
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    conn.close()
 
 
 def _seed(now):
