@@ -11,22 +11,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from tenancy.admin_base import TenantScopedAdmin, TenantScopedTabularInline
-from tenancy.context import current_tenant_id
-from tenancy.roles import PROVIDER_ROLES
+from tenancy.selectors import provider_staff
 
 from .models import Order, OrderEvent, Team, TeamMember
-
-
-def provider_staff():
-    """Active provider-side members of the current tenant: the people a team may hold."""
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model()._default_manager
-    tenant_id = current_tenant_id()
-    if tenant_id is None:
-        return users.none()
-    return users.filter(memberships__tenant_id=tenant_id, memberships__is_active=True,
-                        memberships__role__in=PROVIDER_ROLES).distinct().order_by("username")
 
 
 class TeamMemberInline(TenantScopedTabularInline):

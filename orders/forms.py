@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract, ContractState
 from sla.models import Priority
-from tenancy.models import Membership
-from tenancy.roles import PROVIDER_ROLES
+from tenancy.selectors import provider_staff
 
 from .models import Order, OrderState, Team
 from .services import MAX_ATTACHMENTS_PER_ORDER, attachment_accept
@@ -43,10 +41,6 @@ class LocalTimeForm(forms.Form):
             super().full_clean()
 
 
-def provider_staff():
-    """Users with an active provider-side membership in the current tenant."""
-    members = Membership.objects.filter(is_active=True, role__in=sorted(PROVIDER_ROLES))
-    return get_user_model().objects.filter(pk__in=members.values("user_id")).order_by("last_name", "username")
 
 
 class StaffChoiceField(forms.ModelChoiceField):

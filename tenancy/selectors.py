@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+
 from .models import ApiKey, Membership
+from .roles import PROVIDER_ROLES
 
 
 def user_memberships(user) -> list[Membership]:
@@ -24,3 +27,10 @@ def tenant_members(*, roles=None):
     if roles is not None:
         queryset = queryset.filter(role__in=list(roles))
     return queryset.order_by("user__last_name", "user__username")
+
+
+def provider_staff():
+    """Users with an active provider-side membership in the current tenant: who may be assigned
+    an order or join a team."""
+    members = Membership.objects.filter(is_active=True, role__in=sorted(PROVIDER_ROLES))
+    return get_user_model().objects.filter(pk__in=members.values("user_id")).order_by("last_name", "username")

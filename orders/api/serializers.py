@@ -6,7 +6,6 @@ so another tenant's (or another client's) id reads exactly like one that was nev
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,18 +16,12 @@ from contracts.models import Contract
 from sla.models import Metric, Priority
 from sla.selectors import ClockState, client_scope_of, clock_status
 from tenancy.api_base import TenantRelatedField
-from tenancy.models import ApiKey, Membership
-from tenancy.roles import PROVIDER_ROLES
+from tenancy.models import ApiKey
+from tenancy.selectors import provider_staff
 
 from ..models import Order, OrderAttachment, OrderComment, OrderEvent, Team, TeamMember
 from ..selectors import order_attachments
 from ..services import MAX_ATTACHMENTS_PER_ORDER, TRANSITIONS, order_side
-
-
-def provider_staff():
-    """Users with an active provider-side membership in the current tenant (who may be assigned)."""
-    members = Membership.objects.filter(is_active=True, role__in=sorted(PROVIDER_ROLES))
-    return get_user_model().objects.filter(pk__in=members.values("user_id"))
 
 
 def _teams():
