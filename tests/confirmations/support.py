@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from confirmations import services
 from confirmations.models import Act
 from confirmations.services import SignInput
+from tests.clock import local_today, month_of
 from tests.contracts.api_support import active_contract
 from tests.orders.api_support import move, raise_order
 
@@ -16,11 +15,10 @@ ACTS = "/api/v1/acts/"
 VERIFY = "/api/v1/verify/"
 
 
-def this_month() -> tuple[dt.date, dt.date]:
-    today = timezone.localdate()
-    start = today.replace(day=1)
-    end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    return start, end
+def this_month(world) -> tuple[dt.date, dt.date]:
+    """The first and last day of the current month in the world's tenant's time zone (an act's
+    period is the tenant's month, not UTC's: they differ on a month's last evening)."""
+    return month_of(local_today(world.tenant))
 
 
 def delivered_order(world, contract, title: str = "Replace the core switch"):
@@ -32,7 +30,7 @@ def delivered_order(world, contract, title: str = "Replace the core switch"):
 
 def draft_act(world, contract=None, *, basis=services.Basis.FEE, language="en", **fields) -> Act:
     contract = contract or active_contract(world)
-    start, end = this_month()
+    start, end = this_month(world)
     with world.context(user=world.account_manager):
         return services.act_create(actor=world.account_manager, contract=contract, period_start=start,
                                    period_end=end, basis=basis, language=language, **fields)

@@ -35,7 +35,7 @@ def test_a_manager_creates_an_act_from_delivered_orders_and_sends_it(world_a, ap
     contract = active_contract(world_a)
     order = delivered_order(world_a, contract)
     api = api_as(world_a, world_a.account_manager)
-    start, end = this_month()
+    start, end = this_month(world_a)
     created = api.post(ACTS, {"contract": contract.pk, "period_start": start, "period_end": end, "language": "en"},
                        format="json")
     assert created.status_code == 201, created.content
@@ -146,7 +146,7 @@ def test_another_tenant_cannot_read_list_change_or_act_on_an_act(world_a, world_
     for path in ("send/", "dispute/"):
         assert_error(api.post(f"{ACTS}{act.pk}/{path}", {"reason": "x"}, format="json"), 404)
     assert_error(api.patch(f"{ACTS}{act.pk}/", {"lines": [{"description": "x"}]}, format="json"), 404)
-    start, end = this_month()
+    start, end = this_month(world_a)
     assert_error(api.post(ACTS, {"contract": act.contract_id, "period_start": start, "period_end": end},
                           format="json"), 400, field="contract")
     assert reload(world_a, act).state == ActState.SENT

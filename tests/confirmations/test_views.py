@@ -28,7 +28,7 @@ def test_the_manager_assembles_edits_and_sends_an_act(client, world_a, django_ca
     contract = active_contract(world_a)
     delivered_order(world_a, contract, "Replace the core switch")
     client.force_login(world_a.account_manager)
-    start, end = this_month()
+    start, end = this_month(world_a)
     response = client.post(reverse("confirmations:act-create"), {
         "contract": contract.pk, "period_start": start.isoformat(), "period_end": end.isoformat(),
         "language": "ru", "basis": "both"})
