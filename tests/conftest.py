@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import pytest
+import time_machine
 from django.conf import settings
 from rest_framework.test import APIClient
 
 from tenancy.context import tenant_context
 from tenancy.services import api_key_create
 
+from .clock import frozen_start
 from .factories import (
     PASSWORD,
     ClientFactory,
@@ -137,6 +139,15 @@ def api_as(api_key_for):
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    """Every test starts at the same instant, `TEST_NOW` (ISO 8601) or the session's start, and its
+    clock ticks from there. `.ci/run` moves TEST_NOW to a month's last evening in UTC and to a year
+    ahead: a test that builds dates from a literal year or from "today in UTC" fails there."""
+    with time_machine.travel(frozen_start(), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

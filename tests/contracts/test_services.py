@@ -7,10 +7,12 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from contracts import services
 from contracts.models import Contract, ContractEvent, ContractState
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
+from tests.clock import local_today
 from tests.factories import ContractFactory
 
 pytestmark = pytest.mark.django_db
@@ -174,12 +176,14 @@ def test_active_contract_keeps_its_last_signatory(world_a):
 def test_expiry_task_expires_only_ended_contracts_and_is_safe_to_rerun(world_a, world_b):
     from contracts.tasks import expire_ended_contracts
 
-    ending = ready_contract(world_a, start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2026, 11, 30))
-    lasting = ready_contract(world_b, start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2027, 12, 31))
+    today = local_today(world_a.tenant)
+    start = today - datetime.timedelta(days=300)
+    ending = ready_contract(world_a, start_date=start, end_date=today + datetime.timedelta(days=5))
+    lasting = ready_contract(world_b, start_date=start, end_date=today + datetime.timedelta(days=400))
     for world, contract in ((world_a, ending), (world_b, lasting)):
         with world.context():
             services.contract_activate(contract=contract, actor=world.admin)
-    with time_machine.travel(datetime.datetime(2026, 12, 2, 9, 0, tzinfo=datetime.UTC)):
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=7)):
         assert expire_ended_contracts() == 1
         assert expire_ended_contracts() == 0
     with world_a.context():
