@@ -92,6 +92,8 @@ class ReviewCadence(models.TextChoices):
     QUARTERLY = "quarterly", _("Quarterly")
     SEMIANNUAL = "semiannual", _("Every six months")
     ANNUAL = "annual", _("Annual")
+    BOTH = "both", _("Quarterly and annual")
+    NONE = "none", _("No reviews")
 
 
 def _manages_contracts(contract: Contract, user) -> bool:
@@ -139,7 +141,11 @@ class Contract(ConcurrentTransitionMixin, TenantOwned):
         help_text=_("Day of the month on which the previous month is invoiced."),
     )
     review_cadence = models.CharField(
-        _("review cadence"), max_length=20, choices=ReviewCadence.choices, default=ReviewCadence.QUARTERLY
+        _("review cadence"), max_length=20, choices=ReviewCadence.choices, default=ReviewCadence.BOTH
+    )
+    review_lead_days = models.PositiveSmallIntegerField(
+        _("review lead time, days"), default=14, validators=[MaxValueValidator(90)],
+        help_text=_("Days after a review period ends within which the review meeting is proposed."),
     )
     description = models.TextField(_("description"), blank=True)
     created_by = models.ForeignKey(
