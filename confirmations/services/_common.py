@@ -1,0 +1,97 @@
+"""What every act service shares: the timeline, after-commit tasks, who may act, notifications."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from contracts.models import ContractRole, ContractRoleKind
+from tenancy.audit import actor_label
+from tenancy.context import require_tenant_id
+from tenancy.errors import ActionForbidden
+from tenancy.models import Membership, Notification
+from tenancy.roles import CONTRACT_MANAGERS, Role, membership_of
+
+from ..models import (
+    Act,
+    ActEvent,
+)
+
+CENT = Decimal("0.01")
+
+
+def _record(act: Act, *, kind: str, actor=None, via: str = "", **fields: Any) -> ActEvent:
+    return ActEvent.objects.create(tenant_id=act.tenant_id, act=act, kind=kind, actor=actor,
+                                   actor_label=actor_label(actor, via), **fields)
+
+
+def _on_commit_task(task, *args) -> None:
+    transaction.on_commit(lambda: task.delay(*args))
+
+
+def _require_manager(actor) -> None:
+    membership = membership_of(actor, require_tenant_id())
+    if membership is None or membership.role not in CONTRACT_MANAGERS:
+        raise ActionForbidden(_("Only an administrator or an account manager may do this."))
+
+
+def is_signatory(user, act: Act) -> bool:
+    """Who signs for the client: a user named client signatory on the act's contract, or an
+    administrator of the act's client (the same rule the contract's responsibility matrix keeps)."""
+    membership = membership_of(user, act.tenant_id)
+    if membership is None or not membership.is_active or membership.client_id != act.client_id:
+        return False
+    if membership.role == Role.CLIENT_ADMIN:
+        return True
+    return membership.role == Role.CLIENT_SIGNATORY and ContractRole.objects.filter(
+        contract_id=act.contract_id, role=ContractRoleKind.CLIENT_SIGNATORY, user=user).exists()
+
+
+def _money(value) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+def _notify_users(users, *, kind: str, key: str, title: str, body: str, url: str) -> None:
+    """One in-app notification per user and event, and an email after commit."""
+    emails = []
+    for user in {u.pk: u for u in users}.values():
+        try:
+            with transaction.atomic():
+                Notification.objects.create(user=user, kind=kind, title=title[:300], body=body, url=url,
+                                            dedupe_key=key[:120])
+        except IntegrityError:
+            continue  # already told: the task ran twice
+        if user.email:
+            emails.append(user.email)
+    if emails:
+        transaction.on_commit(lambda: [send_mail(title, body, None, [e], fail_silently=True) for e in emails])
+
+
+def _client_signatories(act: Act):
+    named = ContractRole.objects.filter(contract_id=act.contract_id, role=ContractRoleKind.CLIENT_SIGNATORY)
+    admins = Membership.objects.filter(client_id=act.client_id, role=Role.CLIENT_ADMIN, is_active=True)
+    from django.contrib.auth import get_user_model
+
+    return list(get_user_model().objects.filter(pk__in=[*named.values_list("user_id", flat=True),
+                                                        *admins.values_list("user_id", flat=True)]))
+
+
+def _notify_client(act: Act, *, kind: str, key: str, title: str, body: str) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        _notify_users(_client_signatories(act), kind=kind, key=key, title=str(title), body=str(body),
+                      url=f"/portal/acts/{act.pk}/")
+
+
+def _notify_managers(act: Act, *, kind: str, key: str, title: str, body: str) -> None:
+    roles = ContractRole.objects.filter(contract_id=act.contract_id, role=ContractRoleKind.ACCOUNT_MANAGER)
+    _notify_users([r.user for r in roles.select_related("user")], kind=kind, key=key, title=str(title),
+                  body=str(body), url=f"/acts/{act.pk}/")
