@@ -7,7 +7,7 @@ from django.contrib import admin
 
 from tenancy.admin_base import TenantScopedAdmin
 
-from .models import CreditNote, Invoice, InvoiceEvent, InvoiceLine, InvoiceNumberCounter, RatingBand
+from .models import CreditNote, Invoice, InvoiceEvent, InvoiceLine, RatingBand
 
 
 class ReadOnlyBillingAdmin(TenantScopedAdmin):
@@ -41,11 +41,6 @@ class CreditNoteAdmin(ReadOnlyBillingAdmin):
 class RatingBandAdmin(ReadOnlyBillingAdmin):
     list_display = ("contract", "min_rating", "adjustment_pct")
     list_select_related = ("contract",)
-
-
-@admin.register(InvoiceNumberCounter)
-class InvoiceNumberCounterAdmin(ReadOnlyBillingAdmin):
-    list_display = ("series", "year", "last")
 
 
 @admin.register(InvoiceEvent)

@@ -2,8 +2,8 @@
 
 An invoice goes `draft → issued → paid | void` (a draft may also be voided). While a draft it is
 rebuilt from its evidence as often as needed; once issued it never changes — corrections are
-credit notes. Numbers are given at issue, gapless per tenant and year, from a counter row locked
-FOR UPDATE. Money is `Decimal`; the arithmetic lives in `billing.calc`.
+credit notes. Numbers are given at issue, gapless per tenant and year in the tenant's time zone,
+by the numbering service (`tenancy.numbering`). Money is `Decimal`; the arithmetic lives in `billing.calc`.
 """
 
 from __future__ import annotations
@@ -269,24 +269,6 @@ class CreditNote(TenantOwned):
 
     def __str__(self) -> str:
         return self.number
-
-
-class InvoiceNumberCounter(TenantOwned):
-    """The last number given in a series (INV, CN) for one tenant and year; locked FOR UPDATE."""
-
-    series = models.CharField(max_length=8, default="INV")
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("invoice number counter")
-        verbose_name_plural = _("invoice number counters")
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "series", "year"], name="invoice_counter_once_per_year"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.series}-{self.year}: {self.last}"
 
 
 class InvoiceEvent(TenantOwned):

@@ -7,6 +7,19 @@ Who may do what:
 - build (and rebuild) a draft: administrator, accountant, account manager; the beat task as system;
 - issue, mark paid, void, waive a breach, credit: administrator, accountant;
 - rating bands: administrator, account manager.
+
+Locks. Every lock takes only the rows it names (`select_for_update(of=("self",), no_key=True)`:
+FOR NO KEY UPDATE, which still lets other transactions insert rows that point at the locked one),
+never the tenant's row, and always in this order:
+
+    contract → invoice(s) of that contract, by id → breach → number counter (last)
+
+`invoice_build` locks the contract, then its invoice; `breach_waive` the contract, the drafts that
+may charge the breach, then the breach; issuing and crediting lock the invoice, then take a number.
+The number counter (`tenancy.numbering.next_number`, one `UPDATE ... RETURNING` on one counter row)
+is always the last lock of a transaction. Acts are never locked here: billing reads accepted acts
+and links to them, and the act's own services (signing, sealing) lock the act alone, so building an
+invoice while an act is sealed at worst waits for the seal, and never deadlocks with it.
 """
 
 from __future__ import annotations
@@ -32,6 +45,7 @@ from tenancy.audit import actor_label
 from tenancy.context import require_tenant_id
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
 from tenancy.models import Tenant
+from tenancy.numbering import next_number
 from tenancy.roles import Role, has_role
 
 from . import calc
@@ -44,7 +58,6 @@ from .models import (
     InvoiceLineAct,
     InvoiceLineBreach,
     InvoiceLineConfirmation,
-    InvoiceNumberCounter,
     InvoiceState,
     LineKind,
     RatingBand,
@@ -58,6 +71,15 @@ BILLING_READERS = INVOICE_BUILDERS
 # Contracts that may be invoiced; the beat task invoices only the running ones.
 INVOICEABLE_STATES = (ContractState.ACTIVE, ContractState.SUSPENDED, ContractState.TERMINATED, ContractState.EXPIRED)
 RUNNING_STATES = (ContractState.ACTIVE, ContractState.SUSPENDED)
+
+
+# Bumped when the way lines are computed or described changes, so that every draft is rebuilt once.
+RULES_VERSION = 2
+
+
+def _lock(queryset):
+    """FOR NO KEY UPDATE of the queried table's rows only (no joined row, never the tenant's)."""
+    return queryset.select_for_update(of=("self",), no_key=True)
 
 
 def _require(actor, roles, message) -> None:
@@ -110,6 +132,8 @@ def contract_bands(contract: Contract) -> list[calc.Band]:
 
 
 def _evidence(contract: Contract, tenant: Tenant, start: dt.date, end: dt.date):
+    """The period's accepted confirmations, and the breaches whose deadline (the clock's due time)
+    fell in the period in the tenant's time zone, whenever the sweep recorded them."""
     since, until = period_window(tenant, start, end)
     confirmations = list(
         Confirmation.objects.filter(contract=contract, act__state__in=ACCEPTED_STATES,
@@ -117,9 +141,9 @@ def _evidence(contract: Contract, tenant: Tenant, start: dt.date, end: dt.date):
         .select_related("act").order_by("confirmed_at", "id")
     )
     breaches = list(
-        Breach.objects.filter(contract=contract, breached_at__gte=since, breached_at__lt=until,
+        Breach.objects.filter(contract=contract, due_at__gte=since, due_at__lt=until,
                               waived_at__isnull=True, penalty__gt=0)
-        .select_related("order").order_by("breached_at", "id")
+        .select_related("order").order_by("due_at", "id")
     )
     return confirmations, breaches
 
@@ -137,7 +161,7 @@ def _fill(invoice: Invoice, contract: Contract, tenant: Tenant) -> bool:
     fingerprint = hashlib.sha256(json.dumps({
         "lines": [[line.kind, str(line.amount), str(line.vat), line.ref] for line in result.lines],
         "confirmations": [c.pk for c in confirmations], "contract": contract.number,
-        "currency": contract.currency, "vat_rate": str(tenant.vat_rate),
+        "currency": contract.currency, "vat_rate": str(tenant.vat_rate), "rules": RULES_VERSION,
     }).encode()).hexdigest()
     if invoice.pk and fingerprint == invoice.fingerprint:
         return False
@@ -161,8 +185,9 @@ def _fill(invoice: Invoice, contract: Contract, tenant: Tenant) -> bool:
         elif item.kind == LineKind.PENALTY:
             breach = breach_by_id[item.ref]
             line.breach = breach
+            # "at" is the deadline that was missed, which is what puts the breach in this month
             line.data = {"metric": breach.metric, "order": breach.order.number,
-                         "at": f"{breach.breached_at.astimezone(zone):%d.%m.%Y %H:%M}"}
+                         "at": f"{breach.due_at.astimezone(zone):%d.%m.%Y %H:%M}"}
             linked_breaches.append((line, breach.pk))
         elif item.kind == LineKind.PENALTY_CAP:
             line.data = {"pct": str(contract.penalty_cap_pct), "cap": str(result.cap),
@@ -197,21 +222,21 @@ def invoice_build(*, contract: Contract, period, actor=None, via: str = "") -> I
     """The draft invoice of `contract` for the month `period` ('YYYY-MM' or a date in it).
 
     Idempotent: the invoice of a contract and period is one row (a unique constraint; the contract
-    row is locked while building). An existing draft is recomputed from the current evidence; an
+    row, then the invoice row, are locked while building). An existing draft is recomputed from the current evidence; an
     issued, paid or void invoice is returned unchanged. `invoice.was_created` tells which happened.
     """
     _require(actor, INVOICE_BUILDERS, _("Only an administrator, an accountant or an account manager may build invoices."))
     start, end = month_bounds(period)
     with transaction.atomic():
-        contract = Contract.objects.select_for_update().select_related("tenant").get(pk=contract.pk)
-        tenant = contract.tenant
+        contract = _lock(Contract.objects).get(pk=contract.pk)
+        tenant = Tenant.objects.get(pk=contract.tenant_id)  # read, never locked
         if contract.state not in INVOICEABLE_STATES:
             raise DomainError(_("A contract is invoiced once it is active."), field="contract", code="not_invoiceable")
         if contract.start_date and contract.start_date > end:
             raise DomainError(_("The contract starts after this period."), field="period", code="not_invoiceable")
         if start > tenant.today():
             raise DomainError(_("This period has not started yet."), field="period", code="future_period")
-        invoice = Invoice.objects.filter(contract=contract, period_start=start, period_end=end).first()
+        invoice = _lock(Invoice.objects.filter(contract=contract, period_start=start, period_end=end)).first()
         if invoice is not None:
             invoice.was_created = False
             if invoice.is_draft and _fill(invoice, contract, tenant):
@@ -245,7 +270,7 @@ def invoice_update(*, invoice: Invoice, actor, via: str = "", **changes) -> Invo
     """Change a draft's notes or due date. An issued invoice is immutable (409)."""
     _require(actor, INVOICE_BUILDERS, _("Only an administrator, an accountant or an account manager may change invoices."))
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        invoice = _lock(Invoice.objects).get(pk=invoice.pk)
         if invoice.state != InvoiceState.DRAFT:
             raise TransitionRefused(_("An issued invoice never changes; correct it with a credit note."),
                                     code="immutable")
@@ -260,28 +285,16 @@ def invoice_update(*, invoice: Invoice, actor, via: str = "", **changes) -> Invo
         return invoice
 
 
-# --- numbering ----------------------------------------------------------------------------------
-
-def next_number(*, series: str, year: int) -> str:
-    """The next number of `series` in `year` for the current tenant: gapless, because the counter row
-    is locked FOR UPDATE until the caller's transaction commits (and a rollback gives it back)."""
-    tenant_id = require_tenant_id()
-    InvoiceNumberCounter.objects.get_or_create(tenant_id=tenant_id, series=series, year=year)
-    counter = InvoiceNumberCounter.objects.select_for_update().get(tenant_id=tenant_id, series=series, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{series}-{year}-{counter.last:06d}"
-
-
 # --- transitions --------------------------------------------------------------------------------
 
 def invoice_transition(*, invoice: Invoice, name: str, actor, note: str = "", via: str = "") -> Invoice:
-    """Fire one transition under a row lock and record it; issuing numbers and dates the invoice."""
+    """Fire one transition under the invoice's row lock and record it; issuing numbers and dates the
+    invoice (the number counter is the last lock taken)."""
     if name not in INVOICE_TRANSITIONS:
         raise TransitionRefused(_("Unknown action “%(name)s”.") % {"name": name}, field="transition")
     _require(actor, BILLING_MANAGERS, _("Only an administrator or an accountant may do this."))
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().select_related("contract", "tenant").get(pk=invoice.pk)
+        invoice = _lock(Invoice.objects.select_related("contract", "tenant")).get(pk=invoice.pk)
         method = getattr(invoice, name)
         from_state = invoice.state
         if not can_proceed(method):
@@ -292,12 +305,12 @@ def invoice_transition(*, invoice: Invoice, name: str, actor, note: str = "", vi
             raise DomainError(_("Give a reason."), field="note", code="required")
         now = timezone.now()
         if name == "issue":
-            today = invoice.tenant.today()
-            invoice.number = next_number(series="INV", year=today.year)
+            today = timezone.localdate(now, zoneinfo.ZoneInfo(invoice.tenant.time_zone))
             invoice.issue_date = today
             invoice.issued_at = now
             if invoice.due_date is None:
                 invoice.due_date = today + dt.timedelta(days=invoice.contract.payment_terms_days)
+            invoice.number = next_number(series="INV", tenant_id=invoice.tenant_id, at=now)
         elif name == "pay":
             invoice.paid_at = now
         elif name == "void":
@@ -324,17 +337,29 @@ def invoice_void(*, invoice, actor, note, via=""):
 
 # --- breaches -----------------------------------------------------------------------------------
 
+def breach_month_day(breach: Breach, tenant: Tenant) -> dt.date:
+    """The day a breach counts on: its deadline's date in the tenant's time zone (not the day the
+    sweep happened to record it), so its penalty lands on the invoice of the deadline's month."""
+    return timezone.localdate(breach.due_at, zoneinfo.ZoneInfo(tenant.time_zone))
+
+
 def breach_waive(*, breach: Breach, reason: str, actor, via: str = "") -> Breach:
-    """Waive an SLA breach with a reason and rebuild the draft invoices that charged it.
+    """Waive an SLA breach with a reason and rebuild the draft invoice that charged it.
 
     A breach already on an issued or paid invoice is not waived here: that invoice never changes, so
-    the correction is a credit note.
+    the correction is a credit note. Locks in the module's order: the contract, the drafts of the
+    breach's month, then the breach.
     """
     _require(actor, BILLING_MANAGERS, _("Only an administrator or an accountant may waive a breach."))
     if not (reason or "").strip():
         raise DomainError(_("Give a reason."), field="reason", code="required")
     with transaction.atomic():
-        breach = Breach.objects.select_for_update().get(pk=breach.pk)
+        contract = _lock(Contract.objects).get(pk=Breach.objects.values_list("contract_id", flat=True).get(pk=breach.pk))
+        tenant = Tenant.objects.get(pk=contract.tenant_id)
+        day = breach_month_day(Breach.objects.get(pk=breach.pk), tenant)
+        drafts = list(_lock(Invoice.objects.filter(contract=contract, state=InvoiceState.DRAFT,
+                                                   period_start__lte=day, period_end__gte=day)).order_by("pk"))
+        breach = _lock(Breach.objects).get(pk=breach.pk)
         if breach.waived_at is not None:
             raise TransitionRefused(_("This breach is already waived."), code="already_waived")
         billed = (Invoice.objects.filter(lines__breach=breach, state__in=[InvoiceState.ISSUED, InvoiceState.PAID])
@@ -346,10 +371,7 @@ def breach_waive(*, breach: Breach, reason: str, actor, via: str = "") -> Breach
         breach.waived_at = timezone.now()
         breach.waived_reason = reason.strip()
         breach.save(update_fields=["waived_at", "waived_reason"])
-        contract = Contract.objects.select_related("tenant").get(pk=breach.contract_id)
-        day = timezone.localdate(breach.breached_at, zoneinfo.ZoneInfo(contract.tenant.time_zone))
-        for invoice in Invoice.objects.filter(contract=contract, state=InvoiceState.DRAFT,
-                                              period_start__lte=day, period_end__gte=day):
+        for invoice in drafts:
             invoice_build(contract=contract, period=invoice.period_start, actor=actor, via=via)
             _record(invoice, kind=InvoiceEvent.Kind.BREACH_WAIVED, actor=actor, via=via, note=breach.waived_reason,
                     data={"breach": breach.pk})
@@ -373,7 +395,7 @@ def credit_note_create(*, invoice: Invoice, amount: Decimal, reason: str, actor,
     if amount <= 0:
         raise DomainError(_("The amount must be more than zero."), field="amount", code="invalid")
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().select_related("tenant").get(pk=invoice.pk)
+        invoice = _lock(Invoice.objects.select_related("tenant")).get(pk=invoice.pk)
         if invoice.state not in (InvoiceState.ISSUED, InvoiceState.PAID):
             raise TransitionRefused(_("Only an issued or paid invoice is corrected by a credit note."))
         remaining_amount, remaining_vat = invoice_remaining(invoice)
@@ -384,9 +406,11 @@ def credit_note_create(*, invoice: Invoice, amount: Decimal, reason: str, actor,
         vat = calc.credit_note_vat(amount=amount, vat_rate=invoice.vat_rate, remaining_amount=remaining_amount,
                                    remaining_vat=remaining_vat)
         vat = min(vat, remaining_vat) if remaining_vat >= 0 else vat
-        today = invoice.tenant.today()
+        now = timezone.now()
+        today = timezone.localdate(now, zoneinfo.ZoneInfo(invoice.tenant.time_zone))
         note = CreditNote.objects.create(
-            tenant_id=invoice.tenant_id, invoice=invoice, number=next_number(series="CN", year=today.year),
+            tenant_id=invoice.tenant_id, invoice=invoice,
+            number=next_number(series="CN", tenant_id=invoice.tenant_id, at=now),
             reason=reason.strip(), amount=amount, vat=vat, total=amount + vat, issue_date=today, created_by=actor,
         )
         _record(invoice, kind=InvoiceEvent.Kind.CREDIT_NOTE, actor=actor, via=via, note=note.reason,

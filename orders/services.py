@@ -22,7 +22,7 @@ from sla import services as sla
 from sla.models import Metric, Priority
 from tenancy.audit import actor_label
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
-from tenancy.models import Tenant
+from tenancy.numbering import next_number
 from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, membership_of
 
 from .models import (
@@ -65,10 +65,9 @@ def _record(order: Order, *, kind: str, actor, via: str = "", client_visible: bo
 
 
 def _next_number(tenant_id: int) -> str:
-    Tenant.objects.select_for_update().get(pk=tenant_id)  # serialises numbering per tenant
-    year = timezone.now().year
-    count = Order.objects.filter(number__startswith=f"ORD-{year}-").count()
-    return f"ORD-{year}-{count + 1:05d}"
+    """ORD-YYYY-NNNNN, gapless per tenant and year in the tenant's time zone: the numbering service's
+    counter row (`tenancy.numbering`), never a count of orders nor a lock on the tenant's row."""
+    return next_number(series="ORD", tenant_id=tenant_id)
 
 
 @transaction.atomic

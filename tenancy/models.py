@@ -223,3 +223,24 @@ class Notification(TenantOwned):
 
     def __str__(self) -> str:
         return self.title
+
+
+class NumberCounter(TenantOwned):
+    """The last number given in one series (ORD, ACT, INV, CN) of one tenant and year, the year
+    taken in the tenant's time zone. Advanced only by `tenancy.numbering.next_number`, one
+    `UPDATE ... RETURNING` at a time: the row stays locked until the caller's transaction ends, so
+    numbers have no gaps (a rollback gives the number back) and no duplicates."""
+
+    series = models.CharField(_("series"), max_length=8)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("number counter")
+        verbose_name_plural = _("number counters")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "series", "year"], name="number_counter_once_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series}-{self.year}: {self.last}"
