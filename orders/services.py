@@ -64,6 +64,11 @@ def _record(order: Order, *, kind: str, actor, via: str = "", client_visible: bo
                                      actor_label=actor_label(actor, via), client_visible=client_visible, **fields)
 
 
+# How far ahead of ours a caller's clock may run: a reported time up to this far in the future is
+# taken as now. Further back than 30 days is refused, so the SLA clocks always start near the present.
+REPORTED_AT_CLOCK_SKEW = dt.timedelta(minutes=1)
+
+
 def _next_number(tenant_id: int) -> str:
     """ORD-YYYY-NNNNN, gapless per tenant and year in the tenant's time zone: the numbering service's
     counter row (`tenancy.numbering`), never a count of orders nor a lock on the tenant's row."""
@@ -84,8 +89,9 @@ def order_create(*, actor, contract, title: str, kind: str = Order.Kind.REQUEST,
     now = timezone.now()
     if reported_at is None or side == CLIENT:
         reported_at = now
-    if reported_at > now:
+    if reported_at > now + REPORTED_AT_CLOCK_SKEW:
         raise DomainError(_("The reported time cannot be in the future."), field="reported_at", code="invalid")
+    reported_at = min(reported_at, now)  # a caller's clock a few seconds ahead: the clocks start now
     if reported_at < now - dt.timedelta(days=30):
         raise DomainError(_("The reported time is more than 30 days ago."), field="reported_at", code="invalid")
     if not (title or "").strip():

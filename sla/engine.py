@@ -30,6 +30,10 @@ oracle):
   real elapsed time.
 * **Zero and negative.** A zero duration or target returns the start itself (as UTC); negative ones
   raise ValueError. Results are aware datetimes in UTC.
+* **Range.** A due time more than `HORIZON` (50 years) after its start, or an instant the walk
+  would reach outside the years 1–9999, raises `OutOfRange` (a ValueError naming the cause): no
+  contract's clock runs that long, so it is a target or a date typed wrong, or a calendar with too
+  little working time for the target. The services turn it into a 400 naming the field.
 * **Pauses** are ``(start, end)`` pairs, possibly overlapping and unordered; their union is
   removed from working time, so paused time outside business hours is never subtracted twice. A
   pause with ``end=None`` is still open: while any pause is open, `due_at` and `warn_at` return
@@ -44,6 +48,7 @@ offset at most once in any 24 hours, which holds for every zone in the tz databa
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -52,7 +57,9 @@ from types import MappingProxyType
 
 __all__ = [
     "END_OF_DAY",
+    "HORIZON",
     "Calendar",
+    "OutOfRange",
     "add_business_time",
     "business_time_between",
     "due_at",
@@ -72,6 +79,14 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _EPOCH_ORDINAL = _EPOCH.date().toordinal()
 _FOREVER = 1 << 62  # microseconds: later than any datetime
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+HORIZON = dt.timedelta(days=50 * 365)
+"""The furthest a due time may lie after its start; beyond it the engine raises `OutOfRange`."""
+_HORIZON_US = HORIZON // _US
+
+
+class OutOfRange(ValueError):
+    """The answer lies beyond `HORIZON` after the start, or outside the years 1–9999."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,13 +395,35 @@ def _without(
             yield cursor, b
 
 
-def _consume(spans: Iterable[tuple[int, int]], amount: int) -> int | None:
-    """The instant at which `amount` of the spans has elapsed; None if they run out first."""
+def _consume(spans: Iterable[tuple[int, int]], amount: int, limit: int) -> int:
+    """The instant at which `amount` of the spans has elapsed; OutOfRange past `limit`."""
     for a, b in spans:
+        if a >= limit:
+            break
+        b = min(b, limit)
         if b - a >= amount:
             return a + amount
         amount -= b - a
-    return None
+    raise OutOfRange(
+        f"The due time would be more than {HORIZON.days // 365} years after the start: the target is "
+        "too long for the calendar's working time."
+    )
+
+
+def _in_range(function):
+    """Instants the walk would reach before year 1 or after year 9999 raise OutOfRange."""
+
+    @functools.wraps(function)
+    def checked(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except OverflowError:
+            raise OutOfRange(
+                "The date lies too close to the limits of the calendar (years 1–9999) to compute "
+                "business time from it."
+            ) from None
+
+    return checked
 
 
 def _duration_us(value: dt.timedelta, name: str) -> int:
@@ -402,6 +439,7 @@ def _duration_us(value: dt.timedelta, name: str) -> int:
 # --------------------------------------------------------------------------------------------
 
 
+@_in_range
 def add_business_time(
     start: dt.datetime, duration: dt.timedelta, calendar: Calendar
 ) -> dt.datetime:
@@ -415,11 +453,10 @@ def add_business_time(
     amount = _duration_us(duration, "The duration")
     if amount == 0:
         return start.astimezone(dt.UTC)
-    result = _consume(_working_spans(calendar, begin), amount)
-    assert result is not None  # the walk is endless or raises
-    return _from_us(result)
+    return _from_us(_consume(_working_spans(calendar, begin), amount, begin + _HORIZON_US))
 
 
+@_in_range
 def business_time_between(start: dt.datetime, end: dt.datetime, calendar: Calendar) -> dt.timedelta:
     """Business time within [start, end); zero if end <= start."""
     begin, stop = _to_us(start, "The start"), _to_us(end, "The end")
@@ -427,6 +464,7 @@ def business_time_between(start: dt.datetime, end: dt.datetime, calendar: Calend
     return dt.timedelta(microseconds=total)
 
 
+@_in_range
 def due_at(
     *,
     started_at: dt.datetime,
@@ -446,11 +484,10 @@ def due_at(
         return None
     if amount == 0:
         return started_at.astimezone(dt.UTC)
-    result = _consume(_without(_working_spans(calendar, begin), merged), amount)
-    assert result is not None
-    return _from_us(result)
+    return _from_us(_consume(_without(_working_spans(calendar, begin), merged), amount, begin + _HORIZON_US))
 
 
+@_in_range
 def elapsed(
     *,
     started_at: dt.datetime,
@@ -465,6 +502,7 @@ def elapsed(
     return dt.timedelta(microseconds=sum(b - a for a, b in spans))
 
 
+@_in_range
 def warn_at(
     *,
     started_at: dt.datetime,

@@ -106,9 +106,22 @@ class Priority(models.TextChoices):
     CRITICAL = "critical", _("Critical")
 
 
+MAX_TARGET = datetime.timedelta(days=365)
+"""The longest SLA target: a year of business time (a longer one is a typing mistake)."""
+
+
 def _positive_duration(value: datetime.timedelta) -> None:
+    """(Kept for the migrations that name it; `validate_target` checks both bounds.)"""
     if value is None or value <= datetime.timedelta(0):
         raise ValidationError(_("A target must be longer than zero."))
+
+
+def validate_target(value: datetime.timedelta) -> None:
+    """A target is longer than zero and at most `MAX_TARGET`."""
+    _positive_duration(value)
+    if value > MAX_TARGET:
+        raise ValidationError(_("A target can be at most %(days)s days."), params={"days": MAX_TARGET.days},
+                              code="max_value")
 
 
 class SLAPolicy(TenantOwned):
@@ -118,9 +131,9 @@ class SLAPolicy(TenantOwned):
                                  verbose_name=_("contract"))
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     response_target = models.DurationField(_("response target"), default=datetime.timedelta(hours=24),
-                                           validators=[_positive_duration])
+                                           validators=[validate_target])
     resolution_target = models.DurationField(_("resolution target"), default=datetime.timedelta(hours=48),
-                                             validators=[_positive_duration])
+                                             validators=[validate_target])
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="policies", verbose_name=_("calendar"),
                                  help_text=_("Empty for 24×7."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -22,7 +23,13 @@ DEFAULT_WARNING_PCT = 75
 
 
 def engine_calendar(calendar: BusinessCalendar | None, *, around: dt.datetime | None = None) -> engine.Calendar:
-    """The engine's value object for a stored calendar (None: 24×7), holidays for the years around."""
+    """The engine's value object for a stored calendar (None: 24×7), holidays for the years around.
+
+    A country's public holidays are days off, and the weekend days its government moves work onto
+    (the Russian production calendar's working Saturdays, e.g. 2027-02-20) are working days with
+    the hours of a normal working day — see `_transferred_working_hours`. The tenant's own extra
+    days off win over both.
+    """
     if calendar is None or calendar.always_on:
         return engine.Calendar.always(calendar.time_zone if calendar else "UTC")
     from .models import _parse_hhmm
@@ -31,14 +38,43 @@ def engine_calendar(calendar: BusinessCalendar | None, *, around: dt.datetime | 
         int(day): tuple((_parse_hhmm(a), _parse_hhmm(b) or engine.END_OF_DAY) for a, b in intervals)
         for day, intervals in (calendar.working_hours or {}).items() if intervals
     }
-    holidays: frozenset[dt.date] = frozenset()
-    if calendar.holiday_country:
-        import holidays as holidays_lib
-
-        year = (around or timezone.now()).year
-        holidays = frozenset(holidays_lib.country_holidays(calendar.holiday_country, years=range(year - 1, year + 3)))
     days_off = frozenset(dt.date.fromisoformat(d) for d in calendar.extra_days_off or [])
-    return engine.Calendar(tz=calendar.time_zone, working_hours=working, holidays=holidays, extra_days_off=days_off)
+    holidays: frozenset[dt.date] = frozenset()
+    extra_working: dict[dt.date, tuple] = {}
+    if calendar.holiday_country:
+        year = (around or timezone.now()).year
+        holidays, workdays = public_calendar(calendar.holiday_country, year - 1, year + 2)
+        hours = _transferred_working_hours(working)
+        if hours:
+            extra_working = {day: hours for day in workdays if day.weekday() not in working and day not in days_off}
+    return engine.Calendar(tz=calendar.time_zone, working_hours=working, holidays=holidays, extra_days_off=days_off,
+                           extra_working_days=extra_working)
+
+
+@functools.lru_cache(maxsize=128)
+def public_calendar(country: str, first_year: int, last_year: int) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    """(public holidays, weekend days made working days) of a country, from the holidays package.
+
+    The package lists a transfer such as Russia's "Monday 2027-02-22 off, Saturday 2027-02-20
+    worked instead" as a holiday on the Monday and the Saturday in `weekend_workdays`.
+    """
+    import holidays as holidays_lib
+
+    days = holidays_lib.country_holidays(country, years=range(first_year, last_year + 1))
+    workdays = frozenset(d for d in days.weekend_workdays if first_year <= d.year <= last_year)
+    return frozenset(days), workdays
+
+
+def _transferred_working_hours(working: dict[int, tuple]) -> tuple:
+    """The hours a transferred working day works: those of a normal working day, i.e. the
+    calendar's Monday (or its first weekday with hours if Monday is off). Russian law moves a whole
+    working day onto the weekend day, and in the production calendars so far the day moved is a
+    weekday (a Monday in 2025–2027); a calendar that already works on that weekend day keeps its own
+    hours for it."""
+    for weekday in range(5):
+        if working.get(weekday):
+            return working[weekday]
+    return ()
 
 
 def _pauses(clock: SLAClock):
@@ -60,11 +96,19 @@ def clock_recompute(clock: SLAClock) -> None:
         return
     calendar = engine_calendar(clock.calendar, around=clock.started_at)
     pauses = _pauses(clock)
-    clock.due_at = engine.due_at(started_at=clock.started_at, target=clock.target, calendar=calendar, pauses=pauses)
-    clock.warn_at = None if clock.warned_at else engine.warn_at(
-        started_at=clock.started_at, target=clock.target, threshold=clock.warning_threshold_pct / 100,
-        calendar=calendar, pauses=pauses,
-    )
+    try:
+        clock.due_at = engine.due_at(started_at=clock.started_at, target=clock.target, calendar=calendar,
+                                     pauses=pauses)
+        clock.warn_at = None if clock.warned_at else engine.warn_at(
+            started_at=clock.started_at, target=clock.target, threshold=clock.warning_threshold_pct / 100,
+            calendar=calendar, pauses=pauses,
+        )
+    except ValueError as exc:  # engine.OutOfRange, or a calendar with no working time for years
+        raise DomainError(
+            _("The SLA clock's due time cannot be computed (%(reason)s) Check the SLA policy's targets and "
+              "calendar.") % {"reason": exc},
+            code="out_of_range",
+        ) from None
 
 
 def policy_for(*, contract, priority: str) -> SLAPolicy | None:
@@ -366,7 +410,18 @@ def calendar_update(*, calendar: BusinessCalendar, actor, **changes) -> Business
 
 
 def _policy_validate(policy: SLAPolicy) -> None:
+    """The fields' own rules (targets above zero and at most a year, …), one policy per contract and
+    priority, and targets the calendar can count out within the engine's horizon."""
     policy.full_clean(exclude=["tenant"], validate_unique=False, validate_constraints=False)
+    calendar = engine_calendar(policy.calendar)
+    start = timezone.now()
+    for field in ("resolution_target", "response_target"):
+        try:
+            engine.due_at(started_at=start, target=getattr(policy, field), calendar=calendar)
+        except ValueError:
+            raise ValidationError({field: _(
+                "The calendar has too little working time for this target: it would come due more than "
+                "%(years)s years later.") % {"years": engine.HORIZON.days // 365}}) from None
     if SLAPolicy.objects.filter(contract_id=policy.contract_id, priority=policy.priority).exclude(pk=policy.pk).exists():
         raise ValidationError({"priority": _("The contract already has a policy for this priority.")})
 
