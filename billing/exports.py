@@ -1,8 +1,16 @@
 """Invoices and the adjustments register as CSV and XLSX (openpyxl). PDF is `billing.pdf`.
 
 Both invoice formats hold one row per invoice line with its invoice's number, contract, client,
-period, state and totals, so one file serves a single invoice and a whole period. The adjustments
-register holds one row per adjustment line and piece of evidence (rating or breach).
+period, state and totals, so one file serves a single invoice and a whole period. Each credit note
+of an invoice follows its lines as a row of its own (kind `credit_note`, its number in
+`credit_note`, negative amounts), so the `line_total` column of an invoice adds up to what is left
+of it after its credit notes; every row also carries the invoice's `invoice_credited` (the credit
+notes' total) and `invoice_outstanding` (what the client still owes: total less credited, nothing
+once paid or void).
+
+The adjustments register holds one row per adjustment line and piece of evidence (rating or
+breach); the line's amount stands on its first row only, so the amount column sums to the
+adjustments (see `selectors.adjustment_rows`).
 """
 
 from __future__ import annotations
@@ -10,28 +18,53 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from decimal import Decimal
 
+from .models import InvoiceState
 from .selectors import adjustment_rows
 
+# (columns added later go at the end, so that an integrator's column positions keep their meaning)
 INVOICE_COLUMNS = ["invoice", "state", "contract", "client", "period_start", "period_end", "currency", "line",
                    "kind", "description", "amount", "vat", "line_total", "invoice_subtotal", "invoice_vat",
-                   "invoice_total"]
+                   "invoice_total", "invoice_credited", "invoice_outstanding", "credit_note"]
+MONEY_COLUMNS = ("amount", "vat", "line_total", "invoice_subtotal", "invoice_vat", "invoice_total", "invoice_credited",
+                 "invoice_outstanding", "penalty")
+CREDIT_NOTE = "credit_note"
 REGISTER_COLUMNS = ["invoice", "contract", "client", "period", "line", "kind", "description", "amount", "vat",
                     "evidence", "reference", "rating", "penalty", "at"]
+
+
+def credited(invoice) -> Decimal:
+    """The total of an invoice's credit notes (prefetched by the selectors)."""
+    return sum((note.total for note in invoice.credit_notes.all()), Decimal("0.00"))
+
+
+def outstanding(invoice) -> Decimal:
+    """What the client still owes on the invoice: its total less its credit notes; nothing once paid
+    or void."""
+    if invoice.state in (InvoiceState.PAID, InvoiceState.VOID):
+        return Decimal("0.00")
+    return invoice.total - credited(invoice)
 
 
 def invoice_rows(invoices: Iterable) -> list[dict]:
     rows = []
     for invoice in invoices:
+        head = {
+            "invoice": invoice.number or f"draft #{invoice.pk}", "state": invoice.state,
+            "contract": invoice.contract.number, "client": invoice.client.name,
+            "period_start": invoice.period_start, "period_end": invoice.period_end, "currency": invoice.currency,
+            "invoice_subtotal": invoice.subtotal, "invoice_vat": invoice.vat_amount, "invoice_total": invoice.total,
+            "invoice_credited": credited(invoice), "invoice_outstanding": outstanding(invoice),
+        }
         for line in invoice.lines.all():
-            rows.append({
-                "invoice": invoice.number or f"draft #{invoice.pk}", "state": invoice.state,
-                "contract": invoice.contract.number, "client": invoice.client.name,
-                "period_start": invoice.period_start, "period_end": invoice.period_end, "currency": invoice.currency,
-                "line": line.position, "kind": line.kind, "description": line.describe(), "amount": line.amount,
-                "vat": line.vat, "line_total": line.total, "invoice_subtotal": invoice.subtotal,
-                "invoice_vat": invoice.vat_amount, "invoice_total": invoice.total,
-            })
+            rows.append({**head, "line": line.position, "kind": line.kind, "credit_note": "",
+                         "description": line.describe(), "amount": line.amount, "vat": line.vat,
+                         "line_total": line.total})
+        for note in sorted(invoice.credit_notes.all(), key=lambda n: (n.issue_date, n.pk)):
+            rows.append({**head, "line": "", "kind": CREDIT_NOTE, "credit_note": note.number,
+                         "description": f"{note.number} ({note.issue_date:%d.%m.%Y}): {note.reason}",
+                         "amount": -note.amount, "vat": -note.vat, "line_total": -note.total})
     return rows
 
 
@@ -69,8 +102,7 @@ def to_xlsx(rows: list[dict], columns: list[str], *, title: str) -> bytes:
             values.append("" if value is None else value)
         sheet.append(values)
     for column_cells in sheet.columns:
-        if column_cells[0].value in ("amount", "vat", "line_total", "invoice_subtotal", "invoice_vat",
-                                     "invoice_total", "penalty"):
+        if column_cells[0].value in MONEY_COLUMNS:
             for cell in column_cells[1:]:
                 cell.number_format = "#,##0.00"
     sheet.freeze_panes = "A2"

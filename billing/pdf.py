@@ -2,7 +2,8 @@
 
 The line descriptions are rendered in the document's language from each line's `data`, so a
 Russian PDF reads in Russian whatever the reader's interface language is. Several invoices (a
-period's) go into one document, one invoice per page.
+period's) go into one document, one invoice per page. An invoice with credit notes lists them under
+its lines, with the total credited and what is left to pay.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from .exports import credited, outstanding
 from .models import LineKind
 
 LANGUAGES = ("ru", "en")
@@ -42,16 +44,23 @@ def _describe(line, language: str) -> str:
         return line.description
 
 
-def render_invoices_pdf(invoices, *, language: str = "ru") -> bytes:
-    """One PDF with every invoice in `invoices` (lines and evidence already loaded by the selector)."""
-    from weasyprint import HTML
-
+def invoices_html(invoices, *, language: str = "ru") -> str:
+    """The HTML the PDF is printed from: every invoice in `invoices` (lines, evidence and credit
+    notes already loaded by the selector), in `language` (ru or en)."""
     language = language if language in LANGUAGES else "ru"
     documents = []
     for invoice in invoices:
         lines = [{"line": line, "text": _describe(line, language)} for line in invoice.lines.all()]
+        notes = sorted(invoice.credit_notes.all(), key=lambda n: (n.issue_date, n.pk))
         documents.append({"invoice": invoice, "contract": invoice.contract, "client": invoice.client,
-                          "provider": invoice.contract.provider, "lines": lines})
+                          "provider": invoice.contract.provider, "lines": lines, "credit_notes": notes,
+                          "credited": credited(invoice), "outstanding": outstanding(invoice)})
     with translation.override(language), timezone.override("UTC"):
-        html = render_to_string(TEMPLATES[language], {"documents": documents})
-    return HTML(string=html).write_pdf()
+        return render_to_string(TEMPLATES[language], {"documents": documents})
+
+
+def render_invoices_pdf(invoices, *, language: str = "ru") -> bytes:
+    """One PDF with every invoice in `invoices` (lines and evidence already loaded by the selector)."""
+    from weasyprint import HTML
+
+    return HTML(string=invoices_html(invoices, language=language)).write_pdf()

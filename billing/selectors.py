@@ -54,7 +54,7 @@ def with_lines(queryset):
     lines = InvoiceLine.objects.select_related("breach__order").prefetch_related(
         "acts",
         Prefetch("confirmations", queryset=Confirmation.objects.select_related("act")),
-        Prefetch("breaches", queryset=Breach.objects.select_related("order").order_by("breached_at", "id")),
+        Prefetch("breaches", queryset=Breach.objects.select_related("order").order_by("due_at", "id")),
     ).order_by("position")
     return queryset.prefetch_related(Prefetch("lines", queryset=lines))
 
@@ -89,8 +89,12 @@ def rating_band_list(*, contract_id=None):
 
 
 def adjustment_rows(invoices) -> list[dict]:
-    """The adjustments register: one row per adjustment line and piece of evidence behind it —
-    which rating or which breach changed which amount on which invoice."""
+    """The adjustments register: which rating or which breach changed which amount on which invoice.
+
+    One row per adjustment line and piece of evidence behind it. The line's amount and VAT stand on
+    its first row only (the evidence rows after it leave them empty), so the amount column adds up
+    to the adjustments; a breach's own penalty is in the `penalty` column, its deadline in `at`.
+    """
     rows = []
     for invoice in invoices:
         for line in invoice.lines.all():
@@ -98,14 +102,16 @@ def adjustment_rows(invoices) -> list[dict]:
                 continue
             base = {"invoice": invoice.number or f"draft #{invoice.pk}", "contract": invoice.contract.number,
                     "client": invoice.client.name, "period": f"{invoice.period_start:%Y-%m}", "line": line.position,
-                    "kind": line.kind, "description": line.describe(), "amount": line.amount, "vat": line.vat}
+                    "kind": line.kind, "description": line.describe()}
             evidence = []
             for confirmation in line.confirmations.all():
                 evidence.append({"evidence": "confirmation", "reference": confirmation.act.number,
                                  "rating": confirmation.rating, "at": confirmation.confirmed_at})
             for breach in line.breaches.all():
                 evidence.append({"evidence": "breach", "reference": f"{breach.order.number} {breach.metric}",
-                                 "penalty": breach.penalty, "at": breach.breached_at})
-            for item in evidence or [{}]:
-                rows.append({**base, "evidence": "", "reference": "", "rating": "", "penalty": "", "at": "", **item})
+                                 "penalty": breach.penalty, "at": breach.due_at})
+            for index, item in enumerate(evidence or [{}]):
+                money = {"amount": line.amount, "vat": line.vat} if index == 0 else {"amount": "", "vat": ""}
+                rows.append({**base, **money, "evidence": "", "reference": "", "rating": "", "penalty": "", "at": "",
+                             **item})
     return rows

@@ -206,7 +206,7 @@ def period_export(request):
         raise Http404 from None
     if fmt not in FORMATS:
         raise Http404
-    invoices = selectors.with_lines(selectors.invoice_list(period_start=start, period_end=end))
+    invoices = selectors.invoice_detail_list(period_start=start, period_end=end)
     if request.GET.get("report") == "adjustments":
         if fmt == "pdf":
             raise Http404

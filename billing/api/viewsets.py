@@ -208,8 +208,8 @@ class InvoiceViewSet(mixins.ListModelMixin, TenantViewSet):
             raise NotFound()
         fmt = _format(request)
         start, end = services.month_bounds(request.query_params.get("period", ""))
-        invoices = selectors.with_lines(selectors.invoice_list(period_start=start, period_end=end,
-                                                               state=request.query_params.get("state", "")))
+        invoices = selectors.invoice_detail_list(period_start=start, period_end=end,
+                                                state=request.query_params.get("state", ""))
         name = f"invoices-{start:%Y-%m}"
         if request.query_params.get("report") == "adjustments":
             if fmt == "pdf":
