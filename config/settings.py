@@ -222,6 +222,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     # hourly, so that each tenant's invoice day is caught soon after its local midnight
     "billing-build-due-invoices": {"task": "billing.tasks.build_due_invoices", "schedule": 60 * 60.0},
+    # hourly: each tenant's day starts at its own midnight; both are idempotent (unique constraints)
+    "reviews-create-due": {"task": "reviews.tasks.create_due_reviews", "schedule": 60 * 60.0},
+    "reviews-remind": {"task": "reviews.tasks.remind_reviews", "schedule": 60 * 60.0},
 }
 
 # --- email ----------------------------------------------------------------------------------
