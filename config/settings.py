@@ -220,6 +220,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "confirmations.tasks.deem_overdue_acts",
         "schedule": 15 * 60.0,
     },
+    # acts sent without a PDF or signed without a seal (a worker died, retries ran out): queue again
+    "confirmations-repair-documents": {
+        "task": "confirmations.tasks.repair_documents",
+        "schedule": 5 * 60.0,
+    },
     # hourly, so that each tenant's invoice day is caught soon after its local midnight
     "billing-build-due-invoices": {"task": "billing.tasks.build_due_invoices", "schedule": 60 * 60.0},
     # hourly: each tenant's day starts at its own midnight; both are idempotent (unique constraints)

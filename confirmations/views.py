@@ -126,9 +126,11 @@ def _detail(request, act: Act, *, template: str, status: int = 200, **extra):
 @provider_page
 def act_detail(request, pk: int):
     act = _act_or_404(request, pk)
-    editable = act.state in EDITABLE_STATES and request.membership.role in CONTRACT_MANAGERS
+    manager = request.membership.role in CONTRACT_MANAGERS
+    editable = act.state in EDITABLE_STATES and manager
     return _detail(request, act, template="confirmations/act_detail.html",
-                   formset=_lines_formset(act) if editable else None, editable=editable)
+                   formset=_lines_formset(act) if editable else None, editable=editable,
+                   can_rerender=manager and act.state == ActState.SENT and not act.pdf_sha256)
 
 
 @provider_page(roles=CONTRACT_MANAGERS)
@@ -156,11 +158,15 @@ def act_lines(request, pk: int):
 @require_POST
 def act_send(request, pk: int):
     act = _act_or_404(request, pk)
+    preparing = act.state == ActState.SENT and not act.pdf_sha256
     try:
         act = services.act_send(act=act, actor=request.user)
     except DomainError as error:
         _refusal(request, error)
     else:
+        if preparing:
+            messages.success(request, _("The PDF of act %(number)s is queued again.") % {"number": act.number})
+            return redirect("confirmations:act-detail", act.pk)
         messages.success(request, _("Act %(number)s (revision %(revision)s) is sent; its PDF is being prepared.")
                          % {"number": act.number, "revision": act.revision})
     return redirect("confirmations:act-detail", act.pk)

@@ -105,7 +105,8 @@ class ActViewSet(mixins.ListModelMixin, TenantViewSet):
 
     @extend_schema(summary="Send", request=None, responses=ActDetailSerializer,
                    description="Send a draft act to the client, or re-send a disputed one as the next revision. "
-                   "The PDF is rendered and its SHA-256 fixed by a worker; `preparing` is true until then.")
+                   "The PDF is rendered and its SHA-256 fixed by a worker; `preparing` is true until then. Sending an act "
+                   "that is still `preparing` queues its rendering again (same revision).")
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def send(self, request, pk=None):
         services.act_send(act=self.act_detail(pk), actor=request.user, via=self.via)

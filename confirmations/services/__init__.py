@@ -23,6 +23,7 @@ from .acts import (
     act_send,
     act_update,
     acts_deem_overdue,
+    acts_repair,
 )
 from .corrective import PLAN_MAX_LENGTH, corrective_action_update_plan, may_update_plan
 from .signing import (
@@ -42,6 +43,6 @@ __all__ = [
     "CODES_PER_HOUR", "CODE_ATTEMPTS", "CODE_TTL", "CONSENT_TEXT", "EDITABLE_STATES", "PLAN_MAX_LENGTH", "Basis",
     "OrderRatingInput", "SignInput", "Verdict", "Verification", "_next_number", "act_create", "act_deem_accepted",
     "act_dispute", "act_prefill_lines", "act_render", "act_seal", "act_send", "act_sign", "act_update",
-    "act_verify", "acts_deem_overdue", "corrective_action_update_plan", "is_signatory", "may_update_plan",
+    "act_verify", "acts_deem_overdue", "acts_repair", "corrective_action_update_plan", "is_signatory", "may_update_plan",
     "signing_code_send",
 ]

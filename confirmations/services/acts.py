@@ -4,11 +4,13 @@ Celery after commit (see tasks.py)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Count, F, Max, Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +30,8 @@ from ..models import (
 )
 from ..signing import seal_pdf, sha256_hex
 from ._common import _money, _notify_client, _on_commit_task, _record, _require_manager
+
+logger = logging.getLogger(__name__)
 
 EDITABLE_STATES = (ActState.DRAFT, ActState.DISPUTED)
 
@@ -173,13 +177,19 @@ def act_update(*, act: Act, actor, lines: list[dict], language: str | None = Non
 
 def act_send(*, act: Act, actor, via: str = "") -> Act:
     """Send a draft act, or re-send a disputed one as a new revision. The PDF is rendered and hashed
-    by a worker right after; until then the act shows as being prepared and cannot be signed."""
+    by a worker right after; until then the act shows as being prepared and cannot be signed.
+
+    Sending an act whose PDF is still being prepared queues its rendering again (same revision): the
+    way out when a worker died mid-render, without waiting for the repair task."""
     from ..tasks import render_act
 
     _require_manager(actor)
     with transaction.atomic():
         act = Act.objects.select_for_update(of=("self",)).select_related("contract").get(pk=act.pk)
         from_state = act.state
+        if from_state == ActState.SENT and not act.pdf_sha256:
+            _requeue(act, task=render_act, actor=actor, via=via)
+            return act
         if from_state not in EDITABLE_STATES:
             raise TransitionRefused(_("A %(state)s act cannot be sent.") % {"state": act.get_state_display().lower()})
         if not act.lines.exists():
@@ -273,20 +283,26 @@ def acts_deem_overdue(*, now: dt.datetime | None = None) -> int:
 
 
 def act_seal(*, act_id: int) -> Act:
-    """Seal the accepted act's PDF (PAdES, the tenant's certificate); safe to run twice."""
+    """Seal the accepted act's PDF (PAdES, the tenant's certificate); safe to run twice.
+
+    The seal is computed outside the row lock (it takes a while); the lock is taken only to store it,
+    and a second run that finds the act sealed already keeps the first seal."""
+    act = Act.objects.select_related("evidence").get(pk=act_id)
+    if act.sealed_sha256 or act.state not in ACCEPTED_STATES:
+        return act
+    with act.pdf.open("rb") as handle:
+        original = handle.read()
+    if sha256_hex(original) != act.pdf_sha256:
+        raise RuntimeError(f"The stored PDF of act {act.pk} no longer matches its hash.")
+    evidence = act.evidence
+    when = evidence.signed_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    how = "deemed accepted" if act.state == ActState.DEEMED_ACCEPTED else f"signed by {evidence.signer_name}"
+    sealed = seal_pdf(original, reason=f"Act {act.number} r{act.revision}: {how}, {when}",
+                      signer_name=evidence.signer_name or "—")
     with transaction.atomic():
-        act = Act.objects.select_for_update(of=("self",)).select_related("evidence").get(pk=act_id)
+        act = Act.objects.select_for_update(of=("self",)).get(pk=act_id)
         if act.sealed_sha256 or act.state not in ACCEPTED_STATES:
             return act
-        with act.pdf.open("rb") as handle:
-            original = handle.read()
-        if sha256_hex(original) != act.pdf_sha256:
-            raise RuntimeError(f"The stored PDF of act {act.pk} no longer matches its hash.")
-        evidence = act.evidence
-        when = evidence.signed_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        how = "deemed accepted" if act.state == ActState.DEEMED_ACCEPTED else f"signed by {evidence.signer_name}"
-        sealed = seal_pdf(original, reason=f"Act {act.number} r{act.revision}: {how}, {when}",
-                          signer_name=evidence.signer_name or "—")
         act.sealed_pdf.save(f"{act.number}-r{act.revision}-sealed.pdf", ContentFile(sealed.pdf), save=False)
         act.sealed_sha256 = sealed.sha256
         act.save(update_fields=["sealed_pdf", "sealed_sha256"])
@@ -294,3 +310,63 @@ def act_seal(*, act_id: int) -> Act:
                                                                 certificate_fingerprint=sealed.fingerprint)
         _record(act, kind="sealed", data={"sha256": sealed.sha256, "certificate": sealed.fingerprint})
     return act
+
+
+# --- repair: work a worker left undone -------------------------------------------------------
+
+STUCK_AFTER = dt.timedelta(minutes=5)  # a render or seal queued this long ago should be done
+REQUEUE_SPACING = dt.timedelta(minutes=30)  # the task's own retries (with backoff) run meanwhile
+MAX_REQUEUES = 24  # then the act needs a person: the error log says which
+REQUEUED = "requeued"
+
+
+def _requeue(act: Act, *, task, actor=None, via: str = "") -> None:
+    """Record on the timeline that the act's PDF work is queued again, and queue it after commit."""
+    what = "render" if task.name.endswith("render_act") else "seal"
+    _record(act, kind=REQUEUED, actor=actor, via=via, data={"task": what, "revision": act.revision})
+    if what == "render":
+        _on_commit_task(task, act.tenant_id, act.pk, act.revision)
+    else:
+        _on_commit_task(task, act.tenant_id, act.pk)
+
+
+def _missing_documents(now: dt.datetime):
+    """The current tenant's acts whose PDF or seal should be there by now and is not."""
+    cutoff = now - STUCK_AFTER
+    return Act.objects.filter(
+        Q(state=ActState.SENT, pdf_sha256="", sent_at__lt=cutoff)
+        | Q(state__in=ACCEPTED_STATES, sealed_sha256="", evidence__signed_at__lt=cutoff)
+    )
+
+
+def acts_repair(*, now: dt.datetime | None = None) -> int:
+    """Queue again the rendering of sent acts still without a PDF and the sealing of signed or
+    deemed-accepted acts still without a sealed PDF (a worker died, or every retry failed), in the
+    current tenant. Idempotent: the tasks skip work already done, an act is queued at most once per
+    `REQUEUE_SPACING`, and one being worked on right now (its row locked) is left alone."""
+    from ..tasks import render_act, seal_act
+
+    now = now or timezone.now()
+    candidates = (
+        _missing_documents(now)
+        .annotate(
+            last_requeue=Max("events__at", filter=Q(events__kind=REQUEUED)),
+            requeues=Count("events", filter=Q(events__kind=REQUEUED, events__at__gte=F("sent_at"))),
+        )
+        .filter(Q(last_requeue__isnull=True) | Q(last_requeue__lt=now - REQUEUE_SPACING))
+        .values_list("pk", "requeues")
+    )
+    queued = 0
+    for pk, requeues in list(candidates):
+        if requeues >= MAX_REQUEUES:
+            logger.error("Act %s: its PDF work was queued %s times and is still not done; look at the worker's "
+                         "log.", pk, requeues)
+            continue
+        with transaction.atomic():
+            act = (_missing_documents(now).select_for_update(of=("self",), skip_locked=True)
+                   .filter(pk=pk).first())
+            if act is None:
+                continue  # done meanwhile, or a worker holds it right now
+            _requeue(act, task=render_act if act.state == ActState.SENT else seal_act)
+        queued += 1
+    return queued
