@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract, ContractState
+from tenancy.bounds import validate_date_in_range
 from tenancy.forms import DateInput
 
 from .models import Act, SignatureEvidence
@@ -16,8 +17,8 @@ RATING_CHOICES = [("", "—"), *[(str(n), str(n)) for n in range(5, 0, -1)]]
 
 class ActCreateForm(forms.Form):
     contract = forms.ModelChoiceField(label=_("Contract"), queryset=Contract._base_manager.none())
-    period_start = forms.DateField(label=_("Period from"), widget=DateInput())
-    period_end = forms.DateField(label=_("Period to"), widget=DateInput())
+    period_start = forms.DateField(label=_("Period from"), widget=DateInput(), validators=[validate_date_in_range])
+    period_end = forms.DateField(label=_("Period to"), widget=DateInput(), validators=[validate_date_in_range])
     language = forms.ChoiceField(label=_("Language of the act"), choices=Act.Language.choices,
                                  initial=Act.Language.RU)
     basis = forms.ChoiceField(label=_("Lines from"), choices=Basis.CHOICES, initial=Basis.ORDERS,

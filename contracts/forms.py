@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tenancy.bounds import validate_date_in_range
 from tenancy.forms import DateInput
 from tenancy.roles import CLIENT_ROLES
 
@@ -61,6 +62,9 @@ class ContractForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = Client.objects.order_by("name")
         self.fields["provider"].queryset = _providers()
+        for name in ("start_date", "end_date"):
+            if name in self.fields:
+                self.fields[name].validators.append(validate_date_in_range)
         if self.instance.pk is None:
             self.fields["provider"].initial = _providers().filter(is_own=True).first()
         elif not self.instance.terms_editable:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract, ContractState
 from sla.models import Priority
+from tenancy.bounds import TEXT_MAX_LENGTH, validate_date_in_range
 from tenancy.selectors import provider_staff
 
 from .models import Order, OrderState, Team
@@ -89,12 +90,14 @@ class OrderRaiseForm(LocalTimeForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Order.Kind.choices, initial=Order.Kind.REQUEST)
     title = forms.CharField(label=_("Title"), max_length=300)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                                  max_length=TEXT_MAX_LENGTH,
                                   help_text=_("What happens, where, since when, who is affected."))
-    expected_result = forms.CharField(label=_("Expected result"), required=False,
+    expected_result = forms.CharField(label=_("Expected result"), required=False, max_length=TEXT_MAX_LENGTH,
                                       widget=forms.Textarea(attrs={"rows": 2}),
                                       help_text=_("What “done” looks like for you."))
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
-    desired_deadline = forms.DateTimeField(label=_("Desired deadline"), required=False, widget=DateTimeLocalInput())
+    desired_deadline = forms.DateTimeField(label=_("Desired deadline"), required=False, widget=DateTimeLocalInput(),
+                                        validators=[validate_date_in_range])
     attachments = MultipleFileField(label=_("Attachments"), required=False)
 
     def __init__(self, *args, client_id: int | None = None, **kwargs):
@@ -117,7 +120,7 @@ class OrderRegisterForm(OrderRaiseForm):
     """Provider staff register an order on the client's behalf, with when it was really reported."""
 
     reported_at = forms.DateTimeField(
-        label=_("Reported at"), required=False, widget=DateTimeLocalInput(),
+        label=_("Reported at"), required=False, widget=DateTimeLocalInput(), validators=[validate_date_in_range],
         help_text=_("When the client actually reported it (e.g. by phone); empty for now. The clocks start here."),
     )
     team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False)
@@ -134,11 +137,13 @@ class OrderEditForm(LocalTimeForm):
     """A change of scope or deadline; it is kept in the history the client sees."""
 
     title = forms.CharField(label=_("Title"), max_length=300)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    expected_result = forms.CharField(label=_("Expected result"), required=False,
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                                  max_length=TEXT_MAX_LENGTH)
+    expected_result = forms.CharField(label=_("Expected result"), required=False, max_length=TEXT_MAX_LENGTH,
                                       widget=forms.Textarea(attrs={"rows": 2}))
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
-    desired_deadline = forms.DateTimeField(label=_("Desired deadline"), required=False, widget=DateTimeLocalInput())
+    desired_deadline = forms.DateTimeField(label=_("Desired deadline"), required=False, widget=DateTimeLocalInput(),
+                                        validators=[validate_date_in_range])
 
     @classmethod
     def for_order(cls, order: Order, data=None, **kwargs):

@@ -228,7 +228,7 @@ def _format_value(name: str, value: str, tz) -> str:
     if name == "desired_deadline":
         try:
             return timezone.localtime(dt.datetime.fromisoformat(value), tz).strftime("%Y-%m-%d %H:%M")
-        except ValueError:
+        except (ValueError, OverflowError):
             return value
     return value
 

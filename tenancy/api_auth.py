@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions, permissions
 
@@ -9,6 +11,9 @@ from . import context
 from .models import ApiKey
 from .roles import CONTRACT_MANAGERS, PROVIDER_ROLES, membership_of
 from .services import api_key_authenticate
+
+# `<prefix>_<tenant id>_<secret>`: ASCII only, a tenant id a bigint holds (at most 18 digits).
+WELL_FORMED_KEY = re.compile(r"[a-z]{1,8}_[1-9][0-9]{0,17}_[A-Za-z0-9_\-]{1,200}", re.ASCII)
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -24,6 +29,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed(_("The API key is malformed.")) from exc
+        if not WELL_FORMED_KEY.fullmatch(raw):
+            raise exceptions.AuthenticationFailed(_("The API key is invalid, expired or revoked."))
         key = api_key_authenticate(raw)
         if key is None:
             raise exceptions.AuthenticationFailed(_("The API key is invalid, expired or revoked."))

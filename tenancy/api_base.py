@@ -5,6 +5,8 @@
 - `TenantViewSet`: querysets built per request (the tenant is known only once the API key is
   authenticated), writes through services, the error responses documented in OpenAPI.
 - `ApiKeyAuthenticationScheme`: the `Authorization: Bearer <key>` scheme in the OpenAPI document.
+- Bounded input (`tenancy.api_input`, re-exported here): `DateField` / `DateTimeField` /
+  `ApiModelSerializer` keep dates in the range of `tenancy.bounds` and texts to a length.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
 from .api_auth import api_via
+from .api_input import ApiModelSerializer, DateField, DateTimeField
 
-# --- request bodies ---------------------------------------------------------------------------
-
+__all__ = ["ApiModelSerializer", "DateField", "DateTimeField", "TenantRelatedField", "TenantViewSet"]
 
 @extend_schema_field(OpenApiTypes.INT)
 class TenantRelatedField(serializers.PrimaryKeyRelatedField):

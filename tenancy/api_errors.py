@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -44,7 +49,15 @@ def exception_handler(exc, context):
     if isinstance(exc, TransitionNotAllowed | ConcurrentTransition):
         return Response({"code": "transition_not_allowed", "message": _("This action is not possible now."),
                          "errors": []}, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):
+        from .api_input import RequestTooLarge
+
+        exc = RequestTooLarge()
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError(_("The request has too many fields or files."))
+    elif isinstance(exc, RecursionError):
+        exc = exceptions.ParseError(_("The request is nested too deeply."))
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))

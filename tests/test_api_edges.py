@@ -123,3 +123,96 @@ def test_the_api_docs_render_without_a_cdn(client):
     html = response.content.decode()
     assert "swagger" in html.lower()
     assert "cdn." not in html and "unpkg" not in html
+
+
+# --- hostile input: never a 500 ---------------------------------------------------------------
+
+HUGE = "99999999999999999999999999"
+
+
+@pytest.mark.parametrize("header", [
+    "Bearer ck_9223372036854775808_x",  # a tenant id beyond bigint
+    "Bearer ck_\xc2\xb2_x",  # "²" in UTF-8, as a WSGI server hands it over (latin-1)
+    "Bearer ck_99999999999999999999999999_secret",
+    "Bearer ck_1_" + "x" * 5000,
+])
+def test_a_key_no_database_column_could_hold_is_401_not_500(world_a, header):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=header)
+    assert_error(api.get(CLIENTS), 401)
+
+
+@pytest.mark.parametrize(("path", "field"), [
+    ("/api/v1/contracts/", "client"),
+    ("/api/v1/orders/", "contract"),
+    ("/api/v1/breaches/", "order"),
+    ("/api/v1/breaches/", "contract"),
+    ("/api/v1/contract-roles/", "user"),
+    ("/api/v1/invoices/", "contract"),
+    ("/api/v1/acts/", "contract"),
+])
+@pytest.mark.parametrize("value", [HUGE, "-" + HUGE, "9223372036854775808", "²", "١٢", "1e400"])
+def test_id_filters_beyond_bigint_or_in_other_digits_are_400_naming_the_filter(world_a, api_as, path, field, value):
+    body = assert_error(api_as(world_a).get(path, {field: value}), 400)
+    assert body["errors"][0]["field"] == field
+
+
+def test_an_id_filter_in_range_still_filters(world_a, api_as):
+    response = api_as(world_a).get("/api/v1/breaches/", {"order": "12"})
+    assert response.status_code == 200 and response.json()["count"] == 0
+
+
+@pytest.mark.parametrize("path", [f"{CLIENTS}{HUGE}/", f"{CLIENTS}²/", f"/api/v1/orders/{HUGE}/events/"])
+def test_ids_in_paths_beyond_bigint_are_404(world_a, api_as, path):
+    assert_error(api_as(world_a).get(path), 404)
+
+
+@pytest.mark.parametrize("body", ["[" * 5000 + "]" * 5000, '{"a":' * 5000 + "1" + "}" * 5000,
+                                  '{"name": ' + "[" * 40 + "]" * 40 + "}"])
+def test_a_json_body_nested_too_deep_is_400(world_a, api_as, body):
+    response = api_as(world_a).post(CLIENTS, data=body, content_type="application/json")
+    assert_error(response, 400, code="parse_error")
+
+
+def test_a_10_mb_json_body_is_413_in_the_api_error_shape(world_a, api_as):
+    body = '{"name": "' + "x" * (10 * 1024 * 1024) + '"}'
+    response = api_as(world_a).post(CLIENTS, data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "request_too_large"
+
+
+def test_a_body_declared_beyond_the_api_limit_is_413_before_it_is_read(world_a, api_as, settings):
+    settings.API_MAX_REQUEST_BYTES = 1000
+    response = api_as(world_a).post(CLIENTS, data={"name": "x" * 2000}, format="multipart")
+    assert response.status_code == 413 and response.json()["code"] == "request_too_large"
+
+
+@pytest.mark.parametrize("deadline", ["9999-12-31T00:00:00Z", "0001-01-01T00:00:00Z", "1999-12-31T12:00:00Z",
+                                      "2101-01-01T00:00:00Z"])
+def test_an_order_deadline_outside_the_sane_range_is_refused_naming_the_field(world_a, api_as, deadline):
+    from tests.contracts.api_support import active_contract
+
+    contract = active_contract(world_a)
+    response = api_as(world_a).post("/api/v1/orders/", {"contract": contract.pk, "title": "Far away",
+                                                        "desired_deadline": deadline}, format="json")
+    body = assert_error(response, 400)
+    assert body["errors"][0]["field"] == "desired_deadline"
+    assert "2000-01-01" in body["errors"][0]["message"]
+
+
+def test_contract_dates_outside_the_sane_range_are_refused(world_a, api_as):
+    response = api_as(world_a).post("/api/v1/contracts/", {
+        "number": "FAR-1", "title": "Far", "client": world_a.client.pk, "provider": world_a.own_provider.pk,
+        "start_date": "2026-01-01", "end_date": "9999-12-31",
+    }, format="json")
+    body = assert_error(response, 400)
+    assert [e["field"] for e in body["errors"]] == ["end_date"]
+
+
+def test_texts_longer_than_the_limit_are_refused_naming_the_field(world_a, api_as):
+    from tenancy.bounds import TEXT_MAX_LENGTH
+
+    response = api_as(world_a).post(CLIENTS, {"name": "Long", "address": "x" * (TEXT_MAX_LENGTH + 1)}, format="json")
+    body = assert_error(response, 400)
+    assert body["errors"][0]["field"] == "address"

@@ -8,7 +8,8 @@ from rest_framework import serializers
 
 from contracts.models import Contract
 from sla.models import Breach
-from tenancy.api_base import TenantRelatedField
+from tenancy.api_base import DateField, TenantRelatedField
+from tenancy.bounds import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH
 
 from ..models import CreditNote, Invoice, InvoiceEvent, InvoiceLine, RatingBand
 
@@ -108,24 +109,24 @@ class InvoiceBuildSerializer(serializers.Serializer):
 
 
 class InvoiceUpdateSerializer(serializers.Serializer):
-    notes = serializers.CharField(required=False, allow_blank=True)
-    due_date = serializers.DateField(required=False, allow_null=True)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH)
+    due_date = DateField(required=False, allow_null=True)
 
 
 class InvoiceTransitionSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="",
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH,
                                  help_text="Required to void: the reason.")
 
 
 class BreachWaiveSerializer(serializers.Serializer):
     breach = TenantRelatedField(scope=_breaches, help_text="A breach charged on this invoice.")
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=NOTE_MAX_LENGTH)
 
 
 class CreditNoteCreateSerializer(serializers.Serializer):
     invoice = TenantRelatedField(scope=_invoices)
     amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"), help_text="Without VAT.")
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=NOTE_MAX_LENGTH)
 
 
 class RatingBandSerializer(serializers.ModelSerializer):

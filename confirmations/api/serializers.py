@@ -8,7 +8,8 @@ from rest_framework import serializers
 
 from contracts.models import Contract
 from orders.models import Order
-from tenancy.api_base import TenantRelatedField
+from tenancy.api_base import DateField, TenantRelatedField
+from tenancy.bounds import TEXT_MAX_LENGTH
 
 from ..models import Act, ActEvent, ActLine, Confirmation, OrderRating, SignatureEvidence
 from ..services import Basis
@@ -123,8 +124,8 @@ class LineInputSerializer(serializers.Serializer):
 
 class ActCreateSerializer(serializers.Serializer):
     contract = TenantRelatedField(scope=lambda: Contract.objects.all())
-    period_start = serializers.DateField()
-    period_end = serializers.DateField()
+    period_start = DateField()
+    period_end = DateField()
     language = serializers.ChoiceField(choices=Act.Language.choices, default=Act.Language.RU)
     basis = serializers.ChoiceField(choices=Basis.CHOICES, default=Basis.ORDERS,
                                     help_text=_("Where the lines come from when `lines` is not given."))
@@ -139,12 +140,12 @@ class ActUpdateSerializer(serializers.Serializer):
 class OrderRatingInputSerializer(serializers.Serializer):
     order = TenantRelatedField(scope=lambda: Order.objects.all())
     rating = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH)
 
 
 class SignSerializer(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5, help_text=_("The work overall, 1–5."))
-    comment = serializers.CharField(required=False, allow_blank=True, default="",
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH,
                                     help_text=_("Required with a rating of 2 or less."))
     order_ratings = OrderRatingInputSerializer(many=True, required=False, default=list)
     method = serializers.ChoiceField(choices=[SignatureEvidence.Method.PASSWORD, SignatureEvidence.Method.EMAIL_CODE],
@@ -156,7 +157,7 @@ class SignSerializer(serializers.Serializer):
 
 
 class DisputeSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 class ActEventSerializer(serializers.ModelSerializer):

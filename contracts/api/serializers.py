@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tenancy.api_base import TenantRelatedField
+from tenancy.api_base import ApiModelSerializer, TenantRelatedField
 from tenancy.models import ApiKey, Membership
 
 from ..models import (
@@ -51,7 +51,7 @@ def _user_label(user) -> str:
 # --- clients and providers --------------------------------------------------------------------
 
 
-class ClientSerializer(serializers.ModelSerializer):
+class ClientSerializer(ApiModelSerializer):
     contract_count = serializers.IntegerField(read_only=True)
     active_contract_count = serializers.IntegerField(read_only=True)
 
@@ -65,7 +65,7 @@ class ClientSerializer(serializers.ModelSerializer):
         validators = []  # the name is unique per tenant: the service checks it
 
 
-class ProviderSerializer(serializers.ModelSerializer):
+class ProviderSerializer(ApiModelSerializer):
     contract_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -81,7 +81,7 @@ class ProviderSerializer(serializers.ModelSerializer):
 # --- parties and roles ------------------------------------------------------------------------
 
 
-class ContractPartySerializer(serializers.ModelSerializer):
+class ContractPartySerializer(ApiModelSerializer):
     contract = TenantRelatedField(scope=_contracts)
     client = TenantRelatedField(
         scope=_clients, required=False, allow_null=True,
@@ -105,7 +105,7 @@ class ContractPartySerializer(serializers.ModelSerializer):
         return party.organisation.name
 
 
-class ContractRoleSerializer(serializers.ModelSerializer):
+class ContractRoleSerializer(ApiModelSerializer):
     contract = TenantRelatedField(scope=_contracts)
     user = TenantRelatedField(
         scope=tenant_users, help_text="A member of your organisation (client-side roles: a user of the contract's client).",
@@ -125,7 +125,7 @@ class ContractRoleSerializer(serializers.ModelSerializer):
 # --- contracts --------------------------------------------------------------------------------
 
 
-class ContractSerializer(serializers.ModelSerializer):
+class ContractSerializer(ApiModelSerializer):
     client = TenantRelatedField(scope=_clients)
     provider = TenantRelatedField(scope=_providers, help_text="The provider that signs: your own organisation or a subcontractor.")
     client_name = serializers.CharField(source="client.name", read_only=True)

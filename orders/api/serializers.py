@@ -15,7 +15,8 @@ from rest_framework import serializers
 from contracts.models import Contract
 from sla.models import Metric, Priority
 from sla.selectors import ClockState, client_scope_of, clock_status
-from tenancy.api_base import TenantRelatedField
+from tenancy.api_base import DateTimeField, TenantRelatedField
+from tenancy.bounds import TEXT_MAX_LENGTH
 from tenancy.models import ApiKey
 from tenancy.selectors import provider_staff
 
@@ -201,11 +202,11 @@ class OrderCreateSerializer(serializers.Serializer):
     contract = ClientContractField(help_text=_("An active contract (for a client user: of their client)."))
     kind = serializers.ChoiceField(choices=Order.Kind.choices, default=Order.Kind.REQUEST)
     title = serializers.CharField(max_length=300)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    expected_result = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH)
+    expected_result = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
-    desired_deadline = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    reported_at = serializers.DateTimeField(
+    desired_deadline = DateTimeField(required=False, allow_null=True, default=None)
+    reported_at = DateTimeField(
         required=False, allow_null=True, default=None,
         help_text=_("Provider staff registering an order on the client's behalf: when the client really "
                     "reported it (up to 30 days back, not in the future); the clocks start there. "
@@ -225,10 +226,10 @@ class OrderUpdateSerializer(serializers.Serializer):
     """Scope and deadline; each change is kept in the history the client sees."""
 
     title = serializers.CharField(max_length=300)
-    description = serializers.CharField(allow_blank=True)
-    expected_result = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(allow_blank=True, max_length=TEXT_MAX_LENGTH)
+    expected_result = serializers.CharField(allow_blank=True, max_length=TEXT_MAX_LENGTH)
     priority = serializers.ChoiceField(choices=Priority.choices)
-    desired_deadline = serializers.DateTimeField(allow_null=True)
+    desired_deadline = DateTimeField(allow_null=True)
 
 
 class OrderAssignSerializer(serializers.Serializer):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from contracts.models import Contract
-from tenancy.api_base import TenantRelatedField
+from tenancy.api_base import ApiModelSerializer, DateField, TenantRelatedField
 
 from ..models import Breach, BusinessCalendar, ForceMajeure, SLAPolicy
 
@@ -56,14 +56,14 @@ class BreachSerializer(serializers.ModelSerializer):
 _INTERVAL = serializers.ListField(child=serializers.CharField(max_length=5), min_length=2, max_length=2)
 
 
-class BusinessCalendarSerializer(serializers.ModelSerializer):
+class BusinessCalendarSerializer(ApiModelSerializer):
     working_hours = serializers.DictField(
         child=serializers.ListField(child=_INTERVAL, allow_empty=True), required=False,
         help_text=_('Per weekday ("0" = Monday … "6" = Sunday) a list of [start, end] local times, in order '
                     'and not overlapping, e.g. {"0": [["09:00", "13:00"], ["14:00", "18:00"]]}; "24:00" ends '
                     "a day. Required unless `always_on`."),
     )
-    extra_days_off = serializers.ListField(child=serializers.DateField(), required=False,
+    extra_days_off = serializers.ListField(child=DateField(), required=False, max_length=1000,
                                            help_text=_("Local dates off besides the public holidays."))
 
     class Meta:
@@ -112,7 +112,7 @@ class SLAPolicyUpdateSerializer(SLAPolicySerializer):
         read_only_fields = ["priority"]
 
 
-class ForceMajeureSerializer(serializers.ModelSerializer):
+class ForceMajeureSerializer(ApiModelSerializer):
     contract = TenantRelatedField(scope=_contracts)
     contract_number = serializers.CharField(source="contract.number", read_only=True)
     started_by_name = serializers.SerializerMethodField()
