@@ -10,11 +10,13 @@ import tenancy.api_base  # noqa: F401  (registers the Bearer scheme with drf-spe
 from billing.api import register as register_billing
 from confirmations.api import register as register_confirmations
 from contracts.api import register as register_contracts
+from contracts.obligations_api import register as register_obligations
 from orders.api import register as register_orders
 from sla.api import register as register_sla
 
 router = DefaultRouter()
 register_contracts(router)
+register_obligations(router)
 register_sla(router)
 register_orders(router)
 register_billing(router)

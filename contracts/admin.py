@@ -339,3 +339,69 @@ class ContractAdmin(TenantScopedAdmin):
                 gettext("%(action)s: %(numbers)s.") % {"action": _transition_label(name), "numbers": ", ".join(done)},
                 messages.SUCCESS,
             )
+
+
+# --- obligations ------------------------------------------------------------------------------
+
+from . import obligations as obligation_services  # noqa: E402
+from .models import Obligation, ObligationOccurrence, ObligationTemplate  # noqa: E402
+
+_OBLIGATION_ADMIN_FIELDS = ("contract", "title", "description", "owner", "rule", "day", "month", "business_days",
+                            "reminder_days", "starts_on", "is_active")
+
+
+@admin.register(ObligationTemplate)
+class ObligationTemplateAdmin(TenantScopedAdmin):
+    list_display = ("title", "rule", "day", "month", "business_days", "reminder_days")
+    search_fields = ("title",)
+    fields = obligation_services.TEMPLATE_FIELDS
+
+    def save_model(self, request, obj, form, change):
+        with service_call():
+            if change:
+                obligation_services.obligation_template_update(
+                    template=obj, actor=request.user, **form_values(form, obligation_services.TEMPLATE_FIELDS))
+            else:
+                adopt(obj, obligation_services.obligation_template_create(
+                    actor=request.user, **form_values(form, obligation_services.TEMPLATE_FIELDS)))
+
+
+@admin.register(Obligation)
+class ObligationAdmin(TenantScopedAdmin):
+    """Created and changed through the services: the rule is checked, the timeline records it and
+    the occurrences follow the rule."""
+
+    list_display = ("title", "contract", "owner", "rule", "day", "month", "business_days", "is_active")
+    list_filter = ("is_active", "rule")
+    list_select_related = ("contract", "owner")
+    search_fields = ("title", "contract__number")
+    fields = (*_OBLIGATION_ADMIN_FIELDS, "template")
+    readonly_fields = ("template",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("template", "contract") if obj is not None else ("template",)
+
+    def save_model(self, request, obj, form, change):
+        names = [n for n in _OBLIGATION_ADMIN_FIELDS if n != "contract"]
+        with service_call():
+            if change:
+                obligation_services.obligation_update(obligation=obj, actor=request.user, via=VIA_ADMIN,
+                                                      **form_changes(form, names))
+            else:
+                values = form_values(form, names)
+                values.pop("is_active", None)
+                adopt(obj, obligation_services.obligation_create(
+                    contract=form.cleaned_data["contract"], actor=request.user, via=VIA_ADMIN, **values))
+
+
+@admin.register(ObligationOccurrence)
+class ObligationOccurrenceAdmin(TenantScopedAdmin):
+    """Read-only here: an occurrence is done on its page, with evidence, by its owner."""
+
+    read_only = True
+    view_roles = PROVIDER_ROLES
+    list_display = ("obligation", "due_date", "state", "done_at", "done_by")
+    list_filter = ("state",)
+    list_select_related = ("obligation", "done_by")
+    date_hierarchy = "due_date"
+    search_fields = ("obligation__title", "obligation__contract__number")

@@ -347,6 +347,10 @@ class ContractEvent(TenantOwned):
         PARTY_REMOVED = "party_removed", _("Party removed")
         ROLE_ASSIGNED = "role_assigned", _("Role assigned")
         ROLE_REMOVED = "role_removed", _("Role removed")
+        OBLIGATION_ADDED = "obligation_added", _("Obligation added")
+        OBLIGATION_CHANGED = "obligation_changed", _("Obligation changed")
+        OBLIGATION_OVERDUE = "obligation_overdue", _("Obligation overdue")
+        OBLIGATION_DONE = "obligation_done", _("Obligation done")
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -366,3 +370,169 @@ class ContractEvent(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.contract_id} {self.kind} {self.from_state}→{self.to_state}"
+
+
+# --- obligations: recurring duties of a contract (issue 10) --------------------------------
+
+
+class ObligationRule(models.TextChoices):
+    """When a recurring duty falls due. Each due date covers the period before it (a month, a
+    quarter, a year): "the monthly report by the 5th" is the previous month's report."""
+
+    MONTHLY = "monthly", _("Monthly, on a day of the month")
+    QUARTERLY = "quarterly", _("Quarterly, on a day of the month after the quarter")
+    YEARLY = "yearly", _("Yearly, on a date")
+    BUSINESS_DAYS = "business_days", _("Business days after the month ends")
+
+
+class ObligationRuleFields(models.Model):
+    """The rule of an obligation or of a template: what is due, when, and how early to remind.
+
+    `day` is the day of the month (monthly, quarterly, yearly; 29–31 fall on a shorter month's
+    last day), `month` the month of a yearly date, `business_days` the N of "the N-th business day
+    of the month after". The fields a rule does not use stay empty.
+    """
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    rule = models.CharField(_("rule"), max_length=20, choices=ObligationRule.choices, default=ObligationRule.MONTHLY)
+    day = models.PositiveSmallIntegerField(
+        _("day of the month"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(31)],
+        help_text=_("29, 30 or 31 fall on the last day of a shorter month."),
+    )
+    month = models.PositiveSmallIntegerField(
+        _("month"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("For a yearly rule: the month of the date."),
+    )
+    business_days = models.PositiveSmallIntegerField(
+        _("business days"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("For “business days after the month ends”: e.g. 3 for the 3rd business day."),
+    )
+    reminder_days = models.PositiveSmallIntegerField(
+        _("remind days before"), default=3, validators=[MaxValueValidator(60)],
+        help_text=_("The owner is reminded this many days before the due date (0: on the day)."),
+    )
+
+    class Meta:
+        abstract = True
+
+    RULE_FIELDS = ("rule", "day", "month", "business_days")
+
+
+class ObligationTemplate(TenantOwned, ObligationRuleFields):
+    """A duty many contracts share (e.g. "closing documents by the 3rd business day"), applied to
+    contracts at once; each contract then gets its own obligation."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("obligation template")
+        verbose_name_plural = _("obligation templates")
+        ordering = ["title", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "title"], name="obligation_template_title_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Obligation(TenantOwned, ObligationRuleFields):
+    """A recurring duty the provider owes under one contract, with the staff member who owns it."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="obligations",
+                                 verbose_name=_("contract"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="obligations",
+                              verbose_name=_("owner"))
+    template = models.ForeignKey(ObligationTemplate, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="obligations", verbose_name=_("template"))
+    starts_on = models.DateField(_("first due on or after"),
+                                 help_text=_("No occurrence is due before this date."))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("obligation")
+        verbose_name_plural = _("obligations")
+        ordering = ["contract", "title", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "template"], condition=models.Q(template__isnull=False),
+                                    name="obligation_once_per_template"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OccurrenceState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    OVERDUE = "overdue", _("Overdue")
+    DONE = "done", _("Done")
+    DONE_LATE = "done_late", _("Done late")
+
+
+def obligation_evidence_upload_to(occurrence: ObligationOccurrence, filename: str) -> str:
+    """Evidence files live under their tenant and obligation, named by a random id (the user's
+    file name is kept in `evidence_name` only), like order attachments."""
+    import uuid
+    from pathlib import PurePath
+
+    return (f"obligations/{occurrence.tenant_id}/{occurrence.obligation_id}/"
+            f"{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}")
+
+
+class ObligationOccurrence(TenantOwned):
+    """One dated instance of an obligation: pending → done, or pending → overdue → done late.
+
+    At most one per obligation and due date (a unique constraint), so generating twice, or in two
+    workers at once, creates each occurrence once. `reminded_at` and `alerted_at` are set by a
+    compare-and-set, so each notification goes out once.
+    """
+
+    obligation = models.ForeignKey(Obligation, on_delete=models.CASCADE, related_name="occurrences",
+                                   verbose_name=_("obligation"))
+    due_date = models.DateField(_("due date"))
+    state = FSMField(_("state"), max_length=20, choices=OccurrenceState.choices, default=OccurrenceState.PENDING,
+                     protected=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("done by"))
+    evidence_note = models.TextField(_("evidence"), blank=True)
+    evidence_file = models.FileField(_("evidence file"), upload_to=obligation_evidence_upload_to, max_length=255,
+                                     blank=True)
+    evidence_name = models.CharField(_("file name"), max_length=255, blank=True)
+    evidence_content_type = models.CharField(max_length=120, blank=True)
+    evidence_size = models.PositiveBigIntegerField(null=True, blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    overdue_at = models.DateTimeField(_("overdue since"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("obligation occurrence")
+        verbose_name_plural = _("obligation occurrences")
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["obligation", "due_date"], name="obligation_occurrence_once"),
+        ]
+        indexes = [models.Index(fields=["tenant", "state", "due_date"], name="occurrence_state_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.obligation_id} @ {self.due_date}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (OccurrenceState.PENDING, OccurrenceState.OVERDUE)
+
+    @transition(field=state, source=OccurrenceState.PENDING, target=OccurrenceState.DONE)
+    def complete(self):
+        pass
+
+    @transition(field=state, source=OccurrenceState.OVERDUE, target=OccurrenceState.DONE_LATE)
+    def complete_late(self):
+        pass

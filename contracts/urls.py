@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import obligation_views, views
 
 contract_patterns = [
     path("clients/", views.client_list, name="client-list"),
@@ -20,6 +20,17 @@ contract_patterns = [
          name="contract-party-remove"),
     path("contracts/<int:pk>/roles/add/", views.contract_role_add, name="contract-role-add"),
     path("contracts/<int:pk>/roles/<int:role_pk>/remove/", views.contract_role_remove, name="contract-role-remove"),
+    path("contracts/<int:pk>/obligations/", obligation_views.contract_obligations, name="contract-obligations"),
+    path("obligations/", obligation_views.occurrence_list, name="obligation-occurrences"),
+    path("obligations/<int:pk>/edit/", obligation_views.obligation_edit, name="obligation-edit"),
+    path("obligations/occurrences/<int:pk>/", obligation_views.occurrence_detail, name="obligation-occurrence"),
+    path("obligations/occurrences/<int:pk>/complete/", obligation_views.occurrence_complete,
+         name="obligation-occurrence-complete"),
+    path("obligations/occurrences/<int:pk>/evidence/", obligation_views.occurrence_evidence,
+         name="obligation-occurrence-evidence"),
+    path("obligations/templates/", obligation_views.template_list, name="obligation-templates"),
+    path("obligations/templates/<int:pk>/edit/", obligation_views.template_edit, name="obligation-template-edit"),
+    path("obligations/templates/<int:pk>/apply/", obligation_views.template_apply, name="obligation-template-apply"),
     path("portal/contracts/<int:pk>/", views.portal_contract, name="portal-contract"),
 ]
 

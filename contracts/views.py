@@ -282,6 +282,8 @@ def _event_detail(event: ContractEvent) -> str:
     if event.kind in (kind.ROLE_ASSIGNED, kind.ROLE_REMOVED):
         role = dict(ContractRoleKind.choices).get(data.get("role"), data.get("role", ""))
         return f"{role}: {data.get('name') or data.get('user', '')}"  # older events have the username only
+    if event.kind.startswith("obligation_"):
+        return data.get("summary", "")
     if event.kind == kind.UPDATED:
         names = []
         for name in data.get("changed", {}):
