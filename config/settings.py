@@ -237,6 +237,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # hourly, so that each tenant's invoice day is caught soon after its local midnight
     "billing-build-due-invoices": {"task": "billing.tasks.build_due_invoices", "schedule": 60 * 60.0},
+    # hourly: a tenant's new day (its own time zone) is picked up soon after its midnight
+    "contracts-generate-obligation-occurrences": {
+        "task": "contracts.tasks.generate_obligation_occurrences", "schedule": 60 * 60.0,
+    },
+    "contracts-obligation-alerts": {"task": "contracts.tasks.obligation_alerts", "schedule": 15 * 60.0},
     # hourly: each tenant's day starts at its own midnight; both are idempotent (unique constraints)
     "reviews-create-due": {"task": "reviews.tasks.create_due_reviews", "schedule": 60 * 60.0},
     "reviews-remind": {"task": "reviews.tasks.remind_reviews", "schedule": 60 * 60.0},
