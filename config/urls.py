@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("sla.urls")),
     path("", include("billing.urls")),
     path("", include("confirmations.urls")),
+    path("", include("reviews.urls")),
     path("notifications/", include("tenancy.notification_urls")),
 ]

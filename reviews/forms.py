@@ -1,0 +1,65 @@
+"""Forms of the review pages: plain input; every rule is the services'."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Contract, ContractState
+from tenancy.forms import DateInput
+from tenancy.models import Membership
+
+from .models import ReviewKind
+
+
+class ReviewCreateForm(forms.Form):
+    contract = forms.ModelChoiceField(label=_("Contract"), queryset=Contract._base_manager.none())
+    kind = forms.ChoiceField(label=_("Kind"), choices=ReviewKind.choices)
+    period_start = forms.DateField(label=_("Period start"), widget=DateInput())
+    period_end = forms.DateField(label=_("Period end"), widget=DateInput())
+    proposed_meeting_date = forms.DateField(label=_("Proposed meeting date"), widget=DateInput(), required=False,
+                                            help_text=_("Empty: the contract's lead time from today."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].queryset = Contract.objects.filter(state=ContractState.ACTIVE).order_by("number")
+
+
+class HoldForm(forms.Form):
+    held_on = forms.DateField(label=_("Held on"), widget=DateInput())
+    provider_attendees = forms.CharField(label=_("Attendees of the provider"), widget=forms.Textarea(attrs={"rows": 2}))
+    client_attendees = forms.CharField(label=_("Attendees of the client"), widget=forms.Textarea(attrs={"rows": 2}))
+    minutes = forms.CharField(label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def owner_choices(client_id: int):
+    """Provider staff and the users of the review's client: who may own an action item."""
+    members = (Membership.objects.filter(is_active=True).select_related("user").order_by("user__username"))
+    return get_user_model().objects.filter(
+        pk__in=[m.user_id for m in members if m.client_id in (None, client_id)]).order_by("username")
+
+
+class ActionItemForm(forms.Form):
+    what = forms.CharField(label=_("What"), widget=forms.Textarea(attrs={"rows": 2}))
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=get_user_model().objects.none(), required=False)
+    due_date = forms.DateField(label=_("Due date"), widget=DateInput(), required=False)
+    evidence_note = forms.CharField(label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    evidence_file = forms.FileField(label=_("Evidence file"), required=False)
+
+    def __init__(self, *args, client_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owner_choices(client_id)
+
+
+class ItemTransitionForm(forms.Form):
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ConfirmForm(forms.Form):
+    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput)
+    consent = forms.BooleanField(label=_("I agree that this confirmation is my signature."), required=False)
