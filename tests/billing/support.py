@@ -58,16 +58,20 @@ def accepted_act(world, contract, *, rating: int | None = 5, confirmed_at=None, 
     return act, confirmation
 
 
-def breach(world, contract, *, penalty="1000.00", breached_at=None, metric="resolution") -> Breach:
+def breach(world, contract, *, penalty="1000.00", breached_at=None, due_at=None, metric="resolution") -> Breach:
+    """A breach recorded at `breached_at` of a clock due at `due_at` (by default the same moment; the
+    sweep records a breach a little after the deadline, or much later if it did not run)."""
     breached_at = breached_at or at(10)
+    due_at = due_at or breached_at
     with world.context():
         order = Order.objects.create(number=f"ORD-{next(_seq)}", contract=contract, client=contract.client,
                                      title="Server down", reported_by=world.client_admin,
-                                     reported_at=breached_at - dt.timedelta(hours=50))
+                                     reported_at=due_at - dt.timedelta(hours=50))
         clock = SLAClock.objects.create(order=order, metric=metric, target=dt.timedelta(hours=48),
-                                        started_at=order.reported_at, due_at=breached_at, breached_at=breached_at)
+                                        started_at=due_at - dt.timedelta(hours=48), due_at=due_at,
+                                        breached_at=breached_at)
         return Breach.objects.create(clock=clock, order=order, contract=contract, metric=metric,
-                                     due_at=breached_at, breached_at=breached_at, penalty=Decimal(penalty))
+                                     due_at=due_at, breached_at=breached_at, penalty=Decimal(penalty))
 
 
 def build(world, contract, period=PERIOD, actor=None) -> Invoice:

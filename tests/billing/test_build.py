@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from billing import services
 from billing.models import Invoice, InvoiceEvent, InvoiceLine
 from tenancy.errors import ActionForbidden, DomainError
+from tests.clock import add_months, local_today, month_of
 
 from .support import accepted_act, at, billed_contract, breach, build, lines_of, set_vat
 
@@ -166,9 +170,12 @@ def test_a_contract_not_yet_active_or_a_future_period_is_not_invoiced(world_a):
     with pytest.raises(DomainError):
         build(world_a, draft)
     contract = billed_contract(world_a)
+    today = local_today(world_a.tenant)
     with pytest.raises(DomainError) as caught:
-        build(world_a, contract, period="2030-01")
+        build(world_a, contract, period=f"{add_months(today, 1):%Y-%m}")
     assert caught.value.field == "period"
+    # the tenant's current month has started, even on its first night while UTC is still in the last
+    assert build(world_a, contract, period=f"{today:%Y-%m}").period_start == today.replace(day=1)
     with pytest.raises(DomainError):
         build(world_a, contract, period="October")
 
@@ -179,3 +186,37 @@ def test_engineers_and_client_users_cannot_build(world_a):
         with pytest.raises(ActionForbidden), world_a.context(user=user):
             services.invoice_build(contract=contract, period="2026-10", actor=user)
     build(world_a, contract, actor=world_a.account_manager)
+
+
+def test_a_breach_counts_in_the_month_its_deadline_fell_in_whenever_the_sweep_recorded_it(world_a):
+    """A clock due on the last evening of a month ("30 November") whose breach the sweep recorded only
+    on the 2nd of the next ("2 December") is charged on the first month's invoice, and its line says
+    when the deadline passed; a clock due at 00:30 on the 1st in the tenant's zone (still the old
+    month in UTC) belongs to the new month."""
+    zone = zoneinfo.ZoneInfo(world_a.tenant.time_zone)
+    today = local_today(world_a.tenant)
+    november, december = add_months(today, -2), add_months(today, -1)  # both over by now
+    contract = billed_contract(world_a, start_date=add_months(today, -12))
+    due = dt.datetime.combine(month_of(november)[1], dt.time(22, 0), tzinfo=zone)
+    recorded = dt.datetime.combine(december.replace(day=2), dt.time(9, 15), tzinfo=zone)
+    late = breach(world_a, contract, penalty="700.00", due_at=due, breached_at=recorded)
+    first_night = dt.datetime.combine(december, dt.time(0, 30), tzinfo=zone)
+    early = breach(world_a, contract, penalty="300.00", due_at=first_night, breached_at=first_night)
+
+    with time_machine.travel(recorded + dt.timedelta(hours=1), tick=False):  # the sweep has just caught up
+        november_invoice = build(world_a, contract, period=f"{november:%Y-%m}")
+        december_invoice = build(world_a, contract, period=f"{december:%Y-%m}")
+    with world_a.context():
+        penalties = {invoice.pk: list(invoice.lines.filter(kind="penalty"))
+                     for invoice in (november_invoice, december_invoice)}
+    assert [line.breach_id for line in penalties[november_invoice.pk]] == [late.pk]
+    assert [line.breach_id for line in penalties[december_invoice.pk]] == [early.pk]
+    line = penalties[november_invoice.pk][0]
+    assert f"{due:%d.%m.%Y %H:%M}" in line.description and f"{recorded:%d.%m.%Y}" not in line.description
+    assert f"{due:%d.%m.%Y %H:%M}" in line.describe()
+
+    with world_a.context(user=world_a.accountant):  # waiving it rebuilds the deadline month's draft
+        services.breach_waive(breach=late, reason="the client's own outage", actor=world_a.accountant)
+    with world_a.context():
+        assert not november_invoice.lines.filter(kind="penalty").exists()
+        assert list(december_invoice.lines.filter(kind="penalty").values_list("breach_id", flat=True)) == [early.pk]
