@@ -12,6 +12,7 @@ from confirmations.api import register as register_confirmations
 from contracts.api import register as register_contracts
 from contracts.obligations_api import register as register_obligations
 from orders.api import register as register_orders
+from reviews.api import register as register_reviews
 from sla.api import register as register_sla
 
 router = DefaultRouter()
@@ -21,6 +22,7 @@ register_sla(router)
 register_orders(router)
 register_billing(router)
 register_confirmations(router)
+register_reviews(router)
 
 
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])

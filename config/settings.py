@@ -191,7 +191,10 @@ SPECTACULAR_SETTINGS = {
     "DEFAULT_QUERY_MANAGER": "_base_manager",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "ENUM_NAME_OVERRIDES": {"ContractStateEnum": "contracts.models.ContractState",
-                            "InvoiceStateEnum": "billing.models.InvoiceState"},
+                            "InvoiceStateEnum": "billing.models.InvoiceState",
+                            "ReviewStateEnum": "reviews.models.ReviewState",
+                            "ReviewKindEnum": "reviews.models.ReviewKind",
+                            "ActionItemStateEnum": "reviews.models.ActionItemState"},
 }
 
 # --- Celery ---------------------------------------------------------------------------------
