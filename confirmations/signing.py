@@ -153,8 +153,12 @@ class SealCheck:
 
 def check_seal(pdf: bytes, *, trusted_pem: Callable[[str], str | None] = lambda fingerprint: None) -> SealCheck:
     """Validate the first signature of `pdf`. `trusted_pem(fingerprint)` gives the PEM of the
-    platform's certificate with that SHA-256 fingerprint, if there is one; only it is trusted."""
-    from pyhanko.pdf_utils.misc import PdfReadError
+    platform's certificate with that SHA-256 fingerprint, if there is one; only it is trusted.
+
+    Anything may be uploaded, so nothing the bytes can cause escapes as an exception: pyHanko and the
+    libraries under it raise many kinds on mangled input (zlib.error, PdfReadError, ValueError,
+    KeyError, RecursionError, …), and each is an answer here ("not readable", "signed but broken").
+    """
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -163,26 +167,26 @@ def check_seal(pdf: bytes, *, trusted_pem: Callable[[str], str | None] = lambda 
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         signatures = reader.embedded_signatures
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError, OSError):
+    except Exception:  # noqa: BLE001 — unreadable bytes are an answer, not a crash
         return SealCheck(readable=False, signed=False)
     if not signatures:
         return SealCheck(readable=True, signed=False)
-    embedded = signatures[0]
     try:
+        embedded = signatures[0]
         cert = embedded.signer_cert
         fingerprint = hashlib.sha256(cert.dump()).hexdigest()
-    except Exception:  # noqa: BLE001 — a mangled CMS blob is an altered document, not a crash
+        reason = str(embedded.sig_object.get("/Reason", "") or "")
+    except Exception:  # noqa: BLE001 — a mangled signature dictionary or CMS blob: signed, but broken
         return SealCheck(readable=True, signed=True)
-    reason = str(embedded.sig_object.get("/Reason", "") or "")
     pem = trusted_pem(fingerprint)
-    # an unknown signer is still checked for integrity, against its own certificate
-    context = ValidationContext(trust_roots=[_asn1_certificate(pem) if pem else cert], allow_fetching=False)
     try:
+        # an unknown signer is still checked for integrity, against its own certificate
+        context = ValidationContext(trust_roots=[_asn1_certificate(pem) if pem else cert], allow_fetching=False)
         status = validate_pdf_signature(embedded, context, skip_diff=True)
+        return SealCheck(
+            readable=True, signed=True, fingerprint=fingerprint, reason=reason,
+            intact=bool(status.intact), valid=bool(status.intact and status.valid),
+            covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        )
     except Exception:  # noqa: BLE001 — pyHanko raises many kinds on corrupted input
         return SealCheck(readable=True, signed=True, fingerprint=fingerprint, reason=reason)
-    return SealCheck(
-        readable=True, signed=True, fingerprint=fingerprint, reason=reason,
-        intact=bool(status.intact), valid=bool(status.intact and status.valid),
-        covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
-    )

@@ -350,20 +350,34 @@ def corrective_action_plan(request, pk: int):
 # --- public verification ----------------------------------------------------------------------
 
 def verify(request):
-    """Anyone may check a PDF of an act against the platform: no login."""
-    from .api.viewsets import MAX_VERIFY_BYTES, verification_body
+    """Anyone may check a PDF of an act against the platform: no login. Whatever is uploaded gets an
+    answer: a result card, or the form with what is wrong with the file (too large: 413)."""
+    from .api.viewsets import MULTIPART_SLACK, verification_body
 
-    form = VerifyForm(request.POST or None, request.FILES or None)
     result = None
     status = 200
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if request.method == "POST" and declared.isdigit() and int(declared) > services.MAX_VERIFY_BYTES + MULTIPART_SLACK:
+        form = VerifyForm(data={})  # the body is not read: the form shows only what is wrong with it
+        form.is_valid()
+        form.errors["file"] = form.error_class([str(services.FileTooLarge().message)])
+        return render(request, "confirmations/verify.html", {"form": form}, status=413)
+    form = VerifyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > MAX_VERIFY_BYTES:
-            form.add_error("file", _("The file is larger than 20 MB."))
+        try:
+            verification = services.act_verify(pdf=upload.read(services.MAX_VERIFY_BYTES + 1))
+        except services.FileTooLarge as error:
+            form.add_error("file", str(error.message))
+            status = error.status
         else:
-            result = verification_body(services.act_verify(pdf=upload.read()))
-            result["method_label"] = dict(SignatureEvidence.Method.choices).get(result["method"], "")
-            status = 200 if result["genuine"] else 400
+            result = verification_body(verification)
+            if not verification.is_pdf:
+                form.add_error("file", result["message"])
+                result, status = None, 400
+            else:
+                result["method_label"] = dict(SignatureEvidence.Method.choices).get(result["method"], "")
+                status = 200 if result["genuine"] else 400
     elif form.is_bound:
         status = 400
     template = "confirmations/_verify_result.html" if is_htmx(request) and result else "confirmations/verify.html"

@@ -25,14 +25,14 @@ from rest_framework.throttling import AnonRateThrottle
 
 from contracts.models import Contract
 from sla.selectors import client_scope_of
-from tenancy.api_base import ApiAutoSchema, TenantViewSet
+from tenancy.api_base import ApiAutoSchema, ErrorSerializer, TenantViewSet
 from tenancy.errors import DomainError
 from tenancy.models import ApiKey
 from tenancy.roles import CLIENT_ROLES, CONTRACT_MANAGERS, PROVIDER_ROLES, Role
 
 from .. import selectors, services
 from ..models import Act, ActState
-from ..services import OrderRatingInput, SignInput
+from ..services import MAX_VERIFY_BYTES, OrderRatingInput, SignInput
 from ..views import pdf_response, request_ip
 from .serializers import (
     ActCreateSerializer,
@@ -186,7 +186,14 @@ class VerifyThrottle(AnonRateThrottle):
     rate = "60/minute"
 
 
-MAX_VERIFY_BYTES = 20 * 1024 * 1024
+MULTIPART_SLACK = 64 * 1024  # the multipart envelope around the file
+
+
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 class VerifyViewSet(viewsets.ViewSet):
@@ -199,23 +206,28 @@ class VerifyViewSet(viewsets.ViewSet):
     schema = ApiAutoSchema()
 
     @extend_schema(
-        summary="Verify a sealed act", request=VerifyRequestSerializer, responses={200: VerifyResultSerializer},
-        auth=[], description="Upload a PDF (multipart, field `file`). 200 when it is an act sealed by this "
-        "platform and unchanged, with who signed it and when; 400 `document_altered` when it carries the platform's "
-        "seal but was changed after sealing; 400 `unknown_document` when it is not an act sealed here.",
+        summary="Verify a sealed act", request=VerifyRequestSerializer,
+        responses={200: VerifyResultSerializer,
+                   413: OpenApiResponse(ErrorSerializer, description="The file is larger than 20 MB (`too_large`).")},
+        auth=[], description="Upload a PDF (multipart, field `file`, at most 20 MB). 200 when it is an act sealed by "
+        "this platform and unchanged, with who signed it and when; 400 `document_altered` when it carries the "
+        "platform's seal but was changed after sealing (or the seal no longer reads); 400 `unknown_document` when it "
+        "is not an act sealed here; 400 `not_pdf` when the file is not a PDF at all.",
     )
     def create(self, request):
+        if _declared_length(request) > MAX_VERIFY_BYTES + MULTIPART_SLACK:
+            raise services.FileTooLarge  # refused before the body is read
         serializer = VerifyRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
         if upload.size > MAX_VERIFY_BYTES:
-            raise DomainError(_("The file is larger than 20 MB."), field="file", code="too_large")
+            raise services.FileTooLarge
         result = services.act_verify(pdf=upload.read())
         body = verification_body(result)
         if result.verdict == services.Verdict.ALTERED:
             raise DomainError(body["message"], field="file", code="document_altered")
         if result.verdict == services.Verdict.UNKNOWN:
-            raise DomainError(body["message"], field="file", code="unknown_document")
+            raise DomainError(body["message"], field="file", code="unknown_document" if result.is_pdf else "not_pdf")
         del body["message"]
         return Response(body)
 
@@ -230,10 +242,15 @@ def verification_body(result) -> dict:
         "signed_by": evidence.signer_name if evidence else None, "signed_at": evidence.signed_at if evidence else None,
         "method": evidence.method if evidence else None,
     }
-    if result.verdict == services.Verdict.ALTERED:
+    if result.verdict == services.Verdict.ALTERED and act is None:
+        body["message"] = _("This PDF carries this platform's seal, but it has been changed since it was sealed or the "
+                            "seal is damaged: it is not a signed act.")
+    elif result.verdict == services.Verdict.ALTERED:
         body["message"] = _("This PDF carries the seal of %(provider)s for act %(number)s, but it has been changed "
                             "since it was sealed: it is not the signed act.") % {
             "provider": result.tenant_name or "?", "number": act.number if act else "?"}
+    elif result.verdict == services.Verdict.UNKNOWN and not result.is_pdf:
+        body["message"] = _("This file is not a PDF. Upload the PDF of the signed act, as you received it.")
     elif result.verdict == services.Verdict.UNKNOWN:
         body["message"] = _("This PDF is not an act signed and sealed on this platform.")
     else:

@@ -37,12 +37,19 @@ from .signing import (
     act_sign,
     signing_code_send,
 )
-from .verification import Verdict, Verification, act_verify
+from .verification import (
+    MAX_VERIFY_BYTES,
+    FileTooLarge,
+    Verdict,
+    Verification,
+    act_verify,
+    looks_like_pdf,
+)
 
 __all__ = [
-    "CODES_PER_HOUR", "CODE_ATTEMPTS", "CODE_TTL", "CONSENT_TEXT", "EDITABLE_STATES", "PLAN_MAX_LENGTH", "Basis",
+    "CODES_PER_HOUR", "CODE_ATTEMPTS", "CODE_TTL", "CONSENT_TEXT", "EDITABLE_STATES", "FileTooLarge", "MAX_VERIFY_BYTES", "PLAN_MAX_LENGTH", "Basis",
     "OrderRatingInput", "SignInput", "Verdict", "Verification", "_next_number", "act_create", "act_deem_accepted",
     "act_dispute", "act_prefill_lines", "act_render", "act_seal", "act_send", "act_sign", "act_update",
-    "act_verify", "acts_deem_overdue", "acts_repair", "corrective_action_update_plan", "is_signatory", "may_update_plan",
+    "act_verify", "acts_deem_overdue", "acts_repair", "corrective_action_update_plan", "is_signatory", "looks_like_pdf", "may_update_plan",
     "signing_code_send",
 ]
