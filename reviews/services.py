@@ -32,7 +32,6 @@ from .models import (
     ITEM_TRANSITIONS,
     REFRESHABLE_STATES,
     ActionItem,
-    ActionItemState,
     Review,
     ReviewConfirmation,
     ReviewEvent,

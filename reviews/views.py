@@ -22,7 +22,14 @@ from tenancy.roles import CONTRACT_MANAGERS
 
 from . import report as reports
 from . import selectors, services
-from .forms import ActionItemForm, ConfirmForm, HoldForm, ItemTransitionForm, ReasonForm, ReviewCreateForm
+from .forms import (
+    ActionItemForm,
+    ConfirmForm,
+    HoldForm,
+    ItemTransitionForm,
+    ReasonForm,
+    ReviewCreateForm,
+)
 from .models import ITEM_TRANSITIONS, ActionItem, Review, ReviewState
 
 PER_PAGE = 25

@@ -12,7 +12,14 @@ from decimal import Decimal
 from rest_framework.test import APIClient
 
 from billing.models import Invoice, InvoiceLine, LineKind
-from confirmations.models import Act, ActEvent, ActState, Confirmation, CorrectiveAction, OrderRating
+from confirmations.models import (
+    Act,
+    ActEvent,
+    ActState,
+    Confirmation,
+    CorrectiveAction,
+    OrderRating,
+)
 from orders.models import Order, OrderEvent
 from reviews import services
 from reviews.models import Review

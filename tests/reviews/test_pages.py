@@ -9,7 +9,6 @@ import io
 import pytest
 from django.test import Client
 
-from reviews import services
 from reviews.models import Review
 from tests.clock import local_today
 from tests.factories import ClientFactory, MembershipFactory, UserFactory
