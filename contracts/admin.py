@@ -399,7 +399,6 @@ class ObligationOccurrenceAdmin(TenantScopedAdmin):
     """Read-only here: an occurrence is done on its page, with evidence, by its owner."""
 
     read_only = True
-    view_roles = PROVIDER_ROLES
     list_display = ("obligation", "due_date", "state", "done_at", "done_by")
     list_filter = ("state",)
     list_select_related = ("obligation", "done_by")
