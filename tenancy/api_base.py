@@ -71,20 +71,23 @@ class ApiAutoSchema(AutoSchema):
             return None
         error = self.resolve_serializer(ErrorSerializer, "response").ref
         responses = operation.setdefault("responses", {})
-        for code, description in self._error_responses(path):
+        has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
+        for code, description in self._error_responses(path, has_query=has_query):
             responses.setdefault(
                 str(code), {"description": description, "content": {"application/json": {"schema": error}}}
             )
         return operation
 
-    def _error_responses(self, path: str):
+    def _error_responses(self, path: str, *, has_query: bool = False):
         action = getattr(self.view, "action", None)
-        if self.method != "GET" or action == "list":
+        if self.method != "GET" or action == "list" or has_query:
             yield 400, _("Invalid input (see `errors` for each field), or a request the domain refuses.")
         yield 401, _("No API key, or an invalid, expired or revoked one.")
         yield 403, _("The key lacks the scope, or the role does not allow this.")
         if "{" in path:
             yield 404, _("No such object in your organisation.")
+        elif action == "list" and getattr(self.view, "pagination_class", None):
+            yield 404, _("No such page of the list.")
         if action in getattr(self.view, "conflict_actions", ()):
             yield 409, _("The object's state does not allow this now.")
 

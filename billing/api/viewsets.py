@@ -50,7 +50,8 @@ from .serializers import (
 FORMATS = ("csv", "xlsx", "pdf")
 FORMAT_PARAM = OpenApiParameter("format", str, enum=list(FORMATS), required=True, description="File format.")
 LANG_PARAM = OpenApiParameter("lang", str, enum=["ru", "en"], description="Language of the PDF (default ru).")
-FILE_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attachment.")
+_FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attachment, in the format asked for.")
+FILE_RESPONSE = {(200, media_type.split(";")[0]): _FILE for media_type in exports.CONTENT_TYPES.values()}
 EXPORT_ACTIONS = ("export", "export_period")
 
 
@@ -178,7 +179,7 @@ class InvoiceViewSet(mixins.ListModelMixin, TenantViewSet):
         invoice = self.invoice(pk)
         return Response(InvoiceEventSerializer(selectors.invoice_timeline(invoice=invoice), many=True).data)
 
-    @extend_schema(summary="Download", parameters=[FORMAT_PARAM, LANG_PARAM], responses={200: FILE_RESPONSE},
+    @extend_schema(summary="Download", parameters=[FORMAT_PARAM, LANG_PARAM], responses=FILE_RESPONSE,
                    description="The invoice as CSV or XLSX (one row per line) or PDF.")
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def export(self, request, pk=None):
@@ -197,7 +198,7 @@ class InvoiceViewSet(mixins.ListModelMixin, TenantViewSet):
                              description="invoices (default) or the adjustments register (CSV or XLSX)."),
             OpenApiParameter("state", str, enum=InvoiceState.values, description="Only invoices in this state."),
         ],
-        responses={200: FILE_RESPONSE},
+        responses=FILE_RESPONSE,
         description="Every invoice of a month, or the adjustments register (which rating and which breach "
         "changed which amount). Provider staff only.",
     )
