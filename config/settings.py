@@ -200,9 +200,38 @@ SPECTACULAR_SETTINGS = {
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 BROKER_DIR = VAR_DIR / "broker"
+# Workers that lose nothing. A task's message is acknowledged when the task ends (ACKS_LATE), so a
+# worker that dies mid-task leaves it unacknowledged: a killed pool process is noticed by its worker,
+# which gives the message back at once (REJECT_ON_WORKER_LOST); a whole worker that vanishes (kill -9,
+# a lost machine) is noticed by Redis only when the message has stayed unacknowledged for the
+# visibility timeout, after which any other worker gets it. That timeout must exceed the longest a
+# message is legitimately held unacknowledged, or Redis hands a running task to a second worker:
+#   - run time: no task runs longer than its hard time limit — 6 minutes by default (renders and
+#     seals take seconds, the sweep under one), 30 for the month-end invoice build of every tenant
+#     (about 34 ms per contract: 10,000 contracts in 6 minutes; the next hourly run finishes what a
+#     cut-short one left, it is idempotent);
+#   - waiting: a retried render or seal is held by a worker until its countdown ends, at most
+#     10 minutes (confirmations.tasks: retry_backoff_max) and then runs at most 6. No task may use a
+#     longer countdown or ETA (use beat instead), and a worker reserves one message per process.
+# So the longest hold is 30 minutes, and the timeout is that plus 15 minutes: 45 minutes.
+CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
+CELERY_TASK_TIME_LIMIT = 6 * 60
+CELERY_TASK_ANNOTATIONS = {
+    "billing.tasks.build_due_invoices": {"soft_time_limit": 25 * 60, "time_limit": 30 * 60},
+}
+CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 45 * 60))  # tests shrink it
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    _quick = CELERY_VISIBILITY_TIMEOUT < 60
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # how often a worker looks for messages held past the timeout: once a minute (each second
+        # when a test shrinks the timeout to seconds)
+        "unacked_restore_interval": 1 if _quick else 10,
+        "unacked_restore_throttle": 1 if _quick else 6,
+    }
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 else:
     for sub in ("in", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
@@ -220,7 +249,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# a worker that loses the broker connection stops its running tasks: their messages go to another
+# worker anyway (they were never acknowledged), so finishing them here would run them twice
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
