@@ -1,6 +1,7 @@
 """One settings module, driven by environment variables.
 
 DATABASE_URL   database (default: SQLite file var/db.sqlite3)
+CROSS_TENANT_DATABASE_URL  the same PostgreSQL database as the cross-tenant role (BYPASSRLS)
 REDIS_URL      Celery broker and result backend (default: the filesystem broker in var/broker)
 SECRET_KEY     required when DEBUG is off
 DEBUG          "1" for development (default), "0" for production
@@ -8,6 +9,7 @@ ALLOWED_HOSTS  comma-separated
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -108,6 +110,24 @@ if USES_POSTGRES:
     # RLS settings are prefixed to each statement (tenancy.rls); a server-side cursor's
     # DECLARE cannot carry that prefix, and transaction-mode poolers cannot keep one either.
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+
+# Cross-tenant work (the SLA sweep, public verification) connects as a role of its own, with
+# BYPASSRLS and the application role's privileges; the application's role has no way past its
+# tenant's rows (tenancy.db_router). Same database as DATABASE_URL, another user. Unset (or on
+# SQLite) cross-tenant work uses the default connection — on PostgreSQL that is refused outside
+# tests. Under pytest cross-tenant work shares the test's connection, so that it sees the test's
+# uncommitted rows; the isolation tests switch to the real second connection.
+CROSS_TENANT_DATABASE_URL = os.environ.get("CROSS_TENANT_DATABASE_URL", "")
+CROSS_TENANT_SHARED_CONNECTION = env_bool("CROSS_TENANT_SHARED_CONNECTION", "pytest" in sys.modules)
+if USES_POSTGRES and CROSS_TENANT_DATABASE_URL:
+    _cross = dj_database_url.parse(CROSS_TENANT_DATABASE_URL, conn_max_age=0)
+    if any(_cross[key] != DATABASES["default"][key] for key in ("ENGINE", "NAME", "HOST", "PORT")):
+        raise ImproperlyConfigured("CROSS_TENANT_DATABASE_URL must name the database of DATABASE_URL "
+                                   "(same host, port and name), as another role.")
+    _cross["DISABLE_SERVER_SIDE_CURSORS"] = True
+    _cross["TEST"] = {"MIRROR": "default"}  # the test database, as this role
+    DATABASES["cross_tenant"] = _cross
+DATABASE_ROUTERS = ["tenancy.db_router.CrossTenantRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

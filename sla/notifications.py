@@ -16,8 +16,9 @@ from tenancy.models import Notification
 from .models import SLAClock
 
 
-def queue_clock_notifications(*, warned, breached) -> None:
-    """After commit, one Celery message that fans out to a task per tenant.
+def queue_clock_notifications(*, warned, breached, using: str | None = None) -> None:
+    """After commit (of the transaction on the `using` alias: the sweep's), one Celery message that
+    fans out to a task per tenant.
 
     `warned` and `breached` are [(clock_id, tenant_id), ...].
     """
@@ -29,7 +30,7 @@ def queue_clock_notifications(*, warned, breached) -> None:
     for clock_id, tenant_id in breached:
         by_tenant[tenant_id]["breached"].append(clock_id)
     batches = {str(tenant_id): ids for tenant_id, ids in by_tenant.items()}
-    transaction.on_commit(lambda: fan_out_notifications.delay(batches))
+    transaction.on_commit(lambda: fan_out_notifications.delay(batches), using=using)
 
 
 def _recipients(clock: SLAClock, roles: tuple[str, ...]):

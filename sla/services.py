@@ -7,11 +7,12 @@ import functools
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenancy.context import cross_tenant, require_tenant_id
+from tenancy.db_router import cross_tenant_connection
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
 from tenancy.roles import CONTRACT_MANAGERS, has_role
 
@@ -323,8 +324,9 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     the breach's unique clock is the last word.
     """
     now = now or timezone.now()
-    with cross_tenant(reason="SLA sweep over every tenant's open clocks"), transaction.atomic():
-        with connection.cursor() as cursor:
+    with cross_tenant(reason="SLA sweep over every tenant's open clocks"):
+        connection = cross_tenant_connection()  # as the cross-tenant role, on PostgreSQL
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # A sweep lost in a crash is redone by the next one (it is idempotent), so its
                 # commit need not wait for the WAL flush.
@@ -340,10 +342,10 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
                 breached = cursor.fetchall()
                 if breached:
                     cursor.execute(_BREACH_SQL, [now])
-        if warned or breached:
-            from .notifications import queue_clock_notifications
+            if warned or breached:
+                from .notifications import queue_clock_notifications
 
-            queue_clock_notifications(warned=warned, breached=breached)
+                queue_clock_notifications(warned=warned, breached=breached, using=connection.alias)
     return SweepResult(warned=sorted(r[0] for r in warned), breached=sorted(r[0] for r in breached))
 
 

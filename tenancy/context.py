@@ -3,7 +3,7 @@
 The middleware sets them for a browser request, the API key authentication for an API call and
 `tenant_context` for a Celery task. The default manager of every tenant-owned model reads them
 and fails closed when no tenant is set. `cross_tenant` is the one escape for work that must see
-every tenant (migrations, sweeps); grep for it.
+every tenant (the SLA sweep, public verification); grep for it.
 """
 
 from __future__ import annotations
@@ -84,12 +84,17 @@ def tenant_context(tenant: Any, *, user: Any = None) -> Iterator[None]:
 def cross_tenant(*, reason: str) -> Iterator[None]:
     """THE escape from tenant scoping (ORM manager and PostgreSQL RLS alike).
 
-    Only for sweeps and migrations that must see every tenant's rows. Say why in `reason`.
+    Only for sweeps and public verification, which must see every tenant's rows. Say why in
+    `reason`. On PostgreSQL the block's queries go to a connection of their own, as a role that
+    bypasses row-level security (tenancy.db_router): the web role's policy has no escape.
     """
     if not reason:
         raise ValueError("cross_tenant() needs a reason")
-    token = _cross_tenant.set(reason)
-    try:
-        yield
-    finally:
-        _cross_tenant.reset(token)
+    from .db_router import entering_cross_tenant
+
+    with entering_cross_tenant():
+        token = _cross_tenant.set(reason)
+        try:
+            yield
+        finally:
+            _cross_tenant.reset(token)
