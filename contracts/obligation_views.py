@@ -96,7 +96,8 @@ class ApplyTemplateForm(forms.Form):
 
 
 class CompleteForm(forms.Form):
-    note = forms.CharField(label=gettext_lazy("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(label=gettext_lazy("What was done"), required=False, max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
     file = forms.FileField(label=gettext_lazy("Evidence file"), required=False)
 
 

@@ -24,6 +24,7 @@ from contracts.tasks import generate_obligation_occurrences, obligation_alerts
 from tenancy.errors import ActionForbidden, DomainError
 from tenancy.models import Notification
 from tests.clock import local_today
+from tests.conftest import postgres_only
 
 from .api_support import active_contract, assert_error, draft_contract, ready_contract
 
@@ -429,8 +430,10 @@ def test_pages_render_in_english_and_russian(client, world_a, obligation_world, 
         assert f'<html lang="{language}">'.encode() in response.content
     overdue = client.get(reverse("contracts:obligation-occurrences")).content.decode()
     assert f'data-occurrence="{occurrence.pk}"' in overdue
-    assert reverse("contracts:contract-obligations", args=[contract.pk]) in client.get(
-        reverse("contracts:contract-detail", args=[contract.pk])).content.decode()
+    detail = client.get(reverse("contracts:contract-detail", args=[contract.pk])).content.decode()
+    assert reverse("contracts:contract-obligations", args=[contract.pk]) in detail
+    assert 'data-kind="obligation_added"' in detail and 'data-kind="obligation_overdue"' in detail
+    assert "Monthly report — " in detail  # the timeline says which obligation
 
 
 def test_another_tenants_pages_are_404(client, world_b, obligation_world):
@@ -486,3 +489,50 @@ def test_an_engineer_sees_the_pages_but_cannot_manage(client, world_a, obligatio
     assert client.get(page).status_code == 200
     assert client.post(page, {"title": "x"}).status_code == 403
     assert client.get(reverse("contracts:obligation-edit", args=[obligation.pk])).status_code == 403
+
+
+# --- concurrency ------------------------------------------------------------------------------
+
+def _in_threads(count: int, work) -> list:
+    import threading
+
+    from django.db import connection
+
+    barrier, errors = threading.Barrier(count), []
+
+    def run():
+        try:
+            barrier.wait(timeout=30)
+            work()
+        except Exception as exc:  # noqa: BLE001 — reported by the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
+
+
+@postgres_only("concurrent transactions need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_generation_and_alerts_run_concurrently_create_and_send_each_once(world_a):
+    start = local_today(world_a.tenant) - dt.timedelta(days=70)
+    contract = active_contract(world_a, start_date=start)
+    obligation = add_obligation(world_a, contract, starts_on=start)
+    expected = occurrences(world_a, obligation)
+    with world_a.context():
+        ObligationOccurrence.objects.filter(obligation=obligation).delete()
+
+    assert _in_threads(4, lambda: generate_obligation_occurrences(world_a.tenant.pk)) == []
+    assert occurrences(world_a, obligation) == expected
+
+    assert _in_threads(4, lambda: obligation_alerts(world_a.tenant.pk)) == []
+    with world_a.context():
+        overdue = ObligationOccurrence.objects.filter(obligation=obligation, state=OccurrenceState.OVERDUE).count()
+        assert overdue >= 2
+        assert ContractEvent.objects.filter(contract=contract, kind=ContractEvent.Kind.OBLIGATION_OVERDUE).count() == overdue
+        assert Notification.objects.filter(user=world_a.engineer, kind="obligation_overdue").count() == overdue
