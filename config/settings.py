@@ -37,6 +37,11 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or (_DEV_SECRET if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
+# The secrets that encrypt each tenant's seal private key, comma-separated, newest first: the newest
+# encrypts, every one listed decrypts (each row names its key id). To rotate, put a new secret first,
+# run `manage.py rotate_seal_keys`, then drop the old one. Default: SECRET_KEY, as before the list.
+SEAL_KEYS = env_list("SEAL_KEYS", "") or [SECRET_KEY]
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 

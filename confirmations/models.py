@@ -59,7 +59,7 @@ class Act(ConcurrentTransitionMixin, TenantOwned):
                                                 help_text=_("How many times the act has been sent."))
     # the document the client reads and signs: rendered and hashed when sent
     pdf = models.FileField(_("PDF"), upload_to="acts/%Y/%m/", blank=True)
-    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
+    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", verbose_name=_("sent by"))
@@ -253,14 +253,38 @@ class CorrectiveAction(TenantOwned):
         ordering = ["-opened_at", "-id"]
 
 
+class SigningLockout(TenantOwned):
+    """Failed signing attempts (wrong password or one-time code) of one user: too many in a short
+    window lock their signing for a while. One row per user, kept in the database so that every web
+    process sees the same count."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    failures = models.PositiveSmallIntegerField(default=0)
+    window_started_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="one_signing_lockout_per_user")]
+
+
 class TenantCertificate(TenantOwned):
-    """The tenant's seal: a certificate generated on first use, its private key stored encrypted."""
+    """A seal certificate of the tenant, its private key stored encrypted under one of `SEAL_KEYS`
+    (named by `key_id`). The first is generated on first use; renewing adds a new current one, and
+    the earlier ones stay to verify what they sealed."""
 
     certificate_pem = models.TextField()
     encrypted_key = models.BinaryField()
-    fingerprint = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=32, blank=True,
+                              help_text="Which of SEAL_KEYS encrypts the private key (blank: not known yet).")
+    fingerprint = models.CharField(max_length=64, db_index=True)
     not_after = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
+    is_current = models.BooleanField(default=True, help_text="The one new seals are made with.")
+    replaced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["tenant"], name="one_certificate_per_tenant")]
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], condition=models.Q(is_current=True),
+                                    name="one_current_certificate_per_tenant"),
+        ]

@@ -1,15 +1,16 @@
-"""The tenant's seal: its certificate and key, PAdES sealing with pyHanko, and checking a seal.
+"""The tenant's seal: its certificates and keys, PAdES sealing with pyHanko, and checking a seal.
 
 Each tenant gets a self-signed EC P-256 certificate in its own name the first time it seals an
-act. The private key is stored encrypted (Fernet, with a key derived by HKDF from SECRET_KEY), so
-a database dump alone cannot forge a seal; rotating SECRET_KEY means issuing new certificates.
-Two workers racing to create the first certificate end with one: the table's unique constraint
-decides, and the loser reads the winner's row.
+act. The private key is stored encrypted (Fernet) under the newest of `SEAL_KEYS`
+(confirmations.seal_keys), so a database dump alone cannot forge a seal, and the encrypting keys can
+be rotated (`manage.py rotate_seal_keys`). A tenant may hold several certificates: exactly one is
+current and makes new seals; renewing (`renew_certificate`) makes a new current one, and the old
+ones stay to verify what they sealed. Two workers racing to create the first certificate end with
+one: the table's partial unique constraint decides, and the loser reads the winner's row.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import io
@@ -19,28 +20,20 @@ from dataclasses import dataclass
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509.oid import NameOID
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tenancy.context import require_tenant_id
 from tenancy.models import Tenant
 
+from . import seal_keys
 from .models import TenantCertificate
 
 CERTIFICATE_YEARS = 10
 SIGNATURE_FIELD = "PlatformSeal"
-
-
-def _fernet() -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"confirmations.tenant-seal",
-               info=b"TenantCertificate.encrypted_key").derive(settings.SECRET_KEY.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def sha256_hex(data: bytes) -> str:
@@ -72,19 +65,23 @@ def _generate(tenant: Tenant) -> TenantCertificate:
     )
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
+    key_id, encrypted = seal_keys.encrypt(key_pem)
     return TenantCertificate(
         tenant=tenant,
         certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
-        encrypted_key=_fernet().encrypt(key_pem),
+        encrypted_key=encrypted,
+        key_id=key_id,
         fingerprint=certificate.fingerprint(hashes.SHA256()).hex(),
         not_after=not_after,
+        created_at=now,
+        is_current=True,
     )
 
 
 def tenant_certificate() -> TenantCertificate:
-    """The current tenant's seal certificate, created on first use (race-safe)."""
+    """The current tenant's current seal certificate, created on first use (race-safe)."""
     tenant_id = require_tenant_id()
-    existing = TenantCertificate.objects.filter(tenant_id=tenant_id).first()
+    existing = TenantCertificate.objects.filter(tenant_id=tenant_id, is_current=True).first()
     if existing is not None:
         return existing
     candidate = _generate(Tenant.objects.get(pk=tenant_id))
@@ -92,8 +89,31 @@ def tenant_certificate() -> TenantCertificate:
         with transaction.atomic():
             candidate.save()
     except IntegrityError:
-        return TenantCertificate.objects.get(tenant_id=tenant_id)
+        return TenantCertificate.objects.get(tenant_id=tenant_id, is_current=True)
     return candidate
+
+
+def renew_certificate() -> TenantCertificate:
+    """A new current certificate (and key) for the current tenant; the one it replaces stays, no
+    longer current, so that the seals it made still verify. Two renewals at once make two new
+    certificates one after the other (the current row is locked), never two current ones."""
+    tenant_id = require_tenant_id()
+    candidate = _generate(Tenant.objects.get(pk=tenant_id))  # key generation outside the lock
+    with transaction.atomic():
+        current = list(TenantCertificate.objects.select_for_update(of=("self",))
+                       .filter(tenant_id=tenant_id, is_current=True))
+        now = timezone.now()
+        TenantCertificate.objects.filter(pk__in=[c.pk for c in current]).update(is_current=False, replaced_at=now)
+        candidate.created_at = now
+        candidate.save()
+    return candidate
+
+
+def private_key_der(record: TenantCertificate) -> bytes:
+    """The certificate's private key (PKCS#8 DER), decrypted with whichever of SEAL_KEYS opens it."""
+    key_pem, _key_id = seal_keys.decrypt(bytes(record.encrypted_key), record.key_id)
+    return serialization.load_pem_private_key(key_pem, None).private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
 def _asn1_certificate(pem: str) -> asn1_x509.Certificate:
@@ -119,8 +139,7 @@ def seal_pdf(pdf: bytes, *, reason: str, signer_name: str, location: str = "") -
 
     record = tenant_certificate()
     certificate = _asn1_certificate(record.certificate_pem)
-    key_der = serialization.load_pem_private_key(_fernet().decrypt(bytes(record.encrypted_key)), None).private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    key_der = private_key_der(record)
     signer = signers.SimpleSigner(
         signing_cert=certificate, signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
         cert_registry=SimpleCertificateStore.from_certs([certificate]),

@@ -117,10 +117,14 @@ class ActViewSet(mixins.ListModelMixin, TenantViewSet):
             raise PermissionDenied(_("Acts are signed by the signatory in person: use the portal session, not an "
                                      "API key."))
 
-    @extend_schema(summary="Sign", request=SignSerializer, responses=ActDetailSerializer,
+    @extend_schema(summary="Sign", request=SignSerializer,
+                   responses={200: ActDetailSerializer, 429: OpenApiResponse(
+                       ErrorSerializer, description="`locked_out`: too many wrong passwords or codes; the message says "
+                       "until when signing is locked for this user.")},
                    description="The client's signatory accepts a sent act: ratings 1–5 (overall and per order; 2 or "
                    "less needs a comment), the password re-entered (or `method=email_code` with the emailed code) "
-                   "and `consent`. Session authentication only. 409 when the act is not waiting for a signature.")
+                   "and `consent`. Session authentication only. 409 when the act is not waiting for a signature. Five wrong "
+                   "passwords or codes within 15 minutes lock the user's signing for 15 minutes (429).")
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def sign(self, request, pk=None):
         self._session_only(request)

@@ -26,12 +26,14 @@ from .acts import (
     acts_repair,
 )
 from .corrective import PLAN_MAX_LENGTH, corrective_action_update_plan, may_update_plan
+from .seals import SealKeyRotation, certificate_renew, seal_keys_rotate
 from .signing import (
     CODE_ATTEMPTS,
     CODE_TTL,
     CODES_PER_HOUR,
     CONSENT_TEXT,
     OrderRatingInput,
+    SigningLocked,
     SignInput,
     act_dispute,
     act_sign,
@@ -47,9 +49,10 @@ from .verification import (
 )
 
 __all__ = [
-    "CODES_PER_HOUR", "CODE_ATTEMPTS", "CODE_TTL", "CONSENT_TEXT", "EDITABLE_STATES", "FileTooLarge", "MAX_VERIFY_BYTES", "PLAN_MAX_LENGTH", "Basis",
-    "OrderRatingInput", "SignInput", "Verdict", "Verification", "_next_number", "act_create", "act_deem_accepted",
-    "act_dispute", "act_prefill_lines", "act_render", "act_seal", "act_send", "act_sign", "act_update",
-    "act_verify", "acts_deem_overdue", "acts_repair", "corrective_action_update_plan", "is_signatory", "looks_like_pdf", "may_update_plan",
-    "signing_code_send",
+    "act_create", "act_deem_accepted", "act_dispute", "act_prefill_lines", "act_render", "act_seal",
+    "act_send", "act_sign", "act_update", "act_verify", "acts_deem_overdue", "acts_repair", "Basis",
+    "certificate_renew", "CODE_ATTEMPTS", "CODE_TTL", "CODES_PER_HOUR", "CONSENT_TEXT",
+    "corrective_action_update_plan", "EDITABLE_STATES", "FileTooLarge", "is_signatory", "looks_like_pdf",
+    "MAX_VERIFY_BYTES", "may_update_plan", "_next_number", "OrderRatingInput", "PLAN_MAX_LENGTH",
+    "seal_keys_rotate", "SealKeyRotation", "signing_code_send", "SigningLocked", "SignInput", "Verdict", "Verification",
 ]

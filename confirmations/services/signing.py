@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import math
 import secrets
+import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +32,7 @@ from ..models import (
     OrderRating,
     SignatureEvidence,
     SigningCode,
+    SigningLockout,
 )
 from ._common import _notify_managers, _notify_users, _on_commit_task, _record, is_signatory
 
@@ -114,6 +117,7 @@ def _code_hash(act_id: int, user_id: int, code: str) -> str:
 def signing_code_send(*, act: Act, actor) -> SigningCode:
     """Email a one-time code (6 digits, 10 minutes, 5 attempts) to sign `act`; earlier codes lapse."""
     _check_signable(act, actor)
+    _check_not_locked(act, actor, "code")
     if not actor.email:
         raise DomainError(_("Your account has no email address; sign with your password."), code="no_email")
     now = timezone.now()
@@ -151,6 +155,58 @@ def _check_code(act: Act, actor, code: str) -> SigningCode:
     return row
 
 
+# --- lockout after repeated failures -------------------------------------------------------------
+
+LOCKOUT_FAILURES = 5  # wrong passwords or codes …
+LOCKOUT_WINDOW = dt.timedelta(minutes=15)  # … within this long …
+LOCKOUT_FOR = dt.timedelta(minutes=15)  # … lock the user's signing for this long
+
+
+class SigningLocked(DomainError):
+    status = 429
+    code = "locked_out"
+
+
+def _locked_error(act: Act, locked_until: dt.datetime, field_name: str) -> SigningLocked:
+    zone = zoneinfo.ZoneInfo(act.tenant.time_zone)
+    local = locked_until.astimezone(zone)
+    when = local.strftime("%H:%M") if local.date() == timezone.now().astimezone(zone).date() \
+        else local.strftime("%Y-%m-%d %H:%M")
+    minutes = max(1, math.ceil((locked_until - timezone.now()).total_seconds() / 60))
+    return SigningLocked(
+        _("Too many failed attempts to sign. Signing is locked for you until %(time)s (%(zone)s), in "
+          "%(minutes)s min; try again then.") % {"time": when, "zone": act.tenant.time_zone, "minutes": minutes},
+        field=field_name)
+
+
+def _check_not_locked(act: Act, actor, field_name: str) -> None:
+    row = SigningLockout.objects.filter(user=actor).first()
+    if row is not None and row.locked_until is not None and row.locked_until > timezone.now():
+        raise _locked_error(act, row.locked_until, field_name)
+
+
+def _signing_failed(act: Act, actor, field_name: str) -> None:
+    """Count a wrong password or code (committed even though the signing fails); the one that makes
+    `LOCKOUT_FAILURES` within `LOCKOUT_WINDOW` locks the user's signing for `LOCKOUT_FOR`."""
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                SigningLockout.objects.get_or_create(user=actor)
+        except IntegrityError:
+            pass  # created by a concurrent failure
+        row = SigningLockout.objects.select_for_update(of=("self",)).get(user=actor)
+        if row.window_started_at is None or row.window_started_at <= now - LOCKOUT_WINDOW or (
+                row.locked_until is not None and row.locked_until <= now):
+            row.failures, row.window_started_at, row.locked_until = 0, now, None
+        row.failures += 1
+        if row.failures >= LOCKOUT_FAILURES:
+            row.locked_until = now + LOCKOUT_FOR
+        row.save(update_fields=["failures", "window_started_at", "locked_until"])
+    if row.locked_until is not None:
+        raise _locked_error(act, row.locked_until, field_name)
+
+
 def act_sign(*, act: Act, actor, data: SignInput, via: str = "") -> Act:
     """The client signatory accepts the act: ratings, credentials re-entered, consent; the evidence
     is stored and the PDF sealed by a worker. One signature per act, however many try at once."""
@@ -164,10 +220,20 @@ def act_sign(*, act: Act, actor, data: SignInput, via: str = "") -> Act:
                           code="required")
     code_row = None
     if data.method == SignatureEvidence.Method.PASSWORD:
-        if not data.password or not actor.check_password(data.password):
+        _check_not_locked(act, actor, "password")
+        if not data.password:
+            raise DomainError(_("Enter your password."), field="password", code="required")
+        if not actor.check_password(data.password):
+            _signing_failed(act, actor, "password")
             raise DomainError(_("The password is wrong."), field="password", code="wrong_password")
     elif data.method == SignatureEvidence.Method.EMAIL_CODE:
-        code_row = _check_code(act, actor, data.code)
+        _check_not_locked(act, actor, "code")
+        try:
+            code_row = _check_code(act, actor, data.code)
+        except DomainError as error:
+            if error.code == "wrong_code":
+                _signing_failed(act, actor, "code")
+            raise
     else:
         raise DomainError(_("Choose how to sign: password or emailed code."), field="method", code="invalid")
 
@@ -180,6 +246,7 @@ def act_sign(*, act: Act, actor, data: SignInput, via: str = "") -> Act:
             raise TransitionRefused(_("This code has already been used."), code="code_used")
         act.sign()
         act.save()
+        SigningLockout.objects.filter(user=actor).delete()  # a successful signature starts the count afresh
         try:
             with transaction.atomic():
                 confirmation = Confirmation.objects.create(

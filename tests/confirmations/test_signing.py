@@ -8,7 +8,9 @@ import io
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core import mail
+from django.utils import timezone
 
 from confirmations import services
 from confirmations.models import (
@@ -178,7 +180,7 @@ def test_signing_with_an_emailed_code(world_a, django_capture_on_commit_callback
     assert act.state == ActState.SIGNED and act.evidence.method == SignatureEvidence.Method.EMAIL_CODE
 
 
-def test_a_code_is_locked_after_five_wrong_attempts(world_a, django_capture_on_commit_callbacks):
+def test_five_wrong_codes_lock_signing_until_a_new_code_after_the_lockout(world_a, django_capture_on_commit_callbacks):
     act = sent_act(world_a, django_capture_on_commit_callbacks)
     with world_a.context(user=world_a.client_signatory):
         services.signing_code_send(act=act, actor=world_a.client_signatory)
@@ -187,8 +189,20 @@ def test_a_code_is_locked_after_five_wrong_attempts(world_a, django_capture_on_c
             sign(world_a, act, django_capture_on_commit_callbacks, method="email_code", code="not-it")
     with pytest.raises(DomainError) as locked:
         sign(world_a, act, django_capture_on_commit_callbacks, method="email_code", code="not-it")
-    assert locked.value.code == "locked"
-    assert reload(world_a, act).state == ActState.SENT
+    assert locked.value.code == "locked_out"  # five wrong codes also lock the user's signing for a while
+    with world_a.context(user=world_a.client_signatory), pytest.raises(DomainError) as no_new_code:
+        services.signing_code_send(act=act, actor=world_a.client_signatory)
+    assert no_new_code.value.code == "locked_out"
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=16), tick=True):
+        with pytest.raises(DomainError) as spent:
+            sign(world_a, act, django_capture_on_commit_callbacks, method="email_code", code="not-it")
+        assert spent.value.code == "expired"  # that code is gone: ask for a new one
+        mail.outbox.clear()
+        with world_a.context(user=world_a.client_signatory), django_capture_on_commit_callbacks(execute=True):
+            services.signing_code_send(act=act, actor=world_a.client_signatory)
+        code = next(w for w in mail.outbox[0].body.replace(".", " ").split() if w.isdigit() and len(w) == 6)
+        assert sign(world_a, act, django_capture_on_commit_callbacks, method="email_code", code=code).state \
+            == ActState.SIGNED
 
 
 def test_bad_signatures_change_nothing(world_a, django_capture_on_commit_callbacks):
