@@ -1,38 +1,14 @@
-"""Obligations: a contract's recurring duties, their dated occurrences, reminders and alerts.
-
-Rules (`ObligationRule`), each due date covering the period before it:
-
-- **monthly** on day N: 29, 30 and 31 fall on the last day of a shorter month (31 → 30 April,
-  28 or 29 February), so a rule never skips a month;
-- **quarterly** on day N of the month *after* the quarter (January, April, July, October), the
-  usual deadline of quarterly reporting ("by the 15th of the month after the quarter");
-- **yearly** on a date (day and month; 29 February falls on the 28th in common years);
-- **N business days after month end**: the N-th business day of each month, counted in the
-  contract's business calendar (`contract_business_days`), or Monday to Friday.
-
-An obligation generates occurrences from `starts_on` on; while the contract has an end date, the
-last one is the one whose period starts before the end (the final month's report is still due
-after the contract ends). `obligation_occurrences_generate` (beat) creates them up to
-`HORIZON_MONTHS` ahead, `obligation_alerts_send` (beat) marks the overdue ones and reminds the
-owner before the due date and alerts owner and account managers after it, once per occurrence.
-
-Writes are services (`<entity>_<action>(*, ...)`, one transaction, DomainError naming the field);
-each obligation change and each occurrence state change is recorded on the contract's timeline
-(`ContractEvent`: who, when, from → to in `data`). Reads for pages and API are at the end.
-"""
+"""Every write to obligations, templates and occurrences, and the two beat jobs (generate, alert)."""
 
 from __future__ import annotations
 
-import calendar as calendar_lib
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -42,7 +18,7 @@ from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
 from tenancy.models import Membership, Notification, Tenant
 from tenancy.roles import CONTRACT_MANAGERS, PROVIDER_ROLES, has_role, membership_of
 
-from .models import (
+from ..models import (
     Contract,
     ContractEvent,
     ContractRole,
@@ -50,15 +26,19 @@ from .models import (
     ContractState,
     Obligation,
     ObligationOccurrence,
-    ObligationRule,
     ObligationTemplate,
     OccurrenceState,
 )
+from .rules import (
+    HORIZON_MONTHS,
+    BusinessDays,
+    Schedule,
+    add_months,
+    contract_business_days,
+    schedule_label,
+    validate_rule,
+)
 
-HORIZON_MONTHS = 3
-# The months of the period each due date covers (and how far after the contract's end it may fall).
-PERIOD_MONTHS = {ObligationRule.MONTHLY: 1, ObligationRule.BUSINESS_DAYS: 1, ObligationRule.QUARTERLY: 3,
-                 ObligationRule.YEARLY: 12}
 # Contracts whose obligations are generated and that may get new ones.
 RUNNING = (ContractState.ACTIVE,)
 OPEN_FOR_OBLIGATIONS = (ContractState.DRAFT, ContractState.NEGOTIATION, ContractState.ACTIVE,
@@ -66,170 +46,6 @@ OPEN_FOR_OBLIGATIONS = (ContractState.DRAFT, ContractState.NEGOTIATION, Contract
 OBLIGATION_FIELDS = ("title", "description", "owner", "starts_on", "is_active", "rule", "day", "month",
                      "business_days", "reminder_days")
 TEMPLATE_FIELDS = ("title", "description", "rule", "day", "month", "business_days", "reminder_days")
-MAX_DAYS_IN_MONTH = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
-
-
-# --- the rule arithmetic (pure) --------------------------------------------------------------
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later (or earlier), on the month's last day if it is shorter."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return clamped_date(year, month + 1, day.day)
-
-
-def clamped_date(year: int, month: int, day: int) -> dt.date:
-    """Day `day` of the month, or its last day when the month is shorter (31 → 30 April)."""
-    return dt.date(year, month, min(day, calendar_lib.monthrange(year, month)[1]))
-
-
-@dataclass(frozen=True)
-class BusinessDays:
-    """Which dates are business days: working weekdays, minus holidays, plus transferred working days."""
-
-    weekdays: frozenset[int] = frozenset(range(5))
-    holidays: frozenset[dt.date] = frozenset()
-    extra_working_days: frozenset[dt.date] = frozenset()
-
-    def __call__(self, day: dt.date) -> bool:
-        if day in self.extra_working_days:
-            return True
-        return day.weekday() in self.weekdays and day not in self.holidays
-
-    def nth_of_month(self, year: int, month: int, n: int) -> dt.date:
-        """The n-th business day counted from the 1st of the month (it may fall in the next month
-        when a month has fewer). ValueError when there is none within a year."""
-        day, counted = dt.date(year, month, 1), 0
-        for _step in range(366):
-            if self(day):
-                counted += 1
-                if counted == n:
-                    return day
-            day += dt.timedelta(days=1)
-        raise ValueError("no business days in the calendar")
-
-
-MONDAY_TO_FRIDAY = BusinessDays()
-
-
-@dataclass(frozen=True)
-class Schedule:
-    rule: str
-    day: int | None = None
-    month: int | None = None
-    business_days: int | None = None
-
-    @classmethod
-    def of(cls, obj) -> Schedule:
-        return cls(rule=obj.rule, day=obj.day, month=obj.month, business_days=obj.business_days)
-
-    def _due_in(self, year: int, month: int, business: BusinessDays) -> dt.date | None:
-        """The due date this rule sets in a month, or None if it sets none there."""
-        if self.rule == ObligationRule.MONTHLY:
-            return clamped_date(year, month, self.day)
-        if self.rule == ObligationRule.QUARTERLY:
-            return clamped_date(year, month, self.day) if month in (1, 4, 7, 10) else None
-        if self.rule == ObligationRule.YEARLY:
-            return clamped_date(year, month, self.day) if month == self.month else None
-        if self.rule == ObligationRule.BUSINESS_DAYS:
-            return business.nth_of_month(year, month, self.business_days)
-        raise ValueError(f"unknown rule {self.rule!r}")
-
-    def due_dates(self, first: dt.date, last: dt.date, *, business: BusinessDays = MONDAY_TO_FRIDAY) -> list[dt.date]:
-        """Every due date of the rule from `first` to `last`, both included, in order."""
-        if last < first:
-            return []
-        found = []
-        month = dt.date(first.year, first.month, 1)
-        if self.rule == ObligationRule.BUSINESS_DAYS:
-            month = add_months(month, -1)  # the 20th business day of a month may fall in the next one
-        while month <= last:
-            due = self._due_in(month.year, month.month, business)
-            if due is not None and first <= due <= last:
-                found.append(due)
-            month = add_months(month, 1)
-        return sorted(set(found))
-
-    @property
-    def period_months(self) -> int:
-        return PERIOD_MONTHS[self.rule]
-
-
-def validate_rule(*, rule, day=None, month=None, business_days=None, reminder_days=None) -> dict[str, Any]:
-    """The rule's fields cleaned (the ones it does not use emptied), or a DomainError naming the
-    field that would make it never fire."""
-    if rule not in ObligationRule.values:
-        raise DomainError(_("Choose how often the obligation falls due."), field="rule", code="invalid")
-    cleaned: dict[str, Any] = {"rule": rule, "day": None, "month": None, "business_days": None}
-    if rule in (ObligationRule.MONTHLY, ObligationRule.QUARTERLY, ObligationRule.YEARLY):
-        if day is None:
-            raise DomainError(_("Give the day of the month."), field="day", code="required")
-        if not 1 <= int(day) <= 31:
-            raise DomainError(_("A day of the month is between 1 and 31."), field="day", code="invalid")
-        cleaned["day"] = int(day)
-    if rule == ObligationRule.YEARLY:
-        if month is None:
-            raise DomainError(_("Give the month of the yearly date."), field="month", code="required")
-        if not 1 <= int(month) <= 12:
-            raise DomainError(_("A month is between 1 and 12."), field="month", code="invalid")
-        cleaned["month"] = int(month)
-        if cleaned["day"] > MAX_DAYS_IN_MONTH[cleaned["month"]]:
-            raise DomainError(
-                _("%(month)s has no day %(day)d, so the obligation would never fall due.")
-                % {"month": _month_name(cleaned["month"]), "day": cleaned["day"]},
-                field="day", code="never_due")
-    if rule == ObligationRule.BUSINESS_DAYS:
-        if business_days is None:
-            raise DomainError(_("Give the number of business days."), field="business_days", code="required")
-        if not 1 <= int(business_days) <= 20:
-            raise DomainError(_("Between 1 and 20 business days after the month ends."),
-                              field="business_days", code="invalid")
-        cleaned["business_days"] = int(business_days)
-    if reminder_days is not None:
-        if not 0 <= int(reminder_days) <= 60:
-            raise DomainError(_("Remind between 0 and 60 days before."), field="reminder_days", code="invalid")
-        cleaned["reminder_days"] = int(reminder_days)
-    return cleaned
-
-
-def _month_name(month: int) -> str:
-    from django.utils.dates import MONTHS
-
-    return str(MONTHS[month])
-
-
-# --- the contract's business days ------------------------------------------------------------
-
-
-def contract_business_days(contract: Contract, *, around: dt.date | None = None) -> BusinessDays:
-    """Business days of the contract: those of the business calendar its SLA policies use (the
-    normal priority's first), with the country's public holidays, transferred working days and the
-    calendar's extra days off; Monday to Friday when it has none. A 24×7 calendar still counts
-    Monday to Friday (business days are the office's, not the service desk's), less its holidays.
-
-    The calendar lives in sla/, which depends on contracts: it is read here through a late import
-    of the SLA models, the one place obligations look downstream.
-    """
-    from sla.models import SLAPolicy
-    from sla.services import public_calendar
-
-    policies = list(SLAPolicy.objects.filter(contract_id=contract.pk, calendar__isnull=False)
-                    .select_related("calendar").order_by("id"))
-    policy = next((p for p in policies if p.priority == "normal"), policies[0] if policies else None)
-    if policy is None:
-        return MONDAY_TO_FRIDAY
-    stored = policy.calendar
-    weekdays = frozenset(range(5))
-    if not stored.always_on:
-        weekdays = frozenset(d for d in range(7) if (stored.working_hours or {}).get(str(d))) or weekdays
-    days_off = frozenset(dt.date.fromisoformat(d) for d in stored.extra_days_off or [])
-    holidays: frozenset[dt.date] = frozenset()
-    workdays: frozenset[dt.date] = frozenset()
-    if stored.holiday_country:
-        year = (around or timezone.now().date()).year
-        holidays, workdays = public_calendar(stored.holiday_country, year - 1, year + 2)
-    return BusinessDays(weekdays=weekdays, holidays=holidays | days_off, extra_working_days=workdays - days_off)
 
 
 # --- shared by the services ------------------------------------------------------------------
@@ -322,16 +138,6 @@ def _drop_future_pending(obligation: Obligation, *, keep: Iterable[dt.date] = ()
 def _describe(obligation) -> str:
     return f"{obligation.title} — {schedule_label(obligation)}"
 
-
-def schedule_label(obj) -> str:
-    """The rule in words, e.g. "monthly by the 5th" or "by the 3rd business day after month end"."""
-    if obj.rule == ObligationRule.MONTHLY:
-        return _("monthly by day %(day)d") % {"day": obj.day}
-    if obj.rule == ObligationRule.QUARTERLY:
-        return _("quarterly by day %(day)d of the month after the quarter") % {"day": obj.day}
-    if obj.rule == ObligationRule.YEARLY:
-        return _("yearly by %(day)d %(month)s") % {"day": obj.day, "month": _month_name(obj.month)}
-    return _("by business day %(n)d after month end") % {"n": obj.business_days or 0}
 
 
 # --- obligations -----------------------------------------------------------------------------
@@ -671,64 +477,3 @@ def obligation_alerts_send(*, today: dt.date | None = None) -> dict[str, int]:
                 counts["alerted"] += 1
     return counts
 
-
-# --- reads: pages, API and reports -----------------------------------------------------------
-
-
-def obligation_list(*, contract_id=None, client_id=None, active: bool | None = None, owner_id=None):
-    """Obligations with contract, client, owner and template loaded, and counts of their open and
-    overdue occurrences."""
-    queryset = Obligation.objects.select_related("contract", "contract__client", "owner", "template").annotate(
-        open_count=Count("occurrences", filter=Q(occurrences__state__in=[OccurrenceState.PENDING,
-                                                                          OccurrenceState.OVERDUE])),
-        overdue_count=Count("occurrences", filter=Q(occurrences__state=OccurrenceState.OVERDUE)),
-    ).order_by("contract__number", "title", "id")
-    if contract_id is not None:
-        queryset = queryset.filter(contract_id=contract_id)
-    if client_id is not None:
-        queryset = queryset.filter(contract__client_id=client_id)
-    if active is not None:
-        queryset = queryset.filter(is_active=active)
-    if owner_id is not None:
-        queryset = queryset.filter(owner_id=owner_id)
-    return queryset
-
-
-def obligation_get(*, obligation_id) -> Obligation:
-    return obligation_list().get(pk=obligation_id)
-
-
-def occurrence_list(*, contract_id=None, client_id=None, state: str | Iterable[str] | None = None,
-                    owner_id=None, obligation_id=None):
-    """Occurrences, soonest due first, with obligation, contract, client, owner and doer loaded."""
-    queryset = ObligationOccurrence.objects.select_related(
-        "obligation", "obligation__contract", "obligation__contract__client", "obligation__owner", "done_by",
-    ).order_by("due_date", "id")
-    if contract_id is not None:
-        queryset = queryset.filter(obligation__contract_id=contract_id)
-    if client_id is not None:
-        queryset = queryset.filter(obligation__contract__client_id=client_id)
-    if state:
-        queryset = queryset.filter(state__in=[state] if isinstance(state, str) else list(state))
-    if owner_id is not None:
-        queryset = queryset.filter(obligation__owner_id=owner_id)
-    if obligation_id is not None:
-        queryset = queryset.filter(obligation_id=obligation_id)
-    return queryset
-
-
-def occurrence_get(*, occurrence_id) -> ObligationOccurrence:
-    return occurrence_list().get(pk=occurrence_id)
-
-
-def overdue_occurrences(*, contract_id=None):
-    """What the dashboard and the reviews' SLA report list: overdue, oldest first."""
-    return occurrence_list(contract_id=contract_id, state=OccurrenceState.OVERDUE)
-
-
-def obligation_template_list():
-    return ObligationTemplate.objects.annotate(obligation_count=Count("obligations")).order_by("title", "id")
-
-
-def obligation_template_get(*, template_id) -> ObligationTemplate:
-    return obligation_template_list().get(pk=template_id)
