@@ -15,9 +15,10 @@ never the tenant's row, and always in this order:
     contract → invoice(s) of that contract, by id → breach → number counter (last)
 
 `invoice_build` locks the contract, then its invoice; `breach_waive` the contract, the drafts that
-may charge the breach, then the breach; issuing and crediting lock the invoice, then take a number.
-The number counter (`tenancy.numbering.next_number`, one `UPDATE ... RETURNING` on one counter row)
-is always the last lock of a transaction. Acts are never locked here: billing reads accepted acts
+may charge the breach, then the breach; issuing and crediting lock the invoice, then take a number;
+a rating band is locked alone. The number counter (`tenancy.numbering.next_number`: one
+`INSERT ... ON CONFLICT DO UPDATE ... RETURNING` on one counter row) is always the last lock of a
+transaction. Acts are never locked here: billing reads accepted acts
 and links to them, and the act's own services (signing, sealing) lock the act alone, so building an
 invoice while an act is sealed at worst waits for the seal, and never deadlocks with it.
 """
@@ -442,7 +443,7 @@ def rating_band_create(*, contract: Contract, min_rating, adjustment_pct, actor)
 @transaction.atomic
 def rating_band_update(*, band: RatingBand, actor, **changes) -> RatingBand:
     _require(actor, BAND_EDITORS, _("Only an administrator or an account manager may change rating bands."))
-    band = RatingBand.objects.select_for_update().get(pk=band.pk)
+    band = _lock(RatingBand.objects).get(pk=band.pk)
     for key in ("min_rating", "adjustment_pct"):
         if key in changes:
             setattr(band, key, changes[key])
