@@ -37,7 +37,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import dj_database_url  # noqa: E402
 import django  # noqa: E402
 
-from tests.bench.support import drop_database, recreate_database, write_readme  # noqa: E402
+from tests.bench.support import cross_tenant_on, drop_database, recreate_database, write_readme  # noqa: E402
 
 CONTRACTS = int(os.environ.get("BENCH_CONTRACTS", "1000"))
 TENANTS = max(1, min(int(os.environ.get("BENCH_TENANTS", "10")), CONTRACTS))
@@ -64,6 +64,7 @@ def main() -> int:
     scratch = Path(tempfile.mkdtemp(prefix="bench-billing-"))
     # The worker started below inherits all of this: same database, same files, same broker.
     os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + bench_db
+    cross_tenant_on(bench_db)
     os.environ["MEDIA_ROOT"] = str(scratch / "media")
     if not os.environ.get("REDIS_URL"):
         os.environ["VAR_DIR"] = str(scratch)  # the filesystem broker and results live under VAR_DIR
@@ -303,9 +304,8 @@ def _evidence(tenant, client, contracts, user, *, acts_per_contract, breaches_of
 def _seed_month_end(user):
     """TENANTS tenants with one client each and CONTRACTS running contracts between them, invoiced
     on the 1st; 3 accepted acts a contract, and 0–3 breaches."""
-    from django.db import connection
-
     from tenancy.context import cross_tenant, tenant_context
+    from tenancy.db_router import cross_tenant_connection
     from tests.factories import ClientFactory, TenantFactory, own_provider
 
     counts = {"tenants": TENANTS, "contracts": 0, "acts": 0, "breaches": 0}
@@ -320,7 +320,7 @@ def _seed_month_end(user):
         counts["contracts"] += len(contracts)
         counts["acts"] += acts
         counts["breaches"] += breaches
-    with cross_tenant(reason="benchmark: fresh statistics after seeding"), connection.cursor() as cursor:
+    with cross_tenant(reason="benchmark: fresh statistics after seeding"), cross_tenant_connection().cursor() as cursor:
         cursor.execute("ANALYZE")
     return counts
 

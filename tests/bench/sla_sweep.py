@@ -21,7 +21,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import dj_database_url  # noqa: E402
 import django  # noqa: E402
 
-from tests.bench.support import drop_database, recreate_database, write_readme  # noqa: E402
+from tests.bench.support import cross_tenant_on, drop_database, recreate_database, write_readme  # noqa: E402
 
 OPEN_CLOCKS = int(os.environ.get("BENCH_CLOCKS", "1000000"))
 
@@ -35,6 +35,7 @@ def main() -> int:
     bench_db = f"{base['NAME']}_bench"
     recreate_database(base, bench_db)
     os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + bench_db
+    cross_tenant_on(bench_db)
     django.setup()
     from django.core.management import call_command
 
@@ -67,16 +68,16 @@ def main() -> int:
 def _seed(now):
     """Tenants, one active contract each, and OPEN_CLOCKS open clocks due far in the future."""
     from django.contrib.auth import get_user_model
-    from django.db import connection
 
     from tenancy.context import cross_tenant
+    from tenancy.db_router import cross_tenant_connection
     from tests.factories import ContractFactory, TenantFactory
 
     user = get_user_model().objects.create_user("bench")
     contracts = [ContractFactory(tenant=TenantFactory()) for _ in range(10)]
     orders = OPEN_CLOCKS // 2
     far = now + dt.timedelta(days=365)
-    with cross_tenant(reason="benchmark seeding"), connection.cursor() as cursor:
+    with cross_tenant(reason="benchmark seeding"), cross_tenant_connection().cursor() as cursor:
         ids = [c.pk for c in contracts]
         tenants = [c.tenant_id for c in contracts]
         clients = [c.client_id for c in contracts]
@@ -99,11 +100,10 @@ def _seed(now):
 
 
 def _make_due(n, now):
-    from django.db import connection
-
     from tenancy.context import cross_tenant
+    from tenancy.db_router import cross_tenant_connection
 
-    with cross_tenant(reason="benchmark"), connection.cursor() as cursor:
+    with cross_tenant(reason="benchmark"), cross_tenant_connection().cursor() as cursor:
         cursor.execute("""
             UPDATE sla_slaclock SET due_at = %s, warn_at = %s WHERE id IN (
                 SELECT id FROM sla_slaclock WHERE breached_at IS NULL AND stopped_at IS NULL
@@ -112,12 +112,12 @@ def _make_due(n, now):
 
 
 def _timed_sweep(now):
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from sla.services import sla_sweep
+    from tenancy.db_router import cross_tenant_connection
 
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(cross_tenant_connection()) as queries:
         start = time.perf_counter()
         result = sla_sweep(now=now)
         elapsed = time.perf_counter() - start
@@ -133,10 +133,11 @@ def _orm_loop(now):
 
     from sla.models import Breach, SLAClock
     from tenancy.context import cross_tenant
+    from tenancy.db_router import cross_tenant_alias
 
     start = time.perf_counter()
     count = 0
-    with cross_tenant(reason="benchmark baseline"), transaction.atomic():
+    with cross_tenant(reason="benchmark baseline"), transaction.atomic(using=cross_tenant_alias()):
         for clock in SLAClock.objects.select_related("order", "order__contract").filter(
             stopped_at__isnull=True, breached_at__isnull=True, due_at__lte=now
         ):

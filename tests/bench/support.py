@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +16,20 @@ def _admin_connection(base):
                             port=base["PORT"] or None, password=base["PASSWORD"] or None)
     conn.autocommit = True
     return conn
+
+
+def cross_tenant_on(bench_db: str) -> None:
+    """Cross-tenant work (the sweep, seeding) on the bench database: as the cross-tenant role when
+    CROSS_TENANT_DATABASE_URL is set, as in production; else, with one role, on the application's
+    connection with the tenant tables' FORCE lifted for each block (tenancy.db_router), which costs
+    every cross-tenant block some milliseconds of DDL."""
+    cross = os.environ.get("CROSS_TENANT_DATABASE_URL")
+    if cross:
+        os.environ["CROSS_TENANT_DATABASE_URL"] = cross.rsplit("/", 1)[0] + "/" + bench_db
+    else:
+        print("CROSS_TENANT_DATABASE_URL is not set: cross-tenant work shares the application's role",
+              file=sys.stderr)
+        os.environ["CROSS_TENANT_SHARED_CONNECTION"] = "1"
 
 
 def recreate_database(base, name: str) -> None:
