@@ -355,9 +355,9 @@ def breach_waive(*, breach: Breach, reason: str, actor, via: str = "") -> Breach
     if not (reason or "").strip():
         raise DomainError(_("Give a reason."), field="reason", code="required")
     with transaction.atomic():
-        contract = _lock(Contract.objects).get(pk=Breach.objects.values_list("contract_id", flat=True).get(pk=breach.pk))
-        tenant = Tenant.objects.get(pk=contract.tenant_id)
-        day = breach_month_day(Breach.objects.get(pk=breach.pk), tenant)
+        unlocked = Breach.objects.only("contract", "due_at").get(pk=breach.pk)  # locked after its contract
+        contract = _lock(Contract.objects).get(pk=unlocked.contract_id)
+        day = breach_month_day(unlocked, Tenant.objects.get(pk=contract.tenant_id))
         drafts = list(_lock(Invoice.objects.filter(contract=contract, state=InvoiceState.DRAFT,
                                                    period_start__lte=day, period_end__gte=day)).order_by("pk"))
         breach = _lock(Breach.objects).get(pk=breach.pk)
