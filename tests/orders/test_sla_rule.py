@@ -8,12 +8,14 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import connection
+from django.conf import settings
+from django.db import connections
 
 from contracts import services as contract_services
 from orders import services
 from sla.models import Breach, BusinessCalendar, SLAClock, SLAPolicy
 from sla.services import sla_sweep
+from tenancy.db_router import separate_connection
 from tenancy.errors import ActionForbidden, DomainError
 from tenancy.models import Notification
 from tests.conftest import postgres_only
@@ -126,26 +128,32 @@ def test_orders_only_on_active_contracts_and_by_the_right_side(world_a, world_b)
 
 
 @postgres_only("two sweeps racing need real row locks")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("cross_tenant" not in settings.DATABASES,
+                    reason="two sweeps race on the cross-tenant role's own connections; set CROSS_TENANT_DATABASE_URL")
+@pytest.mark.django_db(transaction=True, databases=["default", "cross_tenant"])
 def test_two_concurrent_sweeps_record_one_breach(world_a):
     contract = active_contract(world_a)
     with time_machine.travel(MONDAY_9, tick=False), world_a.context():
         order = services.order_create(actor=world_a.client_admin, contract=contract, title="Race")
     barrier = threading.Barrier(2)
-    results = []
+    results, errors = [], []
 
     def run():
         try:
-            barrier.wait()
-            results.append(sla_sweep(now=MONDAY_9 + dt.timedelta(hours=50)))
+            with separate_connection():  # as in production: each worker its own cross-tenant connection
+                barrier.wait()
+                results.append(sla_sweep(now=MONDAY_9 + dt.timedelta(hours=50)))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
         finally:
-            connection.close()
+            connections.close_all()
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert errors == []
     assert sorted(len(r.breached) for r in results) == [0, 2]
     with world_a.context():
         assert Breach.objects.filter(order=order).count() == 2  # response and resolution, once each
