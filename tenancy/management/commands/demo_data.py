@@ -1,6 +1,8 @@
 """Load demo data: two provider tenants, three clients each, contracts in every state, a user per role,
 business calendars and SLA policies, teams, orders whose SLA clocks run, warn and breach, acts of
-completed work (signed and sealed, sent, disputed) and invoices (a draft and an issued one)."""
+completed work (signed and sealed, sent, disputed), invoices (a draft and an issued one), the reviews
+the beat creates for the last quarter and year (one prepared, with an action item) and recurring
+obligations with their dated occurrences."""
 
 from __future__ import annotations
 
@@ -21,9 +23,10 @@ from confirmations import services as confirmations
 from confirmations import tasks as confirmation_tasks
 from confirmations.models import Act, ActState, SignatureEvidence
 from contracts import services as contracts
-from contracts.models import Provider
+from contracts.models import ObligationOccurrence, Provider
 from orders import services as orders
 from orders.models import Team, TeamMember
+from reviews.models import Review
 from sla import services as sla
 from sla.notifications import notify_clocks
 from tenancy.context import tenant_context
@@ -87,6 +90,7 @@ class Command(BaseCommand):
                         notify_clocks(warned=result.warned, breached=result.breached)
                         # acts and invoices last: the draft invoice charges the breaches just made
                         self._acts_and_invoices(staff, active)
+                        self._reviews_and_obligations(staff, active)
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self._print_summary()
         if not options["quiet_logins"]:
@@ -290,6 +294,30 @@ class Command(BaseCommand):
         invoice = billing.invoice_build(contract=stores, period=last_start, actor=accountant)
         billing.invoice_issue(invoice=invoice, actor=accountant)
 
+    def _reviews_and_obligations(self, staff, active):
+        """What the beat makes for a running contract (its due reviews), one review prepared with a
+        point of the plan, and the duties no order tracks."""
+        from contracts.models import ObligationRule
+        from contracts.obligations import services as obligations
+        from reviews import services as reviews
+        from reviews.models import ReviewKind
+
+        manager = staff["account_manager"]
+        support, _stores = active
+        reviews.reviews_create_due()
+        review = (Review.objects.filter(contract=support, kind=ReviewKind.QUARTERLY).order_by("-period_start").first())
+        if review is not None:
+            review = reviews.review_prepare(review=review, actor=manager)
+            reviews.action_item_create(review=review, actor=manager, owner=staff["engineer"],
+                                       what="Keep a spare printer on every floor",
+                                       due_date=support.tenant.today() + datetime.timedelta(days=21))
+        for contract in active:
+            obligations.obligation_create(contract=contract, actor=manager, owner=manager, title="Monthly service report",
+                                          rule=ObligationRule.MONTHLY, day=5)
+            obligations.obligation_create(contract=contract, actor=manager, owner=staff["accountant"],
+                                          title="Closing documents", rule=ObligationRule.BUSINESS_DAYS,
+                                          business_days=3)
+
     def _print_summary(self):
         for tenant in Tenant.objects.filter(slug__in=[t["slug"] for t in TENANTS]).order_by("slug"):
             with tenant_context(tenant):
@@ -297,10 +325,12 @@ class Command(BaseCommand):
                         for state in (ActState.SIGNED, ActState.SENT, ActState.DISPUTED)}
                 invoices = {state: Invoice.objects.filter(state=state).count()
                             for state in (InvoiceState.DRAFT, InvoiceState.ISSUED)}
+                reviews = Review.objects.count()
+                occurrences = ObligationOccurrence.objects.count()
             self.stdout.write(
                 f"  {tenant.name}: acts: {acts[ActState.SIGNED]} signed, {acts[ActState.SENT]} awaiting signature, "
                 f"{acts[ActState.DISPUTED]} disputed; invoices: {invoices[InvoiceState.DRAFT]} draft, "
-                f"{invoices[InvoiceState.ISSUED]} issued")
+                f"{invoices[InvoiceState.ISSUED]} issued; reviews: {reviews}; obligation dates: {occurrences}")
 
     def _print_logins(self):
         lines = [
