@@ -68,3 +68,4 @@ clean:
 bench: install
 	$(PY) tests/bench/sla_sweep.py
 	$(PY) tests/bench/acts_invoices.py
+	$(PY) tests/bench/reviews.py

@@ -15,6 +15,7 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -33,6 +34,14 @@ from tests.reviews.support import reviewed_contract
 
 _seq = itertools.count(1)
 HOUR = dt.timedelta(hours=1)
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_trend():
+    """The trend's closed months are cached per tenant and user id; ids come back in the next test."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def browser(user, language="en") -> Client:
@@ -329,3 +338,24 @@ def test_the_number_of_queries_does_not_grow_with_contracts_and_orders(world_a, 
                 make_order(world_a, contract, prefix="MORE", reported_at=this_month_moment(world_a),
                            response=("running", timezone.now() + 3 * HOUR))
     assert _queries(user, url) == before
+
+
+def test_this_month_is_live_and_the_closed_months_are_cached_for_ten_minutes(world_a, setup):
+    import time_machine
+
+    zone = zoneinfo.ZoneInfo(world_a.tenant.time_zone)
+    month_end = dt.datetime.combine(add_months(local_today(world_a.tenant), 1), dt.time.min, tzinfo=zone)
+    start = min(timezone.now(), month_end - dt.timedelta(minutes=15))  # the next 11 minutes stay in this month
+    with time_machine.travel(start, tick=True):
+        manager = browser(world_a.account_manager)
+        assert figure(manager.get("/").content.decode(), "compliance") == "75.0 %"
+        with world_a.context():
+            make_order(world_a, setup["mine"], prefix="LATE", reported_at=this_month_moment(world_a),
+                       response=("breached",), resolution=("breached",))
+            make_order(world_a, setup["mine"], prefix="LATE", reported_at=last_month_moment(world_a))
+        page = manager.get("/").content.decode()
+        assert figure(page, "compliance") == "50.0 %"  # this month, 3 met of 6: at once
+        assert re.search(r'data-figure="compliance-last">[^<]*50.0 %', page)  # last month: the cached 2 of 4
+        with time_machine.travel(timezone.now() + dt.timedelta(minutes=11)):
+            page = manager.get("/").content.decode()
+        assert re.search(r'data-figure="compliance-last">[^<]*66.7 %', page)  # 4 of 6 once the cache expired
