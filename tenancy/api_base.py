@@ -4,29 +4,37 @@
   request is validated, so another tenant's id reads exactly like a missing one.
 - `TenantViewSet`: querysets built per request (the tenant is known only once the API key is
   authenticated), writes through services, the error responses documented in OpenAPI.
-- `ApiKeyAuthenticationScheme`: the `Authorization: Bearer <key>` scheme in the OpenAPI document.
+- `ApiKeyAuthenticationScheme`: the `Authorization: Bearer <key>` scheme in the OpenAPI document;
+  `ApiFilterParameters`: the list filters, each saying that an empty value means "no filter".
 - Bounded input (`tenancy.api_input`, re-exported here): `DateField` / `DateTimeField` /
-  `ApiModelSerializer` keep dates in the range of `tenancy.bounds` and texts to a length.
+  `ApiModelSerializer` keep dates in the range of `tenancy.bounds` and texts to a length;
+  `BooleanField` is `true` or `false` and nothing else.
+- `TenantViewSet.validated()` takes a JSON object whose values have the JSON types the OpenAPI
+  document gives them (`json_type_errors`): a 400 naming the field, not DRF's coercion of `0` to
+  "0" or false; a body that is not an object (a JSON array) is a 400 too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, viewsets
+from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.settings import api_settings
+from rest_framework.utils import html
 
 from .api_auth import api_via
-from .api_input import ApiModelSerializer, DateField, DateTimeField
+from .api_input import ApiModelSerializer, BooleanField, DateField, DateTimeField, json_type_errors
 
-__all__ = ["ApiModelSerializer", "DateField", "DateTimeField", "TenantRelatedField", "TenantViewSet"]
+__all__ = ["ApiModelSerializer", "BooleanField", "DateField", "DateTimeField", "TenantRelatedField", "TenantViewSet"]
 
 @extend_schema_field(OpenApiTypes.INT)
 class TenantRelatedField(serializers.PrimaryKeyRelatedField):
@@ -106,6 +114,21 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
         return scheme
 
 
+class ApiFilterParameters(DjangoFilterExtension):
+    """django-filter's parameters as drf-spectacular documents them, plus `allowEmptyValue`: an
+    empty value (`?state=`) is no filter, as `tenancy.api_input.ApiFilterBackend` treats it."""
+
+    target_class = "tenancy.api_input.ApiFilterBackend"
+    priority = 1
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        parameters = super().get_schema_operation_parameters(auto_schema, *args, **kwargs)
+        for parameter in parameters:
+            if parameter.get("in") == "query":
+                parameter["allowEmptyValue"] = True
+        return parameters
+
+
 # --- viewsets ---------------------------------------------------------------------------------
 
 
@@ -122,6 +145,14 @@ class TenantViewSet(viewsets.GenericViewSet):
     conflict_actions: tuple[str, ...] = ()  # actions that answer 409 when the state forbids them
     schema = ApiAutoSchema()
 
+    def initial(self, request, *args, **kwargs):
+        # A method the endpoint does not have is 405 (with `Allow`) before anything else looks at
+        # the request; DRF would first negotiate `?format=…` and answer an unknown one 404.
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             # OpenAPI generation has no tenant; an empty queryset is all it needs (the model).
@@ -133,9 +164,14 @@ class TenantViewSet(viewsets.GenericViewSet):
 
     def validated(self, serializer_class=None, *, instance=None, partial: bool = False) -> dict:
         serializer_class = serializer_class or self.get_serializer_class()
+        data = self.request.data
         serializer = serializer_class(
-            instance=instance, data=self.request.data, partial=partial, context=self.get_serializer_context()
+            instance=instance, data=data, partial=partial, context=self.get_serializer_context()
         )
+        if not isinstance(data, Mapping):
+            raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [_("Send a JSON object.")]})
+        if not html.is_html_input(data) and (errors := json_type_errors(serializer, data)):
+            raise serializers.ValidationError(errors)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 

@@ -2,11 +2,20 @@
 
 - `ApiFilterBackend` (the default filter backend) refuses ids and numbers no database column can
   hold (beyond bigint, or digits that are not ASCII, such as "²") with a 400 naming the filter,
-  instead of a driver error and a 500.
+  instead of a driver error and a 500, and a boolean filter that is neither `true` nor `false`
+  (django-filter would ignore `?is_active=null` and list everything). An empty value (`?state=`)
+  means "no filter", as in django-filter and HTML forms; the OpenAPI document says so
+  (`allowEmptyValue`, added in `tenancy.api_base`).
+- `ApiOrderingFilter` (the default ordering filter) refuses an `ordering` naming a field the view
+  does not order by with a 400 naming `ordering`, instead of silently ignoring it, and documents
+  the fields as a pattern.
 - `ApiJSONParser` (the default JSON parser) refuses a body larger than `API_JSON_MAX_BYTES` (413)
   or nested deeper than `JSON_MAX_DEPTH` (400), instead of a RecursionError.
 - `DateField`, `DateTimeField` and `ApiModelSerializer` keep dates in the range of
-  `tenancy.bounds` and give model texts a maximum length.
+  `tenancy.bounds` and give model texts a maximum length; `BooleanField` (also what
+  `ApiModelSerializer` makes of a model's boolean) takes JSON `true`/`false`, or the text `true` /
+  `false` in a form, and refuses the rest, where DRF would read `0`, `"no"` or an absent form field
+  as false.
 
 Settings import this module (parser and backend), so it must not import DRF's views.
 """
@@ -22,7 +31,9 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, parsers, serializers, status
+from rest_framework import exceptions, filters, parsers, serializers, status
+from rest_framework.fields import empty
+from rest_framework.utils import html
 
 from .bounds import BIGINT_MAX, TEXT_MAX_LENGTH, validate_date_in_range
 
@@ -69,14 +80,75 @@ def guard_numeric_filters(form: forms.Form) -> None:
             _guard_field(field, _NUMBER)
 
 
+_BOOLEAN_TEXT = {"true": True, "false": False}
+
+
+def guard_boolean_filters(form: forms.Form) -> None:
+    """A boolean filter is `true`, `false` or empty (no filter); django-filter reads anything else
+    as "no filter" and would answer the whole list to `?is_active=null`."""
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.NullBooleanField):
+            continue
+        raws = form.data.getlist(form.add_prefix(name)) if hasattr(form.data, "getlist") else []
+        if any(str(raw).strip().lower() not in ("", *_BOOLEAN_TEXT) for raw in raws):
+            _refuse(field, gettext("Enter true or false."))
+
+
+def _refuse(field: forms.Field, message: str) -> None:
+    def refused(value):
+        raise forms.ValidationError(message, code="invalid")
+
+    field.clean = refused
+
+
 class ApiFilterBackend(DjangoFilterBackend):
-    """django-filter with every id and number filter bounded (see `guard_numeric_filters`)."""
+    """django-filter with every id and number filter bounded (see `guard_numeric_filters`) and
+    every boolean filter strict (see `guard_boolean_filters`)."""
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:
             guard_numeric_filters(filterset.form)
+            guard_boolean_filters(filterset.form)
         return filterset
+
+
+class ApiOrderingFilter(filters.OrderingFilter):
+    """`?ordering=name,-created_at` over the view's `ordering_fields`; an unknown field, an empty
+    term or a lookup is a 400 naming `ordering` instead of being dropped without a word. An empty
+    value keeps the default order."""
+
+    def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param)
+        if raw is None or raw == "":
+            return self.get_default_ordering(view)
+        if not re.search(self.pattern(queryset, view, request), raw):
+            valid = ", ".join(name for name, _label in self.get_valid_fields(queryset, view, {"request": request}))
+            raise exceptions.ValidationError({self.ordering_param: [
+                gettext("Order by one or more of %(fields)s, separated by commas; a leading minus sign "
+                        "reverses the order.") % {"fields": valid}
+            ]})
+        return [term.strip() for term in raw.split(",")]
+
+    def pattern(self, queryset, view, request=None) -> str:
+        """The regular expression (ECMA and Python alike) of a valid `ordering` value."""
+        names = sorted((name for name, _label in self.get_valid_fields(queryset, view, {"request": request})),
+                       key=len, reverse=True)
+        term = "-?(" + "|".join(re.escape(name) for name in names) + ")" if names else "(?!)"
+        return f"^{term}(,{term})*$"
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        queryset = view.get_queryset()
+        names = [name for name, _label in self.get_valid_fields(queryset, view, {"request": None})]
+        for parameter in parameters:
+            parameter["description"] = str(gettext(
+                "Order by one or more of %(fields)s, separated by commas; a leading minus sign reverses "
+                "the order, e.g. `-%(first)s`. Empty: the default order."
+            ) % {"fields": ", ".join(f"`{name}`" for name in names), "first": names[0] if names else ""})
+            parameter["schema"] = {"type": "string", "pattern": self.pattern(queryset, view)}
+            parameter["allowEmptyValue"] = True
+        return parameters
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -141,6 +213,34 @@ class DateTimeField(serializers.DateTimeField):
         self.validators.append(validate_date_in_range)
 
 
+class BooleanField(serializers.BooleanField):
+    """`true` or `false`: a JSON boolean, or that text in a form (which carries only text).
+
+    DRF's own field also takes `0`, `1`, `"no"`, `"on"` and more, and reads a form that leaves the
+    field out as `false` (a checkbox's convention); an API field absent is absent.
+    """
+
+    default_error_messages = {"invalid": _("Must be true or false.")}
+    default_empty_html = empty
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            raw = dictionary.get(self.field_name)
+            if isinstance(raw, str) and raw.strip().lower() in _BOOLEAN_TEXT:
+                return _BOOLEAN_TEXT[raw.strip().lower()]
+            if raw == "" and not self.required:
+                return empty
+            return raw if not isinstance(raw, bool) else str(raw)
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if data is None and self.allow_null:
+            return None
+        self.fail("invalid", input=data)
+
+
 class ApiModelSerializer(serializers.ModelSerializer):
     """A model serializer whose generated date fields are bounded and whose texts have a length."""
 
@@ -148,6 +248,7 @@ class ApiModelSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateField: DateField,
         models.DateTimeField: DateTimeField,
+        models.BooleanField: BooleanField,
     }
 
     def build_standard_field(self, field_name, model_field):
@@ -156,4 +257,85 @@ class ApiModelSerializer(serializers.ModelSerializer):
             field_kwargs["max_length"] = TEXT_MAX_LENGTH
         return field_class, field_kwargs
 
-# --- request bodies ---------------------------------------------------------------------------
+# --- request bodies: JSON types ---------------------------------------------------------------
+
+
+def _json_type_error(field, value) -> str | None:
+    """Why `value`, as it came in a JSON body, is not of the JSON type the OpenAPI document gives
+    `field`, or None. DRF coerces (`0` → "0" or false, "5" → 5, "true" → true); the document,
+    and so every generated client, says which one type each field has."""
+    if value is None:
+        return None  # allow_null is the field's own business
+    if isinstance(field, serializers.BooleanField):
+        ok = isinstance(value, bool)
+    elif isinstance(field, serializers.IntegerField | serializers.PrimaryKeyRelatedField):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(field, serializers.FloatField):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif isinstance(field, serializers.DecimalField):
+        # Documented as a string (money never passes through a float); a number only when the
+        # field is set not to coerce to a string.
+        as_string = getattr(field, "coerce_to_string", None)
+        as_string = _decimals_as_strings() if as_string is None else as_string
+        ok = isinstance(value, str) or (not as_string and isinstance(value, int | float) and not isinstance(value, bool))
+    elif isinstance(field, serializers.CharField | serializers.ChoiceField | serializers.DateField
+                    | serializers.DateTimeField | serializers.TimeField | serializers.DurationField
+                    | serializers.UUIDField):
+        ok = isinstance(value, str)
+    elif isinstance(field, serializers.ListField | serializers.ListSerializer | serializers.MultipleChoiceField):
+        ok = isinstance(value, list)
+    elif isinstance(field, serializers.Serializer | serializers.DictField):
+        ok = isinstance(value, dict)
+    else:
+        return None
+    if ok:
+        return None
+    return gettext("Expected %(type)s.") % {"type": _json_type_name(field)}
+
+
+def _decimals_as_strings() -> bool:
+    from rest_framework.settings import api_settings
+
+    return bool(api_settings.COERCE_DECIMAL_TO_STRING)
+
+
+def _json_type_name(field) -> str:
+    if isinstance(field, serializers.BooleanField):
+        return gettext("true or false")
+    if isinstance(field, serializers.IntegerField | serializers.PrimaryKeyRelatedField):
+        return gettext("an integer")
+    if isinstance(field, serializers.FloatField):
+        return gettext("a number")
+    if isinstance(field, serializers.ListField | serializers.ListSerializer | serializers.MultipleChoiceField):
+        return gettext("a list")
+    if isinstance(field, serializers.Serializer | serializers.DictField):
+        return gettext("an object")
+    return gettext("a string")
+
+
+def json_type_errors(serializer, data) -> dict:
+    """The fields of a JSON body whose values have another JSON type than documented, by field
+    (nested objects and lists by their path); empty when all agree."""
+    errors: dict = {}
+    if not isinstance(data, dict):
+        return errors
+    for name, field in serializer.fields.items():
+        if field.read_only or name not in data:
+            continue
+        value = data[name]
+        if message := _json_type_error(field, value):
+            errors[name] = [message]
+        elif isinstance(field, serializers.Serializer) and isinstance(value, dict):
+            if nested := json_type_errors(field, value):
+                errors[name] = nested
+        elif isinstance(field, serializers.ListSerializer | serializers.ListField) and isinstance(value, list):
+            child = field.child
+            items = {}
+            for index, item in enumerate(value):
+                if message := _json_type_error(child, item):
+                    items[index] = [message]
+                elif isinstance(child, serializers.Serializer) and (nested := json_type_errors(child, item)):
+                    items[index] = nested
+            if items:
+                errors[name] = items
+    return errors

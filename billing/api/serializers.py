@@ -11,7 +11,7 @@ from sla.models import Breach
 from tenancy.api_base import DateField, TenantRelatedField
 from tenancy.bounds import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH
 
-from ..models import CreditNote, Invoice, InvoiceEvent, InvoiceLine, RatingBand
+from ..models import CreditNote, Invoice, InvoiceEvent, InvoiceLine, InvoiceState, RatingBand
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -115,7 +115,11 @@ class InvoiceUpdateSerializer(serializers.Serializer):
 
 class InvoiceTransitionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH,
-                                 help_text="Required to void: the reason.")
+                                 help_text="Recorded with the transition in the invoice's history.")
+
+
+class InvoiceVoidSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=NOTE_MAX_LENGTH, help_text="The reason, required to void.")
 
 
 class BreachWaiveSerializer(serializers.Serializer):
@@ -144,6 +148,11 @@ class RatingBandUpdateSerializer(serializers.Serializer):
 
 
 class InvoiceEventSerializer(serializers.ModelSerializer):
+    from_state = serializers.ChoiceField(
+        choices=InvoiceState.choices, allow_blank=True, read_only=True,
+        help_text="The state before a transition; empty for an event that is no transition (built, rebuilt).",
+    )
+
     class Meta:
         model = InvoiceEvent
         fields = ["id", "kind", "transition", "from_state", "to_state", "actor_label", "at", "note", "data"]

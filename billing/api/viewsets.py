@@ -43,6 +43,7 @@ from .serializers import (
     InvoiceSerializer,
     InvoiceTransitionSerializer,
     InvoiceUpdateSerializer,
+    InvoiceVoidSerializer,
     RatingBandSerializer,
     RatingBandUpdateSerializer,
 )
@@ -69,15 +70,17 @@ def _format(request) -> str:
 
 
 def _transition_action(name: str, summary: str, description: str):
+    body = InvoiceVoidSerializer if name == "void" else InvoiceTransitionSerializer
+
     def fire(self, request, pk=None):
         invoice = self.invoice(pk)
-        note = self.validated(InvoiceTransitionSerializer)["note"]
+        note = self.validated(body)["note"]
         services.invoice_transition(invoice=invoice, name=name, actor=request.user, note=note, via=self.via)
         return Response(self.serialized(self.invoice(pk), InvoiceDetailSerializer))
 
     fire.__name__ = name
     fire = action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)(fire)
-    return extend_schema(summary=summary, description=description, request=InvoiceTransitionSerializer,
+    return extend_schema(summary=summary, description=description, request=body,
                          responses=InvoiceDetailSerializer)(fire)
 
 

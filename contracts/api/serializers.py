@@ -20,6 +20,7 @@ from ..models import (
     ContractEvent,
     ContractParty,
     ContractRole,
+    ContractState,
     Provider,
 )
 
@@ -182,6 +183,11 @@ class TransitionWithReasonSerializer(serializers.Serializer):
 
 
 class ContractEventSerializer(serializers.ModelSerializer):
+    from_state = serializers.ChoiceField(
+        choices=ContractState.choices, allow_blank=True, read_only=True,
+        help_text="The state before a transition; empty for an event that is no transition (created, edited).",
+    )
+
     class Meta:
         model = ContractEvent
         fields = ["id", "kind", "transition", "from_state", "to_state", "actor", "actor_label", "at", "note", "data"]

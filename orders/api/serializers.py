@@ -241,8 +241,13 @@ class OrderAssignSerializer(serializers.Serializer):
 class OrderTransitionSerializer(serializers.Serializer):
     note = serializers.CharField(
         required=False, allow_blank=True, max_length=4000, default="",
-        help_text=_("Recorded with the transition in the order's history; required to wait on the client, "
-                    "send back for rework or cancel."),
+        help_text=_("Recorded with the transition in the order's history."),
+    )
+
+
+class OrderTransitionWithReasonSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=4000, help_text=_("The reason, recorded with the transition in the order's history."),
     )
 
 

@@ -39,6 +39,7 @@ from .serializers import (
     OrderEventSerializer,
     OrderSerializer,
     OrderTransitionSerializer,
+    OrderTransitionWithReasonSerializer,
     OrderUpdateSerializer,
     TeamSerializer,
 )
@@ -61,8 +62,10 @@ def _describe(sources: str, target: str, custom: dict) -> str:
 
 
 def _transition_action(name: str):
-    return transition_action(Order, name, description=_describe, request=OrderTransitionSerializer,
-                             response=OrderSerializer)
+    return transition_action(
+        Order, name, description=_describe, response=OrderSerializer,
+        request=lambda custom: OrderTransitionWithReasonSerializer if custom.get("note_required") else OrderTransitionSerializer,
+    )
 
 
 class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
