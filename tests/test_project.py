@@ -79,8 +79,25 @@ def _demo_snapshot() -> dict:
     return snapshot
 
 
+@pytest.fixture
+def mid_month():
+    """The middle of the current month in Moscow (the demo tenants' zone). The demo's late clocks
+    come due hours before the load, and a breach counts in its deadline's month: on a month's first
+    morning they would (rightly) belong to last month's invoice, not to the draft of this one."""
+    import datetime as dt
+    import zoneinfo
+
+    import time_machine
+    from django.utils import timezone
+
+    moscow = zoneinfo.ZoneInfo("Europe/Moscow")
+    today = timezone.now().astimezone(moscow).date()
+    with time_machine.travel(dt.datetime.combine(today.replace(day=15), dt.time(12), tzinfo=moscow), tick=True):
+        yield
+
+
 @pytest.mark.django_db
-def test_demo_data_loads_two_tenants_with_contracts_in_every_state_and_is_idempotent(settings, tmp_path):
+def test_demo_data_loads_two_tenants_with_contracts_in_every_state_and_is_idempotent(settings, tmp_path, mid_month):
     from billing.models import Invoice
     from confirmations.models import Act, CorrectiveAction
     from contracts.models import Client, Contract
