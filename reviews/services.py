@@ -570,7 +570,14 @@ def review_confirm(*, review: Review, actor, data: ConfirmInput, via: str = "") 
     if not data.consent:
         raise DomainError(_("Tick the box to agree that this confirmation is your signature."), field="consent",
                           code="required")
-    if not data.password or not actor.check_password(data.password):
+    # the same lockout as signing an act: five wrong passwords in 15 minutes lock the user for 15
+    from confirmations.services import signing_failure_record, signing_locked_check
+
+    signing_locked_check(subject=review, actor=actor, field="password")
+    if not data.password:
+        raise DomainError(_("Enter your password."), field="password", code="required")
+    if not actor.check_password(data.password):
+        signing_failure_record(subject=review, actor=actor, field="password")
         raise DomainError(_("The password is wrong."), field="password", code="wrong_password")
     with transaction.atomic():
         review = _lock(review)

@@ -38,6 +38,8 @@ from .signing import (
     act_dispute,
     act_sign,
     signing_code_send,
+    signing_failure_record,
+    signing_locked_check,
 )
 from .verification import (
     MAX_VERIFY_BYTES,
@@ -51,7 +53,7 @@ from .verification import (
 __all__ = [
     "act_create", "act_deem_accepted", "act_dispute", "act_prefill_lines", "act_render", "act_seal",
     "act_send", "act_sign", "act_update", "act_verify", "acts_deem_overdue", "acts_repair", "Basis",
-    "certificate_renew", "CODE_ATTEMPTS", "CODE_TTL", "CODES_PER_HOUR", "CONSENT_TEXT",
+    "certificate_renew", "signing_failure_record", "signing_locked_check", "CODE_ATTEMPTS", "CODE_TTL", "CODES_PER_HOUR", "CONSENT_TEXT",
     "corrective_action_update_plan", "EDITABLE_STATES", "FileTooLarge", "is_signatory", "looks_like_pdf",
     "MAX_VERIFY_BYTES", "may_update_plan", "_next_number", "OrderRatingInput", "PLAN_MAX_LENGTH",
     "seal_keys_rotate", "SealKeyRotation", "signing_code_send", "SigningLocked", "SignInput", "Verdict", "Verification",

@@ -207,6 +207,18 @@ def _signing_failed(act: Act, actor, field_name: str) -> None:
         raise _locked_error(act, row.locked_until, field_name)
 
 
+def signing_locked_check(*, subject, actor, field: str) -> None:
+    """Refuse (429) while `actor`'s signing is locked; `subject` is what they sign (an act, a
+    review's minutes): anything with a tenant, whose time zone the message uses."""
+    _check_not_locked(subject, actor, field)
+
+
+def signing_failure_record(*, subject, actor, field: str) -> None:
+    """Count a wrong password or code given to sign `subject` (one count per user across acts and
+    review minutes); raises SigningLocked when this one locks."""
+    _signing_failed(subject, actor, field)
+
+
 def act_sign(*, act: Act, actor, data: SignInput, via: str = "") -> Act:
     """The client signatory accepts the act: ratings, credentials re-entered, consent; the evidence
     is stored and the PDF sealed by a worker. One signature per act, however many try at once."""

@@ -8,6 +8,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from reviews import services
 from reviews.models import ActionItem, Review, ReviewConfirmation
@@ -136,6 +137,27 @@ def test_the_client_signatory_confirms_once_with_the_password(world_a, password)
     with world_a.context(user=world_a.client_viewer), pytest.raises(ActionForbidden):
         services.review_confirm(review=review, actor=world_a.client_viewer,
                                 data=ConfirmInput(password=password, consent=True))
+
+
+def test_wrong_passwords_lock_confirming_the_minutes_like_signing_an_act(world_a, password):
+    from confirmations.services import SigningLocked
+
+    review = held_review(world_a)
+    signatory = world_a.client_signatory
+    with world_a.context(user=signatory):
+        for _attempt in range(4):
+            with pytest.raises(DomainError) as error:
+                services.review_confirm(review=review, actor=signatory,
+                                        data=ConfirmInput(password="wrong", consent=True))
+            assert error.value.code == "wrong_password"
+        with pytest.raises(SigningLocked):  # the fifth locks
+            services.review_confirm(review=review, actor=signatory, data=ConfirmInput(password="wrong", consent=True))
+        with pytest.raises(SigningLocked):  # and the right password waits too
+            services.review_confirm(review=review, actor=signatory, data=ConfirmInput(password=password, consent=True))
+        assert ReviewConfirmation.objects.count() == 0
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=16)), world_a.context(user=signatory):
+        services.review_confirm(review=review, actor=signatory, data=ConfirmInput(password=password, consent=True))
+        assert ReviewConfirmation.objects.count() == 1
 
 
 def test_a_year_of_one_contract_makes_four_quarterly_and_one_annual_review_once_each(world_a):
