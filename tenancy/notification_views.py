@@ -27,7 +27,10 @@ def notification_list(request):
     if request.GET.get("unread"):
         notifications = notifications.filter(read_at__isnull=True)
     page = Paginator(notifications, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "tenancy/notifications.html", {"page": page, "only_unread": bool(request.GET.get("unread"))})
+    # a plain int for the plural: Russian's plural formula cannot take the bell's lazy count
+    unread = _mine(request).filter(read_at__isnull=True).count()
+    return render(request, "tenancy/notifications.html",
+                  {"page": page, "unread": unread, "only_unread": bool(request.GET.get("unread"))})
 
 
 @member_required
