@@ -65,6 +65,8 @@ class ContractForm(forms.ModelForm):
         for name in ("start_date", "end_date"):
             if name in self.fields:
                 self.fields[name].validators.append(validate_date_in_range)
+        if "review_lead_days" in self.fields:  # left empty: the contract's default
+            self.fields["review_lead_days"].required = False
         if self.instance.pk is None:
             self.fields["provider"].initial = _providers().filter(is_own=True).first()
         elif not self.instance.terms_editable:
@@ -72,6 +74,13 @@ class ContractForm(forms.ModelForm):
             for name, field in self.fields.items():
                 if name not in CONTRACT_FIELDS_ALWAYS_EDITABLE:
                     field.disabled = True
+
+    def clean_review_lead_days(self):
+        value = self.cleaned_data.get("review_lead_days")
+        if value is None:
+            return self.instance.review_lead_days if self.instance.pk else Contract._meta.get_field(
+                "review_lead_days").default
+        return value
 
     @property
     def locked(self) -> bool:

@@ -32,7 +32,7 @@ PROVIDER_FIELDS = ("name", "legal_name", "tax_id", "email", "phone", "address", 
 CONTRACT_TERMS = (
     "number", "title", "client", "provider", "start_date", "end_date", "currency", "monthly_fee",
     "quality_share_pct", "penalty_cap_pct", "acceptance_days", "payment_terms_days",
-    "invoice_day", "review_cadence", "description",
+    "invoice_day", "review_cadence", "review_lead_days", "description",
 )
 # What may still change once a contract is signed (terms change by amendment then).
 CONTRACT_FIELDS_ALWAYS_EDITABLE = ("title", "description", "end_date")

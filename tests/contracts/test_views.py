@@ -605,3 +605,14 @@ def test_lists_use_a_bounded_number_of_queries(client, world_a, django_assert_ma
     # the dashboard has a dozen figures; tests/reviews/test_dashboard.py checks its count stays flat
     with django_assert_max_num_queries(20):
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_the_review_lead_time_is_set_in_the_form_and_bounded(client, world_a):
+    signed_in(client, world_a.account_manager)
+    url = reverse("contracts:contract-create")
+    response = client.post(url, contract_form_data(world_a, review_lead_days="91"))
+    assert response.status_code == 400 and "review_lead_days" in response.context["form"].errors
+    client.post(url, contract_form_data(world_a, review_lead_days="30"))
+    client.post(url, contract_form_data(world_a, number="SC-NEW-2"))  # left out: the default
+    with world_a.context():
+        assert dict(Contract.objects.values_list("number", "review_lead_days")) == {"SC-NEW-1": 30, "SC-NEW-2": 14}
