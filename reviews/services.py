@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -24,8 +23,9 @@ from contracts.models import Contract, ContractRole, ContractRoleKind, ContractS
 from tenancy.audit import actor_label
 from tenancy.context import require_tenant_id
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
-from tenancy.models import Membership, Notification, Tenant
+from tenancy.models import Membership, Tenant
 from tenancy.roles import CLIENT_ROLES, CONTRACT_MANAGERS, PROVIDER_ROLES, Role, membership_of
+from tenancy.services import notify_users
 
 from . import selectors
 from .models import (
@@ -99,24 +99,10 @@ def _as_date(value, *, field: str) -> dt.date | None:
 
 
 def notify(users, *, kind: str, key: str, title, body, url: str) -> int:
-    """One in-app notification per user and event (the unique dedupe key decides, whatever races),
-    and an email after commit. Returns how many were new."""
-    emails, created = [], 0
+    """`tenancy.services.notify_users`, with the texts rendered in the site's language."""
     with translation.override(settings.LANGUAGE_CODE):
-        title, body = str(title)[:300], str(body)
-    for user in {u.pk: u for u in users if u is not None}.values():
-        try:
-            with transaction.atomic():
-                Notification.objects.create(user=user, kind=kind, title=title, body=body, url=url,
-                                            dedupe_key=key[:120])
-        except IntegrityError:
-            continue  # already told
-        created += 1
-        if user.email:
-            emails.append(user.email)
-    if emails:
-        transaction.on_commit(lambda: [send_mail(title, body, None, [e], fail_silently=True) for e in emails])
-    return created
+        title, body = str(title), str(body)
+    return notify_users(users, kind=kind, key=key, title=title, body=body, url=url)
 
 
 def _account_managers(contract_id: int):

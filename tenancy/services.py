@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from django.db import transaction
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -108,3 +109,26 @@ def notifications_mark_read(*, user, notification_ids=None) -> int:
     if notification_ids is not None:
         unread = unread.filter(pk__in=list(notification_ids))
     return unread.update(read_at=timezone.now())
+
+
+def notify_users(users, *, kind: str, key: str, title, body, url: str) -> int:
+    """One in-app notification per user and event in the current tenant (unique per user and
+    dedupe key, so a task run twice or a race tells nobody twice), and an email to each newly told
+    user after commit. `None` users are skipped. Returns how many were told."""
+    from .models import Notification
+
+    title, body = str(title), str(body)
+    emails, told = [], 0
+    for user in {u.pk: u for u in users if u is not None}.values():
+        try:
+            with transaction.atomic():
+                Notification.objects.create(user=user, kind=kind, title=title[:300], body=body, url=url,
+                                            dedupe_key=key[:120])
+        except IntegrityError:
+            continue  # already told
+        told += 1
+        if user.email:
+            emails.append(user.email)
+    if emails:
+        transaction.on_commit(lambda: [send_mail(title, body, None, [e], fail_silently=True) for e in emails])
+    return told

@@ -6,8 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -15,8 +14,9 @@ from contracts.models import ContractRole, ContractRoleKind
 from tenancy.audit import actor_label
 from tenancy.context import require_tenant_id
 from tenancy.errors import ActionForbidden
-from tenancy.models import Membership, Notification
+from tenancy.models import Membership
 from tenancy.roles import CONTRACT_MANAGERS, Role, membership_of
+from tenancy.services import notify_users
 
 from ..models import (
     Act,
@@ -60,22 +60,6 @@ def _money(value) -> Decimal:
 # --- notifications ----------------------------------------------------------------------------
 
 
-def _notify_users(users, *, kind: str, key: str, title: str, body: str, url: str) -> None:
-    """One in-app notification per user and event, and an email after commit."""
-    emails = []
-    for user in {u.pk: u for u in users}.values():
-        try:
-            with transaction.atomic():
-                Notification.objects.create(user=user, kind=kind, title=title[:300], body=body, url=url,
-                                            dedupe_key=key[:120])
-        except IntegrityError:
-            continue  # already told: the task ran twice
-        if user.email:
-            emails.append(user.email)
-    if emails:
-        transaction.on_commit(lambda: [send_mail(title, body, None, [e], fail_silently=True) for e in emails])
-
-
 def _client_signatories(act: Act):
     named = ContractRole.objects.filter(contract_id=act.contract_id, role=ContractRoleKind.CLIENT_SIGNATORY)
     admins = Membership.objects.filter(client_id=act.client_id, role=Role.CLIENT_ADMIN, is_active=True)
@@ -87,11 +71,11 @@ def _client_signatories(act: Act):
 
 def _notify_client(act: Act, *, kind: str, key: str, title: str, body: str) -> None:
     with translation.override(settings.LANGUAGE_CODE):
-        _notify_users(_client_signatories(act), kind=kind, key=key, title=str(title), body=str(body),
+        notify_users(_client_signatories(act), kind=kind, key=key, title=str(title), body=str(body),
                       url=f"/portal/acts/{act.pk}/")
 
 
 def _notify_managers(act: Act, *, kind: str, key: str, title: str, body: str) -> None:
     roles = ContractRole.objects.filter(contract_id=act.contract_id, role=ContractRoleKind.ACCOUNT_MANAGER)
-    _notify_users([r.user for r in roles.select_related("user")], kind=kind, key=key, title=str(title),
+    notify_users([r.user for r in roles.select_related("user")], kind=kind, key=key, title=str(title),
                   body=str(body), url=f"/acts/{act.pk}/")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from contracts.models import ContractRole, ContractRoleKind
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
+from tenancy.services import notify_users
 
 from ..models import (
     GOOD_RATING,
@@ -34,7 +35,7 @@ from ..models import (
     SigningCode,
     SigningLockout,
 )
-from ._common import _notify_managers, _notify_users, _on_commit_task, _record, is_signatory
+from ._common import _notify_managers, _on_commit_task, _record, is_signatory
 
 CODE_TTL = dt.timedelta(minutes=10)
 CODE_ATTEMPTS = 5
@@ -307,7 +308,7 @@ def _follow_up_ratings(act: Act, confirmation: Confirmation, data: SignInput) ->
             owner=owner_role.user if owner_role else None, note="\n".join(n for n in notes if n), opened_at=now)
         _record(act, kind="corrective_action", data={"corrective_action": action.pk, "rating": data.rating})
         if action.owner is not None:
-            _notify_users([action.owner], kind="corrective_action", key=f"corrective:{action.pk}",
+            notify_users([action.owner], kind="corrective_action", key=f"corrective:{action.pk}",
                           title=_("Low rating on act %(number)s: corrective action opened") % {"number": act.number},
                           body=action.note, url=f"/acts/{act.pk}/")
 

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -15,8 +14,9 @@ from django.utils.translation import gettext as _
 from tenancy.audit import actor_label
 from tenancy.context import require_tenant_id
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
-from tenancy.models import Membership, Notification, Tenant
+from tenancy.models import Membership, Tenant
 from tenancy.roles import CONTRACT_MANAGERS, PROVIDER_ROLES, has_role, membership_of
+from tenancy.services import notify_users
 
 from ..models import (
     Contract,
@@ -389,25 +389,6 @@ def obligation_occurrences_generate(*, today: dt.date | None = None) -> int:
     return created
 
 
-def _notify(users, *, kind: str, key: str, title: str, body: str, url: str) -> int:
-    """One in-app notification per user and event (unique per user and key), emails after commit.
-    (The same shape as the SLA and act notifications, which live downstream of contracts.)"""
-    emails, sent = [], 0
-    for user in {u.pk: u for u in users if u is not None}.values():
-        try:
-            with transaction.atomic():
-                Notification.objects.create(tenant_id=require_tenant_id(), user=user, kind=kind, title=title[:300],
-                                            body=body, url=url, dedupe_key=key[:120])
-        except IntegrityError:
-            continue  # already told
-        sent += 1
-        if user.email:
-            emails.append(user.email)
-    if emails:
-        transaction.on_commit(lambda: [send_mail(title, body, None, [e], fail_silently=True) for e in emails])
-    return sent
-
-
 def _occurrence_url(occurrence: ObligationOccurrence) -> str:
     from django.urls import reverse
 
@@ -450,7 +431,7 @@ def obligation_alerts_send(*, today: dt.date | None = None) -> dict[str, int]:
                 title = _("Due %(date)s: %(title)s (%(number)s)") % {
                     "date": occurrence.due_date.isoformat(), "title": obligation.title,
                     "number": obligation.contract.number}
-                _notify([obligation.owner], kind="obligation_reminder", key=f"obligation:{occurrence.pk}:reminder",
+                notify_users([obligation.owner], kind="obligation_reminder", key=f"obligation:{occurrence.pk}:reminder",
                         title=title, body=_("%(title)s is due on %(date)s.") % {
                             "title": obligation.title, "date": occurrence.due_date.isoformat()},
                         url=_occurrence_url(occurrence))
@@ -469,7 +450,7 @@ def obligation_alerts_send(*, today: dt.date | None = None) -> dict[str, int]:
                 title = _("Overdue since %(date)s: %(title)s (%(number)s)") % {
                     "date": occurrence.due_date.isoformat(), "title": obligation.title,
                     "number": obligation.contract.number}
-                _notify([obligation.owner, *managers], kind="obligation_overdue",
+                notify_users([obligation.owner, *managers], kind="obligation_overdue",
                         key=f"obligation:{occurrence.pk}:overdue", title=title,
                         body=_("%(title)s was due on %(date)s and is not done.") % {
                             "title": obligation.title, "date": occurrence.due_date.isoformat()},
