@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 
 from tenancy.context import tenant_context
-from tenancy.tasks import each_tenant
+from tenancy.tasks import per_tenant
 
 from . import services
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(name="billing.tasks.build_due_invoices")
@@ -19,16 +15,7 @@ def build_due_invoices(tenant_id: int | None = None) -> int:
     """Beat task (daily, and safe more often): on each contract's invoice day, in its tenant's time
     zone, build the draft invoice of the previous month. Safe to run any number of times: the invoice
     of a contract and period is one row, and a draft whose evidence did not change is left as it is."""
-    if tenant_id is not None:
-        with tenant_context(tenant_id):
-            return services.invoices_build_due()
-    total = 0
-    for tenant in each_tenant():
-        built = services.invoices_build_due()
-        if built:
-            logger.info("built %s invoice(s) of tenant %s", built, tenant.pk)
-        total += built
-    return total
+    return per_tenant(services.invoices_build_due, tenant_id)
 
 
 @shared_task(name="billing.tasks.render_invoice_pdf")

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 
 from tenancy.context import tenant_context
-from tenancy.tasks import each_tenant
+from tenancy.tasks import each_tenant, per_tenant
 
 from . import services
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(name="contracts.tasks.expire_ended_contracts")
@@ -20,16 +16,7 @@ def expire_ended_contracts(tenant_id: int | None = None) -> int:
 
     Safe to run twice: a contract already expired is no longer selected.
     """
-    if tenant_id is not None:
-        with tenant_context(tenant_id):
-            return services.contracts_expire_ended()
-    total = 0
-    for tenant in each_tenant():
-        expired = services.contracts_expire_ended()
-        if expired:
-            logger.info("expired %s contract(s) of tenant %s", expired, tenant.pk)
-        total += expired
-    return total
+    return per_tenant(services.contracts_expire_ended, tenant_id)
 
 
 @shared_task(name="contracts.tasks.generate_obligation_occurrences")
@@ -39,16 +26,7 @@ def generate_obligation_occurrences(tenant_id: int | None = None) -> int:
     obligation and due date, so a second run creates nothing."""
     from . import obligations
 
-    if tenant_id is not None:
-        with tenant_context(tenant_id):
-            return obligations.obligation_occurrences_generate()
-    total = 0
-    for tenant in each_tenant():
-        created = obligations.obligation_occurrences_generate()
-        if created:
-            logger.info("created %s obligation occurrence(s) of tenant %s", created, tenant.pk)
-        total += created
-    return total
+    return per_tenant(obligations.obligation_occurrences_generate, tenant_id)
 
 
 @shared_task(name="contracts.tasks.obligation_alerts")
