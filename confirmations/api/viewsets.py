@@ -12,7 +12,6 @@ from functools import cached_property
 
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -26,6 +25,7 @@ from rest_framework.throttling import AnonRateThrottle
 from contracts.models import Contract
 from sla.selectors import client_scope_of
 from tenancy.api_base import ApiAutoSchema, ErrorSerializer, TenantViewSet
+from tenancy.api_input import ApiFilterBackend
 from tenancy.errors import DomainError
 from tenancy.models import ApiKey
 from tenancy.roles import CLIENT_ROLES, CONTRACT_MANAGERS, PROVIDER_ROLES, Role
@@ -65,7 +65,7 @@ class ActViewSet(mixins.ListModelMixin, TenantViewSet):
     model = Act
     serializer_class = ActSerializer
     filterset_class = ActFilter
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ApiFilterBackend]
     http_method_names = ["get", "post", "patch", "head", "options"]
     read_roles = PROVIDER_ROLES | CLIENT_ROLES
     write_roles = ACT_WRITERS

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from django.db.models import F
 from django_filters import rest_framework as filters
-from rest_framework.filters import OrderingFilter
 
 from contracts.models import Client, Contract
 from sla.models import Priority
 from sla.selectors import client_scope_of
+from tenancy.api_input import ApiOrderingFilter
 
 from ..models import Order, OrderState, Team
 from .serializers import provider_staff
@@ -44,9 +44,9 @@ def _staff(request):
     return provider_staff()
 
 
-class NullsLastOrderingFilter(OrderingFilter):
+class NullsLastOrderingFilter(ApiOrderingFilter):
     """`?ordering=` where empty values sort last either way, the same on SQLite and PostgreSQL
-    (an order with no running clock is never "due soonest")."""
+    (an order with no running clock is never "due soonest"); unknown fields are a 400 like everywhere."""
 
     def filter_queryset(self, request, queryset, view):
         ordering = self.get_ordering(request, queryset, view)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.utils import timezone
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -23,6 +22,7 @@ from rest_framework.response import Response
 
 from sla.selectors import client_scope_of
 from tenancy.api_base import TenantViewSet, transition_action
+from tenancy.api_input import ApiFilterBackend
 from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, Role
 
 from .. import selectors, services
@@ -78,7 +78,7 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
     model = Order
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
-    filter_backends = [DjangoFilterBackend, SearchFilter, NullsLastOrderingFilter]
+    filter_backends = [ApiFilterBackend, SearchFilter, NullsLastOrderingFilter]
     search_fields = ["number", "title", "description"]
     ordering_fields = ["next_due_at", "reported_at", "created_at", "desired_deadline", "number", "state"]
     ordering = ["next_due_at", "-reported_at", "-id"]

@@ -169,3 +169,8 @@ def test_verification_api_for_genuine_altered_and_unrelated_pdfs(world_a, client
     assert_error(upload(one_byte_changed(sealed)), 400, code="document_altered", field="file")
     assert_error(upload(read(act.pdf)), 400, code="unknown_document")
     assert_error(client.post(VERIFY, {}), 400, field="file")
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "%C2%B2"])
+def test_the_act_list_refuses_an_id_filter_beyond_bigint_or_in_other_digits(world_a, api_as, value):
+    assert_error(api_as(world_a).get(f"{ACTS}?contract={value}"), 400, field="contract")

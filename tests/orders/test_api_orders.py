@@ -491,3 +491,12 @@ def test_teams_list_with_members_and_stay_in_their_tenant(world_a, world_b, api_
     for n in range(4):
         TeamFactory(tenant=world_a.tenant, name=f"Team {n}", members=[world_a.engineer, world_a.admin])
     assert count_queries(api, "/api/v1/teams/") == few
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("ordering=nope", "ordering"),
+    ("contract=99999999999999999999999", "contract"),
+    ("contract=%C2%B2", "contract"),
+])
+def test_the_order_list_refuses_bad_filters_like_every_list(world_a, api_as, query, field):
+    assert_error(api_as(world_a).get(f"{ORDERS}?{query}"), 400, field=field)
