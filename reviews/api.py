@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from contracts.models import Contract
 from sla.selectors import client_scope_of
 from tenancy.api_base import TenantRelatedField, TenantViewSet
+from tenancy.bounds import validate_date_in_range
 from tenancy.errors import DomainError
 from tenancy.models import ApiKey
 from tenancy.roles import CLIENT_ROLES, CONTRACT_MANAGERS, PROVIDER_ROLES, Role
@@ -255,13 +256,16 @@ class ReviewViewSet(mixins.ListModelMixin, TenantViewSet):
 
 
 class MetricsQuerySerializer(serializers.Serializer):
-    date_from = serializers.DateField()
-    date_to = serializers.DateField()
+    """`?from=&to=`: the fields carry the parameters' own names, so an error names what was sent."""
+
+    def get_fields(self):
+        return {"from": serializers.DateField(validators=[validate_date_in_range]),
+                "to": serializers.DateField(validators=[validate_date_in_range])}
 
     def validate(self, attrs):
-        if attrs["date_to"] < attrs["date_from"]:
+        if attrs["to"] < attrs["from"]:
             raise serializers.ValidationError({"to": _("The range ends before it starts.")})
-        if (attrs["date_to"] - attrs["date_from"]).days > MAX_RANGE_DAYS:
+        if (attrs["to"] - attrs["from"]).days > MAX_RANGE_DAYS:
             raise serializers.ValidationError({"to": _("Ask for two years at most.")})
         return attrs
 
@@ -287,11 +291,11 @@ class ContractMetricsViewSet(TenantViewSet):
             contract = self.get_queryset().get(pk=int(contract_id))
         except (Contract.DoesNotExist, ValueError, TypeError, OverflowError):
             raise NotFound() from None
-        query = MetricsQuerySerializer(data={"date_from": request.query_params.get("from"),
-                                             "date_to": request.query_params.get("to")})
+        query = MetricsQuerySerializer(data={"from": request.query_params.get("from"),
+                                             "to": request.query_params.get("to")})
         query.is_valid(raise_exception=True)
-        return Response(selectors.contract_metrics(contract=contract, date_from=query.validated_data["date_from"],
-                                                   date_to=query.validated_data["date_to"]))
+        return Response(selectors.contract_metrics(contract=contract, date_from=query.validated_data["from"],
+                                                   date_to=query.validated_data["to"]))
 
 
 def register(router) -> None:

@@ -61,6 +61,10 @@ def test_bad_input_is_a_4xx(world_a, fixture, review, api_as):
                           format="json"), 400, code="duplicate")
     assert_error(api.post(f"{REVIEWS}{review.pk}/hold/", {"held_on": "x"}, format="json"), 400)
     assert_error(api.get(f"/api/v1/contracts/{fixture.contract.pk}/sla-metrics/?from=2026-13-01&to=x"), 400)
+    metrics = f"/api/v1/contracts/{fixture.contract.pk}/sla-metrics/"
+    assert_error(api.get(f"{metrics}?from=x&to={fixture.end}"), 400, field="from")  # the parameter's own name
+    assert_error(api.get(f"{metrics}?from={fixture.start}&to=9999-12-31"), 400, field="to")
+    assert_error(api.get(f"{metrics}?from={fixture.end}&to={fixture.start}"), 400, field="to")
     assert_error(api.get(f"{REVIEWS}99999999999999999999999/"), 404)
 
 
