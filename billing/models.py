@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from tenancy.events import Event
 from tenancy.models import TenantOwned
 
 ZERO = Decimal("0.00")
@@ -271,7 +272,7 @@ class CreditNote(TenantOwned):
         return self.number
 
 
-class InvoiceEvent(TenantOwned):
+class InvoiceEvent(Event):
     """Append-only trail of an invoice: built, rebuilt, transitions, waivers, credit notes."""
 
     class Kind(models.TextChoices):
@@ -282,22 +283,13 @@ class InvoiceEvent(TenantOwned):
         BREACH_WAIVED = "breach_waived", _("Breach waived")
         CREDIT_NOTE = "credit_note", _("Credit note")
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    transition = models.CharField(max_length=20, blank=True)
-    from_state = models.CharField(max_length=10, blank=True, choices=InvoiceState.choices)
-    to_state = models.CharField(max_length=10, blank=True, choices=InvoiceState.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+")
-    actor_label = models.CharField(max_length=200)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    SUBJECT = "invoice"
 
-    class Meta:
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    from_state = models.CharField(_("from"), max_length=20, blank=True, choices=InvoiceState.choices)
+    to_state = models.CharField(_("to"), max_length=20, blank=True, choices=InvoiceState.choices)
+
+    class Meta(Event.Meta):
         verbose_name = _("invoice event")
         verbose_name_plural = _("invoice events")
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.invoice_id} {self.kind} {self.from_state}→{self.to_state}"

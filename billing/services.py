@@ -42,7 +42,6 @@ from django_fsm import can_proceed
 from confirmations.models import ACCEPTED_STATES, Confirmation
 from contracts.models import Contract, ContractState
 from sla.models import Breach
-from tenancy.audit import actor_label
 from tenancy.context import require_tenant_id
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
 from tenancy.models import Tenant
@@ -90,10 +89,7 @@ def _require(actor, roles, message) -> None:
 
 
 def _record(invoice: Invoice, *, kind: str, actor, via: str = "", **fields) -> InvoiceEvent:
-    return InvoiceEvent.objects.create(
-        tenant_id=invoice.tenant_id, invoice=invoice, kind=kind, actor=actor,
-        actor_label=actor_label(actor, via), **fields,
-    )
+    return InvoiceEvent.record(invoice, kind=kind, actor=actor, via=via, **fields)
 
 
 # --- periods ------------------------------------------------------------------------------------

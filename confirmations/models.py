@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from tenancy.events import Event
 from tenancy.models import TenantOwned
 
 PROVIDER, CLIENT, SYSTEM = "provider", "client", "system"
@@ -132,23 +133,19 @@ class ActLine(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["act", "position"], name="act_line_position_once")]
 
 
-class ActEvent(TenantOwned):
+class ActEvent(Event):
     """The act's timeline: every transition and change, who, when, from, to."""
 
-    act = models.ForeignKey(Act, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20)  # created, transition, rendered, sealed, reminder
-    transition = models.CharField(max_length=40, blank=True)
-    from_state = models.CharField(max_length=20, blank=True, choices=ActState.choices)
-    to_state = models.CharField(max_length=20, blank=True, choices=ActState.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+")
-    actor_label = models.CharField(max_length=200)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    SUBJECT = "act"
 
-    class Meta:
-        ordering = ["at", "id"]
+    act = models.ForeignKey(Act, on_delete=models.CASCADE, related_name="events")
+    # kind: created, transition, rendered, sealed, reminder, ...
+    from_state = models.CharField(_("from"), max_length=20, blank=True, choices=ActState.choices)
+    to_state = models.CharField(_("to"), max_length=20, blank=True, choices=ActState.choices)
+
+    class Meta(Event.Meta):
+        verbose_name = _("act event")
+        verbose_name_plural = _("act events")
 
 
 class Confirmation(TenantOwned):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from tenancy.events import Event
 from tenancy.models import TenantOwned
 from tenancy.roles import CONTRACT_MANAGERS, has_role
 
@@ -146,6 +147,34 @@ class Contract(ConcurrentTransitionMixin, TenantOwned):
     review_lead_days = models.PositiveSmallIntegerField(
         _("review lead time, days"), default=14, validators=[MaxValueValidator(90)],
         help_text=_("Days after a review period ends within which the review meeting is proposed."),
+    )
+    # renewals (issue 10): a reminder `renewal_notice_days` before the end date, and with
+    # `auto_renew` an amendment extending the term by `renewal_term_months` on the end date
+    auto_renew = models.BooleanField(
+        _("renews automatically"), default=False,
+        help_text=_("On its end date the contract extends itself by the renewal term."),
+    )
+    renewal_term_months = models.PositiveSmallIntegerField(
+        _("renewal term, months"), default=12, validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    renewal_notice_days = models.PositiveSmallIntegerField(
+        _("renewal notice, days"), default=30, validators=[MaxValueValidator(365)],
+        help_text=_("The account manager is reminded this many days before the end date."),
+    )
+    renewal_reminded_for = models.DateField(null=True, blank=True, editable=False,
+                                            help_text="the end date the last renewal reminder was sent for")
+    # disputes (issue 10): how long each stage of a dispute may last before it escalates
+    dispute_negotiation_days = models.PositiveSmallIntegerField(
+        _("negotiation, days"), default=10, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Days the parties negotiate a dispute before it goes to mediation."),
+    )
+    dispute_mediation_days = models.PositiveSmallIntegerField(
+        _("mediation, days"), default=20, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Days of mediation before a dispute goes to arbitration."),
+    )
+    dispute_arbitration_days = models.PositiveSmallIntegerField(
+        _("arbitration, days"), default=60, validators=[MinValueValidator(1), MaxValueValidator(730)],
+        help_text=_("Days within which arbitration is expected to end the dispute."),
     )
     description = models.TextField(_("description"), blank=True)
     created_by = models.ForeignKey(
@@ -336,7 +365,7 @@ class ContractRole(TenantOwned):
         return f"{self.get_role_display()}: {self.user}"
 
 
-class ContractEvent(TenantOwned):
+class ContractEvent(Event):
     """Append-only trail of a contract: transitions (from → to), edits, parties and roles."""
 
     class Kind(models.TextChoices):
@@ -352,24 +381,51 @@ class ContractEvent(TenantOwned):
         OBLIGATION_OVERDUE = "obligation_overdue", _("Obligation overdue")
         OBLIGATION_DONE = "obligation_done", _("Obligation done")
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    transition = models.CharField(max_length=40, blank=True)
-    from_state = models.CharField(max_length=20, blank=True, choices=ContractState.choices)
-    to_state = models.CharField(max_length=20, blank=True, choices=ContractState.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    actor_label = models.CharField(max_length=200, help_text=_("Who acted, kept even if the user is deleted"))
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    SUBJECT = "contract"
 
-    class Meta:
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    from_state = models.CharField(_("from"), max_length=20, blank=True, choices=ContractState.choices)
+    to_state = models.CharField(_("to"), max_length=20, blank=True, choices=ContractState.choices)
+
+    class Meta(Event.Meta):
         verbose_name = _("contract event")
         verbose_name_plural = _("contract events")
-        ordering = ["at", "id"]
+
+
+# --- versions: the terms in force from a date (issue 10) ------------------------------------
+
+
+class ContractVersion(TenantOwned):
+    """The terms of a contract in force from `effective_from` until the next version's date.
+
+    Version 1 is written when the contract is activated; each applied amendment writes the next.
+    `terms` is the snapshot `contracts.versions.snapshot()` takes: the contract's own terms
+    (fee, shares, acceptance days, end date) and each registered section (rating bands, SLA
+    policies, calendar, parties, roles). Rows are never edited: an amendment adds a version.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="versions",
+                                 verbose_name=_("contract"))
+    number = models.PositiveIntegerField(_("version"))
+    effective_from = models.DateField(_("in force from"))
+    terms = models.JSONField(_("terms"), default=dict)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("contract version")
+        verbose_name_plural = _("contract versions")
+        ordering = ["contract", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "number"], name="contract_version_number_once"),
+            models.UniqueConstraint(fields=["contract", "effective_from"], name="contract_version_date_once"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.contract_id} {self.kind} {self.from_state}→{self.to_state}"
+        return f"{self.contract_id} v{self.number} ({self.effective_from})"
 
 
 # --- obligations: recurring duties of a contract (issue 10) --------------------------------

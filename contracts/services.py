@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from tenancy.audit import actor_label
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
 from tenancy.models import Membership
 from tenancy.roles import CLIENT_ROLES, CONTRACT_MANAGERS, PROVIDER_ROLES, Role, has_role
@@ -80,10 +79,7 @@ def _check_unique(model, *, field: str, value, instance=None) -> None:
 
 
 def _record(contract: Contract, *, kind: str, actor, via: str = "", **fields: Any) -> ContractEvent:
-    return ContractEvent.objects.create(
-        tenant_id=contract.tenant_id, contract=contract, kind=kind, actor=actor,
-        actor_label=actor_label(actor, via), **fields,
-    )
+    return ContractEvent.record(contract, kind=kind, actor=actor, via=via, **fields)
 
 
 # --- clients and providers --------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from sla.models import Priority
+from tenancy.events import Event
 from tenancy.models import TenantOwned
 
 
@@ -163,7 +164,7 @@ class Order(ConcurrentTransitionMixin, TenantOwned):
         pass
 
 
-class OrderEvent(TenantOwned):
+class OrderEvent(Event):
     """Append-only history of an order: transitions, scope and deadline changes, assignment."""
 
     class Kind(models.TextChoices):
@@ -173,20 +174,17 @@ class OrderEvent(TenantOwned):
         ASSIGNED = "assigned", _("Assigned")
         ATTACHED = "attached", _("File attached")
 
+    SUBJECT = "order"
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    transition = models.CharField(max_length=40, blank=True)
-    from_state = models.CharField(max_length=20, blank=True, choices=OrderState.choices)
-    to_state = models.CharField(max_length=20, blank=True, choices=OrderState.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    actor_label = models.CharField(max_length=200)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    from_state = models.CharField(_("from"), max_length=20, blank=True, choices=OrderState.choices)
+    to_state = models.CharField(_("to"), max_length=20, blank=True, choices=OrderState.choices)
     client_visible = models.BooleanField(default=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(Event.Meta):
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
 
 
 class OrderComment(TenantOwned):

@@ -20,7 +20,6 @@ from django_fsm import can_proceed
 from contracts.models import ContractState
 from sla import services as sla
 from sla.models import Metric, Priority
-from tenancy.audit import actor_label
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
 from tenancy.numbering import next_number
 from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, membership_of
@@ -60,8 +59,7 @@ def order_side(*, actor, order: Order) -> str | None:
 
 
 def _record(order: Order, *, kind: str, actor, via: str = "", client_visible: bool = True, **fields: Any) -> OrderEvent:
-    return OrderEvent.objects.create(tenant_id=order.tenant_id, order=order, kind=kind, actor=actor,
-                                     actor_label=actor_label(actor, via), client_visible=client_visible, **fields)
+    return OrderEvent.record(order, kind=kind, actor=actor, via=via, client_visible=client_visible, **fields)
 
 
 # How far ahead of ours a caller's clock may run: a reported time up to this far in the future is

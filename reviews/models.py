@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from tenancy.events import Event
 from tenancy.models import TenantOwned
 
 
@@ -169,27 +170,18 @@ class ActionItem(TenantOwned):
 ITEM_TRANSITIONS = ("complete", "drop", "reopen")
 
 
-class ReviewEvent(TenantOwned):
+class ReviewEvent(Event):
     """The review's timeline: its transitions and those of its action items, who, when, from, to."""
+
+    SUBJECT = "review"
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="events")
     item = models.ForeignKey(ActionItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
-    kind = models.CharField(max_length=24)  # created, transition, refreshed, item_*, confirmed
-    transition = models.CharField(max_length=40, blank=True)
-    from_state = models.CharField(max_length=12, blank=True)
-    to_state = models.CharField(max_length=12, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+")
-    actor_label = models.CharField(max_length=200)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    # kind: created, transition, refreshed, item_*, confirmed
 
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.review_id} {self.kind} {self.from_state}→{self.to_state}"
+    class Meta(Event.Meta):
+        verbose_name = _("review event")
+        verbose_name_plural = _("review events")
 
 
 class ReviewConfirmation(TenantOwned):

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contracts.models import Contract, ContractRole, ContractRoleKind, ContractState
-from tenancy.audit import actor_label
 from tenancy.context import require_tenant_id
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
 from tenancy.models import Membership, Tenant
@@ -56,8 +55,7 @@ CONSENT_TEXT = gettext_lazy(
 
 def _record(review: Review, *, kind: str, actor=None, via: str = "", item: ActionItem | None = None,
             **fields) -> ReviewEvent:
-    return ReviewEvent.objects.create(tenant_id=review.tenant_id, review=review, item=item, kind=kind, actor=actor,
-                                      actor_label=actor_label(actor, via), **fields)
+    return ReviewEvent.record(review, kind=kind, actor=actor, via=via, item=item, **fields)
 
 
 def _require_manager(actor) -> None:

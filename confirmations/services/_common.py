@@ -11,7 +11,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contracts.models import ContractRole, ContractRoleKind
-from tenancy.audit import actor_label
 from tenancy.context import require_tenant_id
 from tenancy.errors import ActionForbidden
 from tenancy.models import Membership
@@ -27,8 +26,7 @@ CENT = Decimal("0.01")
 
 
 def _record(act: Act, *, kind: str, actor=None, via: str = "", **fields: Any) -> ActEvent:
-    return ActEvent.objects.create(tenant_id=act.tenant_id, act=act, kind=kind, actor=actor,
-                                   actor_label=actor_label(actor, via), **fields)
+    return ActEvent.record(act, kind=kind, actor=actor, via=via, **fields)
 
 
 def _on_commit_task(task, *args) -> None:
