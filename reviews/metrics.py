@@ -24,6 +24,7 @@ from django.db.models.functions import TruncMonth
 
 from billing.models import CLIENT_VISIBLE_STATES, InvoiceLine, LineKind
 from confirmations.models import LOW_RATING, Act, Confirmation, CorrectiveAction, OrderRating
+from contracts.models import ObligationOccurrence, OccurrenceState
 from orders.models import Order, OrderEvent, OrderState
 from sla import engine
 from sla.models import Breach, BusinessCalendar, Metric, Priority, SLAClock
@@ -103,7 +104,7 @@ def sla_metrics(*, contract_ids: list[int], period_start: dt.date, period_end: d
                 previous_review_id: int | None = None) -> dict:
     """Every figure of the SLA report for the contracts and the period (dates in `time_zone`).
 
-    A constant number of queries (12, and one more with `previous_review_id`), independent of how
+    A constant number of queries (14, and one more with `previous_review_id`), independent of how
     many orders, clocks, breaches, acts or ratings there are.
     """
     window = period_window(time_zone, period_start, period_end)
@@ -271,7 +272,27 @@ def sla_metrics(*, contract_ids: list[int], period_start: dt.date, period_end: d
         .values_list("number", "state", "dispute_reason", "period_start").order_by("period_start", "number")
     ]
 
-    # 14. the previous review's action items and how they ended
+    # 14. the contract's recurring obligations due in the period: on time, late, still overdue
+    occurrences = ObligationOccurrence.objects.filter(obligation__contract_id__in=contract_ids,
+                                                      due_date__gte=period_start, due_date__lte=period_end)
+    by_state = {row["state"]: row["count"] for row in
+                occurrences.values("state").annotate(count=Count("id")).order_by("state")}
+    report["obligations"] = {
+        "due": sum(by_state.values()),
+        "done": by_state.get(OccurrenceState.DONE, 0),
+        "done_late": by_state.get(OccurrenceState.DONE_LATE, 0),
+        "overdue": by_state.get(OccurrenceState.OVERDUE, 0),
+        "pending": by_state.get(OccurrenceState.PENDING, 0),
+        "missed": [
+            {"title": title, "due_date": due.isoformat(), "state": state,
+             "done_on": done_at.astimezone(zone).date().isoformat() if done_at else None}
+            for title, due, state, done_at in
+            occurrences.filter(state__in=[OccurrenceState.OVERDUE, OccurrenceState.DONE_LATE])
+            .values_list("obligation__title", "due_date", "state", "done_at").order_by("due_date", "id")[:50]
+        ],
+    }
+
+    # 15. the previous review's action items and how they ended
     report["previous_items"] = []
     if previous_review_id is not None:
         from .models import ActionItem

@@ -80,4 +80,31 @@ def test_report_takes_the_same_number_of_queries_for_many_orders(world_a):
         report = sla_metrics(contract_ids=[fixture.contract.pk], period_start=fixture.start,
                              period_end=fixture.end, time_zone=world_a.tenant.time_zone)
     assert report["orders"]["raised_total"] == 29
-    assert len(many) == len(few) <= 14
+    assert len(many) == len(few) <= 16
+
+
+def test_report_counts_the_obligations_due_in_the_period_and_lists_the_missed_ones(world_a):
+    from contracts.models import ObligationOccurrence
+    from tests.clock import local_today, month_of
+    from tests.contracts.api_support import active_contract
+    from tests.contracts.test_obligations import add_obligation
+
+    today = local_today(world_a.tenant)
+    start, end = month_of(today.replace(day=1) - dt.timedelta(days=1))
+    contract = active_contract(world_a, start_date=start - dt.timedelta(days=60))
+    obligation = add_obligation(world_a, contract, title="Monthly report", starts_on=today + dt.timedelta(days=1))
+    with world_a.context():
+        ObligationOccurrence.objects.filter(obligation=obligation).delete()
+        rows = {state: ObligationOccurrence.objects.create(obligation=obligation, due_date=start + dt.timedelta(days=n))
+                for n, state in enumerate(["done", "done_late", "overdue", "pending"])}
+        for state, row in rows.items():
+            ObligationOccurrence.objects.filter(pk=row.pk).update(state=state)
+        ObligationOccurrence.objects.create(obligation=obligation, due_date=end + dt.timedelta(days=1))  # next period
+        report = sla_metrics(contract_ids=[contract.pk], period_start=start, period_end=end,
+                             time_zone=world_a.tenant.time_zone)
+
+    figures = report["obligations"]
+    assert {k: figures[k] for k in ("due", "done", "done_late", "overdue", "pending")} == {
+        "due": 4, "done": 1, "done_late": 1, "overdue": 1, "pending": 1}
+    assert [(m["title"], m["state"]) for m in figures["missed"]] == [
+        ("Monthly report", "done_late"), ("Monthly report", "overdue")]
