@@ -29,7 +29,14 @@ migrate: install
 demo-data: migrate
 	$(PY) manage.py demo_data
 
-demo: demo-data run
+# `make demo` runs like production: DEBUG off, static files served by the app server (WhiteNoise),
+# the branded error pages. Plain HTTP on localhost, so no TLS redirect and cookies without Secure.
+DEMO_ENV = DEBUG=0 SECRET_KEY="$$(cat var/demo-secret-key)" ALLOWED_HOSTS=127.0.0.1,localhost \
+           SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0
+
+demo: demo-data
+	@test -s var/demo-secret-key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/demo-secret-key
+	$(DEMO_ENV) $(MAKE) --no-print-directory run
 
 # web + worker + beat in the foreground; Ctrl-C stops all three
 run: install

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "confirmations",
     "billing",
     "reviews",
+    "disputes",
 ]
 
 MIDDLEWARE = [
@@ -283,6 +284,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.tasks.sweep", "schedule": 60.0},
+    "tenancy-link-audit-chains": {"task": "tenancy.tasks.link_audit_chains", "schedule": 60.0},
     "contracts-expire-ended": {
         "task": "contracts.tasks.expire_ended_contracts",
         "schedule": 15 * 60.0,
@@ -306,6 +308,8 @@ CELERY_BEAT_SCHEDULE = {
     # hourly: each tenant's day starts at its own midnight; both are idempotent (unique constraints)
     "reviews-create-due": {"task": "reviews.tasks.create_due_reviews", "schedule": 60 * 60.0},
     "reviews-remind": {"task": "reviews.tasks.remind_reviews", "schedule": 60 * 60.0},
+    # hourly: overdue dispute stages escalate, resolved compensations are credited (both idempotent)
+    "disputes-escalate-and-settle": {"task": "disputes.tasks.escalate_and_settle", "schedule": 60 * 60.0},
 }
 
 # --- email ----------------------------------------------------------------------------------
@@ -348,8 +352,9 @@ API_MAX_REQUEST_BYTES = int(os.environ.get("API_MAX_REQUEST_BYTES", 11 * ORDER_A
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # SECURE_COOKIES=0 only for plain-HTTP on localhost (`make demo`); behind TLS they stay secure
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
