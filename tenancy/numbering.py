@@ -38,6 +38,8 @@ SERIES_WIDTHS = {
     "ACT": 5,  # acts:         ACT-2026-00001
     "INV": 6,  # invoices:     INV-2026-000001
     "CN": 6,   # credit notes: CN-2026-000001
+    "AM": 4,   # amendments:   AM-2026-0001
+    "DSP": 4,  # disputes:     DSP-2026-0001
 }
 
 
