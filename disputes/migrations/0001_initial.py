@@ -19,8 +19,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ('billing', '0003_event_base'),
         ('confirmations', '0003_event_base'),
-        ('contracts', '0007_amendments'),
-        ('tenancy', '0007_audit_chain_head'),
+        ('contracts', '0006_versions_renewals_dispute_terms'),
+        ('tenancy', '0006_tenant_policies_without_escape'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
