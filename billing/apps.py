@@ -3,3 +3,13 @@ from django.apps import AppConfig
 
 class BillingConfig(AppConfig):
     name = "billing"
+
+    def ready(self):
+        from contracts.versions import register_guard, register_section
+
+        from . import terms
+
+        register_section(terms.SECTION, label=terms.SECTION_LABEL, snapshot=terms.bands_snapshot,
+                         validate=terms.bands_validate, apply=terms.bands_apply, to_text=terms.bands_to_text,
+                         from_text=terms.bands_from_text)
+        register_guard(terms.invoiced_period_guard)

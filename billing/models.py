@@ -193,12 +193,27 @@ class InvoiceLine(TenantOwned):
 
 
 def describe_line(kind: str, data: dict) -> str:
-    from django.utils.translation import gettext
+    """A line's description from its `data`. A part of a month (the contract started or ended in it,
+    or an amendment split it) names its dates and days: `start`, `end`, `days`, `month_days`, `fee`."""
+    from django.utils.translation import gettext, ngettext
 
     data = data or {}
     try:
+        if kind == LineKind.FEE and "days" in data:
+            return ngettext(
+                "Services under contract %(contract)s for %(start)s–%(end)s: %(days)s of %(month_days)s day "
+                "of the monthly fee %(fee)s",
+                "Services under contract %(contract)s for %(start)s–%(end)s: %(days)s of %(month_days)s days "
+                "of the monthly fee %(fee)s",
+                int(data["month_days"]),
+            ) % data
         if kind == LineKind.FEE:
             return gettext("Services under contract %(contract)s for %(period)s") % data
+        if kind == LineKind.QUALITY and "start" in data:
+            return gettext(
+                "Quality adjustment for %(start)s–%(end)s: mean rating %(mean)s from %(count)s rating(s), "
+                "%(pct)s %% of the quality-linked share %(base)s"
+            ) % data
         if kind == LineKind.QUALITY:
             return gettext(
                 "Quality adjustment: mean rating %(mean)s from %(count)s rating(s), %(pct)s %% of the "
@@ -210,6 +225,11 @@ def describe_line(kind: str, data: dict) -> str:
             metric = dict(Metric.choices).get(data.get("metric"), data.get("metric"))
             return gettext("SLA penalty: %(metric)s breached on order %(order)s at %(at)s") % {
                 **data, "metric": str(metric).lower()}
+        if kind == LineKind.PENALTY_CAP and "pct" not in data:
+            return gettext(
+                "Penalty cap by the terms in force in each part of the month (%(cap)s): penalties of "
+                "%(penalties)s reduced by %(excess)s"
+            ) % data
         if kind == LineKind.PENALTY_CAP:
             return gettext(
                 "Penalty cap %(pct)s %% of the fee (%(cap)s): penalties of %(penalties)s reduced by %(excess)s"
@@ -284,6 +304,7 @@ class InvoiceEvent(Event):
         CREDIT_NOTE = "credit_note", _("Credit note")
 
     SUBJECT = "invoice"
+    CONTRACT_PATH = "invoice__contract"
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)

@@ -27,16 +27,32 @@ DESCRIPTIONS_RU = {
     LineKind.PENALTY_CAP: "Ограничение штрафов {pct} % вознаграждения ({cap}): штрафы {penalties} уменьшены на {excess}",
 }
 
+# a part of a month (see `models.describe_line`)
+FEE_PART_RU = "Услуги по договору {contract} за {start}–{end}: {days} из {month_days} {day_word} от ежемесячного " \
+              "вознаграждения {fee}"
+QUALITY_PART_RU = "Корректировка за качество за {start}–{end}: средняя оценка {mean} по {count} оценк(ам), {pct} % " \
+                  "от части вознаграждения, зависящей от качества ({base})"
+CAP_BY_PARTS_RU = "Ограничение штрафов по условиям, действовавшим в каждой части месяца ({cap}): штрафы {penalties} " \
+                  "уменьшены на {excess}"
+
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def _describe(line, language: str) -> str:
     if language != "ru":
         return line.describe()
+    data = dict(line.data or {})
     template = DESCRIPTIONS_RU.get(line.kind)
+    if line.kind == LineKind.FEE and "days" in data:
+        template = FEE_PART_RU
+        # "из 31 дня", "из 30 дней": the genitive after the month's number of days
+        data["day_word"] = "дня" if int(data["month_days"]) % 10 == 1 and int(data["month_days"]) % 100 != 11 else "дней"
+    elif line.kind == LineKind.QUALITY and "start" in data:
+        template = QUALITY_PART_RU
+    elif line.kind == LineKind.PENALTY_CAP and "pct" not in data:
+        template = CAP_BY_PARTS_RU
     if not template:
         return line.description
-    data = dict(line.data or {})
     data["metric"] = METRICS_RU.get(data.get("metric"), data.get("metric"))
     try:
         return template.format(**data)

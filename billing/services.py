@@ -34,7 +34,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -48,7 +48,7 @@ from tenancy.models import Tenant
 from tenancy.numbering import next_number
 from tenancy.roles import Role, has_role
 
-from . import calc
+from . import calc, terms
 from .models import (
     INVOICE_TRANSITIONS,
     CreditNote,
@@ -71,10 +71,11 @@ BILLING_READERS = INVOICE_BUILDERS
 # Contracts that may be invoiced; the beat task invoices only the running ones.
 INVOICEABLE_STATES = (ContractState.ACTIVE, ContractState.SUSPENDED, ContractState.TERMINATED, ContractState.EXPIRED)
 RUNNING_STATES = (ContractState.ACTIVE, ContractState.SUSPENDED)
+ENDED_STATES = (ContractState.TERMINATED, ContractState.EXPIRED)
 
 
 # Bumped when the way lines are computed or described changes, so that every draft is rebuilt once.
-RULES_VERSION = 2
+RULES_VERSION = 3  # 3: the fee by the terms in force, prorated by days
 
 
 def _lock(queryset):
@@ -122,6 +123,11 @@ def period_window(tenant: Tenant, start: dt.date, end: dt.date) -> tuple[dt.date
 
 # --- building -----------------------------------------------------------------------------------
 
+def _part_dates(segment: calc.FeeSegment) -> dict:
+    first, last = (dt.date.fromisoformat(day) for day in segment.ref)
+    return {"start": f"{first:%d.%m.%Y}", "end": f"{last:%d.%m.%Y}"}
+
+
 def contract_bands(contract: Contract) -> list[calc.Band]:
     """The contract's rating bands, or `calc.DEFAULT_BANDS` when it has none."""
     rows = RatingBand.objects.filter(contract=contract).order_by("-min_rating")
@@ -146,17 +152,20 @@ def _evidence(contract: Contract, tenant: Tenant, start: dt.date, end: dt.date):
 
 
 def _fill(invoice: Invoice, contract: Contract, tenant: Tenant) -> bool:
-    """(Re)compute a draft's lines from its evidence; False when nothing changed."""
+    """(Re)compute a draft's lines from its evidence and the terms in force in its period; False
+    when nothing changed. The month is cut where the terms change and clipped to the contract's
+    term (`billing.terms.fee_segments`): one fee line per part, prorated by days."""
     confirmations, breaches = _evidence(contract, tenant, invoice.period_start, invoice.period_end)
     rated = [c for c in confirmations if c.rating is not None]
+    segments = terms.fee_segments(contract, invoice.period_start, invoice.period_end)
     result = calc.compute_invoice(
-        fee=contract.monthly_fee, quality_share_pct=contract.quality_share_pct,
-        penalty_cap_pct=contract.penalty_cap_pct, vat_rate=tenant.vat_rate,
+        segments=segments, vat_rate=tenant.vat_rate,
         ratings=[c.rating for c in rated], penalties=[(b.pk, b.penalty) for b in breaches],
-        bands=contract_bands(contract),
     )
     fingerprint = hashlib.sha256(json.dumps({
         "lines": [[line.kind, str(line.amount), str(line.vat), line.ref] for line in result.lines],
+        "segments": [[s.ref, str(s.fee), str(s.quality_share_pct), str(s.penalty_cap_pct),
+                      [[str(b.min_rating), str(b.adjustment_pct)] for b in s.bands or ()]] for s in segments],
         "confirmations": [c.pk for c in confirmations], "contract": contract.number,
         "currency": contract.currency, "vat_rate": str(tenant.vat_rate), "rules": RULES_VERSION,
     }).encode()).hexdigest()
@@ -164,7 +173,12 @@ def _fill(invoice: Invoice, contract: Contract, tenant: Tenant) -> bool:
         return False
 
     breach_by_id = {b.pk: b for b in breaches}
+    part_by_ref = {part.segment.ref: part for part in result.segments}
+    split = len(segments) > 1 or any(not s.whole for s in segments)
     zone = zoneinfo.ZoneInfo(tenant.time_zone)
+    acts_by_part = {}
+    for confirmation in confirmations if segments else ():
+        acts_by_part.setdefault(terms.segment_for(segments, confirmation.confirmed_at, zone).ref, []).append(confirmation)
     period = f"{invoice.period_start:%m.%Y}"
     invoice.lines.all().delete()
     lines, acts, confs, linked_breaches = [], [], [], []
@@ -173,10 +187,16 @@ def _fill(invoice: Invoice, contract: Contract, tenant: Tenant) -> bool:
                            amount=item.amount, vat=item.vat)
         if item.kind == LineKind.FEE:
             line.data = {"contract": contract.number, "period": period}
-            acts += [(line, c.act_id) for c in confirmations]
+            if split:  # a part of the month: its dates, its days and the monthly fee they are a share of
+                part = part_by_ref[item.ref].segment
+                line.data.update(_part_dates(part), days=part.days, month_days=part.month_days, fee=str(part.fee))
+            acts += [(line, c.act_id) for c in acts_by_part.get(item.ref, [])]
         elif item.kind == LineKind.QUALITY:
-            line.data = {"mean": str(result.mean), "count": len(rated), "pct": f"{result.band.adjustment_pct:+}",
-                         "base": str(result.quality_base), "min_rating": str(result.band.min_rating)}
+            part = part_by_ref[item.ref]
+            line.data = {"mean": str(result.mean), "count": len(rated), "pct": f"{part.band.adjustment_pct:+}",
+                         "base": str(part.quality_base), "min_rating": str(part.band.min_rating)}
+            if len(segments) > 1:
+                line.data.update(_part_dates(part.segment))
             acts += [(line, c.act_id) for c in rated]
             confs += [(line, c.pk) for c in rated]
         elif item.kind == LineKind.PENALTY:
@@ -187,8 +207,10 @@ def _fill(invoice: Invoice, contract: Contract, tenant: Tenant) -> bool:
                          "at": f"{breach.due_at.astimezone(zone):%d.%m.%Y %H:%M}"}
             linked_breaches.append((line, breach.pk))
         elif item.kind == LineKind.PENALTY_CAP:
-            line.data = {"pct": str(contract.penalty_cap_pct), "cap": str(result.cap),
-                         "penalties": str(result.penalties_total), "excess": str(item.amount)}
+            line.data = {"cap": str(result.cap), "penalties": str(result.penalties_total), "excess": str(item.amount)}
+            caps = {s.penalty_cap_pct for s in segments}
+            if len(caps) == 1:  # one cap % over the month (otherwise each part's own, summed)
+                line.data["pct"] = str(caps.pop())
             linked_breaches += [(line, b.pk) for b in breaches]
         with translation.override(settings.LANGUAGE_CODE):
             line.description = describe_line(line.kind, line.data)[:500]
@@ -231,6 +253,8 @@ def invoice_build(*, contract: Contract, period, actor=None, via: str = "") -> I
             raise DomainError(_("A contract is invoiced once it is active."), field="contract", code="not_invoiceable")
         if contract.start_date and contract.start_date > end:
             raise DomainError(_("The contract starts after this period."), field="period", code="not_invoiceable")
+        if contract.end_date and contract.end_date < start:
+            raise DomainError(_("The contract ended before this period."), field="period", code="not_invoiceable")
         if start > tenant.today():
             raise DomainError(_("This period has not started yet."), field="period", code="future_period")
         invoice = _lock(Invoice.objects.filter(contract=contract, period_start=start, period_end=end)).first()
@@ -457,12 +481,17 @@ def rating_band_delete(*, band: RatingBand, actor) -> None:
 # --- the beat task's work -----------------------------------------------------------------------
 
 def invoices_build_due() -> int:
-    """Build the previous month's invoice of every running contract of the current tenant whose
-    invoice day is today (in the tenant's time zone). Safe to run any number of times."""
+    """Build the previous month's invoice of every contract of the current tenant whose invoice day
+    is today (in the tenant's time zone): the running ones, and the final, partial month of a
+    terminated or expired contract whose end date fell in that month (prorated to the end date). A
+    contract that ended before that month gets nothing. Safe to run any number of times."""
     tenant = Tenant.objects.get(pk=require_tenant_id())
     today = tenant.today()
     start, end = previous_month(today)
-    due = Contract.objects.filter(state__in=RUNNING_STATES, invoice_day=today.day).exclude(start_date__gt=end)
+    running = Q(state__in=RUNNING_STATES)
+    ended_last_month = Q(state__in=ENDED_STATES, end_date__gte=start, end_date__lte=end)
+    due = (Contract.objects.filter(running | ended_last_month, invoice_day=today.day)
+           .exclude(start_date__gt=end).exclude(end_date__lt=start))
     built = 0
     for contract in due.order_by("pk"):
         invoice = invoice_build(contract=contract, period=start, actor=None)

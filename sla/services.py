@@ -412,8 +412,16 @@ def calendar_update(*, calendar: BusinessCalendar, actor, **changes) -> Business
 
 
 def _policy_validate(policy: SLAPolicy) -> None:
-    """The fields' own rules (targets above zero and at most a year, …), one policy per contract and
-    priority, and targets the calendar can count out within the engine's horizon."""
+    """The policy's terms (`policy_terms_check`) and one policy per contract and priority."""
+    policy_terms_check(policy)
+    if SLAPolicy.objects.filter(contract_id=policy.contract_id, priority=policy.priority).exclude(pk=policy.pk).exists():
+        raise ValidationError({"priority": _("The contract already has a policy for this priority.")})
+
+
+def policy_terms_check(policy: SLAPolicy) -> None:
+    """The fields' own rules (targets above zero and at most a year, threshold 1–99 %, penalty not
+    negative, …) and targets the calendar can count out within the engine's horizon. Shared by the
+    policy form and API and by amendments (`sla.terms`); raises a model ValidationError."""
     policy.full_clean(exclude=["tenant"], validate_unique=False, validate_constraints=False)
     calendar = engine_calendar(policy.calendar)
     start = timezone.now()
@@ -424,8 +432,6 @@ def _policy_validate(policy: SLAPolicy) -> None:
             raise ValidationError({field: _(
                 "The calendar has too little working time for this target: it would come due more than "
                 "%(years)s years later.") % {"years": engine.HORIZON.days // 365}}) from None
-    if SLAPolicy.objects.filter(contract_id=policy.contract_id, priority=policy.priority).exclude(pk=policy.pk).exists():
-        raise ValidationError({"priority": _("The contract already has a policy for this priority.")})
 
 
 @transaction.atomic
