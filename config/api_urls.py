@@ -11,6 +11,7 @@ from billing.api import register as register_billing
 from confirmations.api import register as register_confirmations
 from contracts.api import register as register_contracts
 from contracts.obligations_api import register as register_obligations
+from disputes.api import register as register_disputes
 from orders.api import register as register_orders
 from reviews.api import register as register_reviews
 from sla.api import register as register_sla
@@ -23,6 +24,7 @@ register_orders(router)
 register_billing(router)
 register_confirmations(router)
 register_reviews(router)
+register_disputes(router)
 
 
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
