@@ -137,6 +137,7 @@ class ActEvent(Event):
     """The act's timeline: every transition and change, who, when, from, to."""
 
     SUBJECT = "act"
+    CONTRACT_PATH = "act__contract"
 
     act = models.ForeignKey(Act, on_delete=models.CASCADE, related_name="events")
     # kind: created, transition, rendered, sealed, reminder, ...

@@ -382,6 +382,7 @@ class ContractEvent(Event):
         OBLIGATION_DONE = "obligation_done", _("Obligation done")
 
     SUBJECT = "contract"
+    CONTRACT_PATH = "contract"
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)

@@ -175,6 +175,7 @@ class OrderEvent(Event):
         ATTACHED = "attached", _("File attached")
 
     SUBJECT = "order"
+    CONTRACT_PATH = "order__contract"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)

@@ -174,6 +174,7 @@ class ReviewEvent(Event):
     """The review's timeline: its transitions and those of its action items, who, when, from, to."""
 
     SUBJECT = "review"
+    CONTRACT_PATH = "review__contract"
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="events")
     item = models.ForeignKey(ActionItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")

@@ -12,7 +12,8 @@ Each app's timeline (`ContractEvent`, `OrderEvent`, `ActEvent`, `InvoiceEvent`, 
 The rows are tamper-evident: `chain_seq` numbers every event of a tenant, across all event tables,
 and `chain_hash` is SHA-256 over the previous link's hash and this row's content (`tenancy.chain`),
 so an edited, deleted or inserted row breaks the chain at that point. A row is linked after its
-transaction commits (`tenancy.chain`), which is why both fields start empty.
+transaction commits (`Event.save` queues it; `tenancy.chain`), which is why both fields start
+empty. `CONTRACT_PATH` names the way from a table to its contract, for the audit export's filter.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from .models import TenantOwned
 
 class Event(TenantOwned):
     SUBJECT: ClassVar[str] = ""  # the name of the foreign key to the row whose timeline this is
+    # the lookup from this table to the contract it belongs to ("order__contract"); empty: none
+    CONTRACT_PATH: ClassVar[str] = ""
 
     kind = models.CharField(_("kind"), max_length=32)
     transition = models.CharField(_("transition"), max_length=40, blank=True)
@@ -56,6 +59,21 @@ class Event(TenantOwned):
 
     def __str__(self) -> str:
         return f"{getattr(self, f'{self.SUBJECT}_id', '')} {self.kind} {self.from_state}→{self.to_state}"
+
+    def save(self, *args, **kwargs):
+        """Append; the tenant's chain links the row once its transaction commits (tenancy.chain).
+
+        Saving a row again never writes its link: only the linker does, so a stale copy in memory
+        cannot unlink it."""
+        from .chain import link_after_commit
+
+        adding = self._state.adding
+        if not adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [field.name for field in self._meta.concrete_fields
+                                       if not field.primary_key and field.name not in ("chain_seq", "chain_hash")]
+        super().save(*args, **kwargs)
+        if adding and self.chain_seq is None:
+            link_after_commit(self.tenant_id, using=self._state.db)
 
     # --- typed constructors ----------------------------------------------------------------
 

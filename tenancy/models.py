@@ -244,3 +244,23 @@ class NumberCounter(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.series}-{self.year}: {self.last}"
+
+
+class AuditChainHead(TenantOwned):
+    """Where a tenant's audit chain ends (`tenancy.chain`): the last link's number and hash.
+
+    One row per tenant, moved only by `chain_link` while it holds this row's lock, so two linkers
+    never give the same number twice; verification compares the chain's tail with it, so deleting
+    the newest events (which leaves no gap) is still seen."""
+
+    last_seq = models.BigIntegerField(_("last link"), default=0)
+    last_hash = models.CharField(_("last hash"), max_length=64, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="audit_chain_head_once_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.last_seq}"

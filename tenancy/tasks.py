@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 
-from .context import tenant_context
+from celery import shared_task
+
+from .context import require_tenant_id, tenant_context
 from .models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -31,3 +33,17 @@ def per_tenant(work: Callable[[], int], tenant_id: int | None = None) -> int:
             logger.info("%s: %s for tenant %s", work.__name__, done, tenant.pk)
         total += done
     return total
+
+
+def audit_chain_link() -> int:
+    """Link the current tenant's unlinked event rows (the body of `link_audit_chains`)."""
+    from .chain import chain_link
+
+    return chain_link(require_tenant_id())
+
+
+@shared_task(name="tenancy.tasks.link_audit_chains")
+def link_audit_chains(tenant_id: int | None = None) -> int:
+    """Beat task: link every tenant's event rows that their commit's own linking missed (a worker
+    died, an error was logged). Safe to run twice or at once: linkers queue on the head row."""
+    return per_tenant(audit_chain_link, tenant_id)
