@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("confirmations.urls")),
     path("", include("reviews.urls")),
+    path("", include("disputes.urls")),
     path("notifications/", include("tenancy.notification_urls")),
 ]

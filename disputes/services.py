@@ -72,6 +72,14 @@ def side_of(user, contract) -> str | None:
     return Side.PROVIDER if membership.role in PROVIDER_PARTIES else None
 
 
+def may_open(user, tenant_id: int) -> bool:
+    """Whether `user` may open disputes at all (on their own client's contracts, for a client user)."""
+    membership = membership_of(user, tenant_id)
+    if membership is None or not membership.is_active:
+        return False
+    return membership.role in (CLIENT_PARTIES if membership.is_client_side else PROVIDER_PARTIES)
+
+
 def is_resolver(user, tenant_id: int) -> bool:
     membership = membership_of(user, tenant_id)
     return membership is not None and not membership.is_client_side and membership.role in RESOLVERS
