@@ -14,6 +14,7 @@ from tenancy.forms import DateInput
 from tenancy.roles import CLIENT_ROLES
 
 from .models import (
+    AmendmentState,
     Client,
     Contract,
     ContractRoleKind,
@@ -43,6 +44,11 @@ class ProviderForm(forms.ModelForm):
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
 
+# Numbers of the contract form that take the contract's (or the model's) default when left empty.
+DEFAULTED_FIELDS = ("review_lead_days", "renewal_term_months", "renewal_notice_days", "dispute_negotiation_days",
+                    "dispute_mediation_days", "dispute_arbitration_days")
+
+
 class ContractForm(forms.ModelForm):
     client = forms.ModelChoiceField(label=_("Client"), queryset=None)
     provider = forms.ModelChoiceField(
@@ -65,8 +71,9 @@ class ContractForm(forms.ModelForm):
         for name in ("start_date", "end_date"):
             if name in self.fields:
                 self.fields[name].validators.append(validate_date_in_range)
-        if "review_lead_days" in self.fields:  # left empty: the contract's default
-            self.fields["review_lead_days"].required = False
+        for name in DEFAULTED_FIELDS:  # left empty: the contract's (or the model's) default
+            if name in self.fields:
+                self.fields[name].required = False
         if self.instance.pk is None:
             self.fields["provider"].initial = _providers().filter(is_own=True).first()
         elif not self.instance.terms_editable:
@@ -75,12 +82,13 @@ class ContractForm(forms.ModelForm):
                 if name not in CONTRACT_FIELDS_ALWAYS_EDITABLE:
                     field.disabled = True
 
-    def clean_review_lead_days(self):
-        value = self.cleaned_data.get("review_lead_days")
-        if value is None:
-            return self.instance.review_lead_days if self.instance.pk else Contract._meta.get_field(
-                "review_lead_days").default
-        return value
+    def clean(self):
+        cleaned = super().clean()
+        for name in DEFAULTED_FIELDS:
+            if name in self.fields and cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = (getattr(self.instance, name) if self.instance.pk
+                                 else Contract._meta.get_field(name).default)
+        return cleaned
 
     @property
     def locked(self) -> bool:
@@ -169,3 +177,91 @@ def _label(membership) -> str:
     user = membership.user
     return f"{user.get_full_name() or user.get_username()} · {membership.get_role_display()}"
 
+
+
+# --- amendments ---------------------------------------------------------------------------------
+
+
+class AmendmentForm(forms.Form):
+    """One optional field per core term (empty: unchanged) and a text per section that has a text
+    form (prefilled with the current text; left as it is: unchanged)."""
+
+    effective_date = forms.DateField(label=_("Takes effect on"), widget=DateInput(),
+                                     validators=[validate_date_in_range])
+    reason = forms.CharField(label=_("Reason"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    monthly_fee = forms.DecimalField(label=_("New monthly fee"), required=False, min_value=0, max_digits=14,
+                                     decimal_places=2)
+    quality_share_pct = forms.DecimalField(label=_("New quality-linked share, %"), required=False, min_value=0,
+                                           max_value=100, max_digits=5, decimal_places=2)
+    penalty_cap_pct = forms.DecimalField(label=_("New penalty cap, %"), required=False, min_value=0, max_value=100,
+                                         max_digits=5, decimal_places=2)
+    acceptance_days = forms.IntegerField(label=_("New acceptance days"), required=False, min_value=1, max_value=90)
+    end_date = forms.DateField(label=_("New end date"), required=False, widget=DateInput(),
+                               validators=[validate_date_in_range])
+
+    CORE = ("monthly_fee", "quality_share_pct", "penalty_cap_pct", "acceptance_days", "end_date")
+
+    def __init__(self, *args, contract: Contract, **kwargs):
+        from . import versions
+
+        super().__init__(*args, **kwargs)
+        self.contract = contract
+        self.section_initial: dict[str, str] = {}
+        for name, section in versions.sections().items():
+            if section.to_text is None or section.from_text is None:
+                continue
+            text = section.to_text(section.snapshot(contract))
+            self.section_initial[name] = text
+            self.fields[f"section_{name}"] = forms.CharField(
+                label=section.label, required=False, initial=text, strip=False,
+                widget=forms.Textarea(attrs={"rows": max(3, min(12, text.count("\n") + 2))}),
+                help_text=_("Leave it as it is to keep it."))
+        for name in self.CORE:
+            current = getattr(contract, name)
+            self.fields[name].help_text = _("Now: %(value)s. Empty: unchanged.") % {
+                "value": current if current is not None else _("open-ended")}
+
+    def field_for(self, error_field: str | None) -> str | None:
+        """The form field a service's error names (`changes.monthly_fee`, `changes.parties`, ...)."""
+        if not error_field:
+            return None
+        name = error_field.removeprefix("changes.")
+        for candidate in (name, f"section_{name}"):
+            if candidate in self.fields:
+                return candidate
+        return None
+
+    def changes(self) -> dict:
+        """The changes to propose, from the cleaned data (DomainError from a section's text)."""
+        from . import versions
+
+        changes: dict = {}
+        for name in self.CORE:
+            value = self.cleaned_data.get(name)
+            if value is not None:
+                changes[name] = value.isoformat() if name == "end_date" else str(value)
+        for name, initial in self.section_initial.items():
+            text = self.cleaned_data.get(f"section_{name}") or ""
+            if text.strip() == initial.strip():
+                continue
+            section = versions.sections()[name]
+            value = section.from_text(self.contract, text)
+            if value != section.snapshot(self.contract):
+                changes[name] = value
+        return changes
+
+
+class AgreeForm(forms.Form):
+    password = forms.CharField(label=_("Your password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    consent = forms.BooleanField(label=_("I have read the amendment and agree that this confirmation is my "
+                                         "signature."))
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label=_("Reason"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AmendmentFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), required=False,
+                              choices=[("", _("All states")), *AmendmentState.choices])

@@ -380,6 +380,12 @@ class ContractEvent(Event):
         OBLIGATION_CHANGED = "obligation_changed", _("Obligation changed")
         OBLIGATION_OVERDUE = "obligation_overdue", _("Obligation overdue")
         OBLIGATION_DONE = "obligation_done", _("Obligation done")
+        AMENDMENT_PROPOSED = "amendment_proposed", _("Amendment proposed")
+        AMENDMENT_AGREED = "amendment_agreed", _("Amendment agreed")
+        AMENDMENT_REJECTED = "amendment_rejected", _("Amendment rejected")
+        AMENDMENT_CANCELLED = "amendment_cancelled", _("Amendment cancelled")
+        AMENDMENT_APPLIED = "amendment_applied", _("Amendment applied")
+        RENEWAL_REMINDED = "renewal_reminded", _("Renewal reminder sent")
 
     SUBJECT = "contract"
     CONTRACT_PATH = "contract"
@@ -427,6 +433,125 @@ class ContractVersion(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.contract_id} v{self.number} ({self.effective_from})"
+
+
+# --- amendments: agreed changes to the terms from an effective date (issue 10) ---------------
+
+
+class AmendmentState(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    AGREED = "agreed", _("Agreed")
+    REJECTED = "rejected", _("Rejected")
+    APPLIED = "applied", _("Applied")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_AMENDMENT_STATES = (AmendmentState.PROPOSED, AmendmentState.AGREED)
+
+
+class AmendmentSide(models.TextChoices):
+    PROVIDER = "provider", _("Provider")
+    CLIENT = "client", _("Client")
+
+
+class Amendment(ConcurrentTransitionMixin, TenantOwned):
+    """A change to an active contract's terms from `effective_date`: proposed by one side, agreed
+    (or rejected) by the other, applied on its date, when it writes the contract's next version.
+
+    `changes` maps a term (`contracts.versions.CORE_TERMS`) or a registered section's name to its
+    new value, as the JSON a version snapshot stores. A renewal sets `renews_end_date`, the end
+    date it extends: at most one live renewal per contract and end date (a unique constraint), so
+    the beat task renewing a contract twice, or in two workers, renews it once.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="amendments",
+                                 verbose_name=_("contract"))
+    number = models.CharField(_("number"), max_length=30)
+    effective_date = models.DateField(_("effective date"))
+    reason = models.TextField(_("reason"))
+    changes = models.JSONField(_("changes"), default=dict)
+    state = FSMField(_("state"), max_length=20, choices=AmendmentState.choices, default=AmendmentState.PROPOSED,
+                     protected=True, db_index=True)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("proposed by"))
+    proposed_side = models.CharField(_("proposed by side"), max_length=10, choices=AmendmentSide.choices)
+    renews_end_date = models.DateField(_("renews the term ending"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    version = models.ForeignKey(ContractVersion, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="amendments", verbose_name=_("version"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="amendment_number_unique_per_tenant"),
+            models.UniqueConstraint(
+                fields=["contract", "renews_end_date"], name="amendment_one_live_renewal",
+                condition=models.Q(renews_end_date__isnull=False)
+                & ~models.Q(state__in=["rejected", "cancelled"]),
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "state", "effective_date"], name="amendment_state_date_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def other_side(self) -> str:
+        return AmendmentSide.CLIENT if self.proposed_side == AmendmentSide.PROVIDER else AmendmentSide.PROVIDER
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_AMENDMENT_STATES
+
+    @transition(field=state, source=AmendmentState.PROPOSED, target=AmendmentState.AGREED)
+    def agree(self):
+        pass
+
+    @transition(field=state, source=AmendmentState.PROPOSED, target=AmendmentState.REJECTED)
+    def reject(self):
+        pass
+
+    @transition(field=state, source=AmendmentState.AGREED, target=AmendmentState.APPLIED)
+    def apply(self):
+        pass
+
+    @transition(field=state, source=[AmendmentState.PROPOSED, AmendmentState.AGREED], target=AmendmentState.CANCELLED)
+    def cancel(self):
+        pass
+
+
+class AmendmentConsent(TenantOwned):
+    """The client signatory's agreement to a provider's amendment: who, when, from where, the
+    SHA-256 of the amendment's canonical text and the consent they ticked (like an act's signature)."""
+
+    class Method(models.TextChoices):
+        PASSWORD = "password", _("Password")
+
+    amendment = models.OneToOneField(Amendment, on_delete=models.CASCADE, related_name="consent",
+                                     verbose_name=_("amendment"))
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("signer"))
+    signer_name = models.CharField(_("signer name"), max_length=300)
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices, default=Method.PASSWORD)
+    signed_at = models.DateTimeField(_("agreed at"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.TextField(_("user agent"), blank=True)
+    document_sha256 = models.CharField(_("SHA-256 of the amendment"), max_length=64)
+    consent_text = models.TextField(_("consent"))
+
+    class Meta:
+        verbose_name = _("amendment consent")
+        verbose_name_plural = _("amendment consents")
+
+    def __str__(self) -> str:
+        return f"{self.amendment_id}: {self.signer_name}"
 
 
 # --- obligations: recurring duties of a contract (issue 10) --------------------------------

@@ -25,6 +25,7 @@ from .models import (
     PartyKind,
     Provider,
 )
+from .versions import version_baseline, version_write
 
 CLIENT_FIELDS = ("name", "legal_name", "tax_id", "email", "phone", "address", "is_active")
 PROVIDER_FIELDS = ("name", "legal_name", "tax_id", "email", "phone", "address", "is_own")
@@ -32,9 +33,15 @@ CONTRACT_TERMS = (
     "number", "title", "client", "provider", "start_date", "end_date", "currency", "monthly_fee",
     "quality_share_pct", "penalty_cap_pct", "acceptance_days", "payment_terms_days",
     "invoice_day", "review_cadence", "review_lead_days", "description",
+    "auto_renew", "renewal_term_months", "renewal_notice_days",
+    "dispute_negotiation_days", "dispute_mediation_days", "dispute_arbitration_days",
 )
-# What may still change once a contract is signed (terms change by amendment then).
-CONTRACT_FIELDS_ALWAYS_EDITABLE = ("title", "description", "end_date")
+# What may still change once a contract is signed (terms change by amendment then): the renewal
+# settings and the dispute stages are procedure, not priced terms.
+CONTRACT_FIELDS_ALWAYS_EDITABLE = (
+    "title", "description", "end_date", "auto_renew", "renewal_term_months", "renewal_notice_days",
+    "dispute_negotiation_days", "dispute_mediation_days", "dispute_arbitration_days",
+)
 
 
 def _require_manager(actor) -> None:
@@ -205,10 +212,33 @@ def contract_transition(*, contract: Contract, name: str, actor, note: str = "",
         if not can_proceed(method):
             raise TransitionRefused(_("The conditions of this action are not met."), code="conditions_not_met")
         method()
+        data = {}
+        if name == "terminate":
+            data = _end_on_termination(contract, actor=actor)
         contract.save()
+        if name == "activate":
+            # version 1: the terms in force from the start (contracts.versions)
+            version_write(contract=contract, effective_from=contract.start_date, actor=actor)
         _record(contract, kind=ContractEvent.Kind.TRANSITION, actor=actor, via=via, transition=name,
-                from_state=from_state, to_state=contract.state, note=note.strip())
+                from_state=from_state, to_state=contract.state, note=note.strip(), data=data)
     return contract
+
+
+def _end_on_termination(contract: Contract, *, actor) -> dict:
+    """A terminated contract ends on the termination day (never before its start): its end date
+    is set when empty or later, so billing invoices the final partial month; the old and new end
+    dates go into the event, and a version from that day keeps the terms in force."""
+    today = contract.tenant.today()
+    end = max(today, contract.start_date) if contract.start_date else today
+    if contract.end_date is not None and contract.end_date <= end:
+        return {}
+    old = contract.end_date
+    version_baseline(contract=contract, actor=actor)
+    contract.end_date = end
+    Contract.objects.filter(pk=contract.pk).update(end_date=end)
+    contract.__dict__.pop("_versions_cache", None)
+    version_write(contract=contract, effective_from=end, actor=actor, note=_("Terminated"))
+    return {"end_date": [old.isoformat() if old else None, end.isoformat()]}
 
 
 def contract_submit(*, contract, actor, note="", via=""):
@@ -240,7 +270,10 @@ def contracts_expire_ended() -> int:
     from tenancy.context import require_tenant_id
     from tenancy.models import Tenant
 
+    from .amendments import contracts_auto_renew
+
     today = Tenant.objects.get(pk=require_tenant_id()).today()
+    contracts_auto_renew(today=today)  # a contract that renews itself does not expire
     due = Contract.objects.filter(
         state__in=[ContractState.ACTIVE, ContractState.SUSPENDED], end_date__lt=today
     ).values_list("pk", flat=True)

@@ -43,3 +43,22 @@ def obligation_alerts(tenant_id: int | None = None) -> dict[str, int]:
         for key, value in obligations.obligation_alerts_send().items():
             totals[key] += value
     return totals
+
+
+@shared_task(name="contracts.tasks.apply_due_amendments")
+def apply_due_amendments(tenant_id: int | None = None) -> int:
+    """Beat task (hourly): apply agreed amendments whose effective date has come, tenant by tenant.
+    Safe to run twice or concurrently: each is applied under the contract's and its own row lock,
+    once."""
+    from . import amendments
+
+    return per_tenant(amendments.amendments_apply_due, tenant_id)
+
+
+@shared_task(name="contracts.tasks.renewals")
+def renewals(tenant_id: int | None = None) -> int:
+    """Beat task (daily): renew auto-renewing contracts on their end date, and remind account
+    managers of contracts ending within their notice days (once per end date)."""
+    from . import amendments
+
+    return per_tenant(amendments.contracts_renewals, tenant_id)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import obligation_views, views
+from . import amendment_views, obligation_views, views
 
 contract_patterns = [
     path("clients/", views.client_list, name="client-list"),
@@ -32,6 +32,22 @@ contract_patterns = [
     path("obligations/templates/<int:pk>/edit/", obligation_views.template_edit, name="obligation-template-edit"),
     path("obligations/templates/<int:pk>/apply/", obligation_views.template_apply, name="obligation-template-apply"),
     path("portal/contracts/<int:pk>/", views.portal_contract, name="portal-contract"),
+    path("amendments/", amendment_views.amendment_list, name="amendment-list"),
+    path("amendments/<int:pk>/", amendment_views.amendment_detail, name="amendment-detail"),
+    path("amendments/<int:pk>/agree/", amendment_views.amendment_agree, name="amendment-agree"),
+    path("amendments/<int:pk>/reject/", amendment_views.amendment_reject, name="amendment-reject"),
+    path("amendments/<int:pk>/cancel/", amendment_views.amendment_cancel, name="amendment-cancel"),
+    path("contracts/<int:pk>/amendments/new/", amendment_views.amendment_propose, name="amendment-propose"),
+    path("contracts/<int:pk>/renew/", amendment_views.contract_renew, name="contract-renew"),
+    path("portal/amendments/", amendment_views.portal_amendment_list, name="portal-amendment-list"),
+    path("portal/amendments/<int:pk>/", amendment_views.portal_amendment_detail, name="portal-amendment-detail"),
+    path("portal/amendments/<int:pk>/agree/", amendment_views.portal_amendment_agree, name="portal-amendment-agree"),
+    path("portal/amendments/<int:pk>/reject/", amendment_views.portal_amendment_reject,
+         name="portal-amendment-reject"),
+    path("portal/amendments/<int:pk>/cancel/", amendment_views.portal_amendment_cancel,
+         name="portal-amendment-cancel"),
+    path("portal/contracts/<int:pk>/amendments/new/", amendment_views.portal_amendment_propose,
+         name="portal-amendment-propose"),
 ]
 
 urlpatterns = [

@@ -291,8 +291,12 @@ def _event_detail(event: ContractEvent) -> str:
     if event.kind in (kind.ROLE_ASSIGNED, kind.ROLE_REMOVED):
         role = dict(ContractRoleKind.choices).get(data.get("role"), data.get("role", ""))
         return f"{role}: {data.get('name') or data.get('user', '')}"  # older events have the username only
-    if event.kind.startswith("obligation_"):
+    if event.kind.startswith(("obligation_", "amendment_")):
         return data.get("summary", "")
+    if event.kind == kind.RENEWAL_REMINDED:
+        return data.get("end_date", "")
+    if event.kind == kind.TRANSITION and data.get("end_date"):
+        return _("End date: %(date)s") % {"date": data["end_date"][1]}
     if event.kind == kind.UPDATED:
         names = []
         for name in data.get("changed", {}):
@@ -322,6 +326,7 @@ def _detail_context(request, contract, *, party_form=None, role_form=None, secti
         "activation_problems": (
             contract.activation_problems() if contract.state in (ContractState.DRAFT, ContractState.NEGOTIATION) else []
         ),
+        **_amendment_context(request, contract),
     }
     if can_manage:
         context.update(
@@ -331,6 +336,19 @@ def _detail_context(request, contract, *, party_form=None, role_form=None, secti
             role_form=role_form or ContractRoleForm(contract=contract, members=tenant_members()),
         )
     return context
+
+
+def _amendment_context(request, contract) -> dict:
+    """The contract page's "Amendments" and "Versions" sections."""
+    from . import amendments
+
+    return {
+        "contract_amendments": amendments.amendment_list(contract_id=contract.pk)[:20],
+        "version_rows": amendments.version_list(contract=contract),
+        "may_propose": contract.state in amendments.AMENDABLE
+        and amendments.side_of(request.user, contract) is not None,
+        "portal": request.membership.is_client_side,
+    }
 
 
 @provider_page
@@ -481,4 +499,5 @@ def portal_contract(request, pk: int):
         "contract": contract,
         "role_matrix": _role_matrix(contract),
         "timeline": selectors.contract_timeline(contract=contract).filter(kind=ContractEvent.Kind.TRANSITION),
+        **_amendment_context(request, contract),
     })

@@ -138,7 +138,8 @@ class ContractSerializer(ApiModelSerializer):
             "id", "number", "title", "state", "client", "client_name", "provider", "provider_name",
             "start_date", "end_date", "currency", "monthly_fee", "quality_share_pct", "penalty_cap_pct",
             "acceptance_days", "payment_terms_days", "invoice_day", "review_cadence", "review_lead_days",
-            "description", "created_at", "updated_at",
+            "auto_renew", "renewal_term_months", "renewal_notice_days", "dispute_negotiation_days",
+            "dispute_mediation_days", "dispute_arbitration_days", "description", "created_at", "updated_at",
         ]
         read_only_fields = ["state", "created_at", "updated_at"]
         validators = []  # the number is unique per tenant: the service checks it

@@ -147,7 +147,8 @@ class ContractViewSet(mixins.ListModelMixin, TenantViewSet):
         return Response(self.serialized(self.contract_detail(contract.pk)), status=status.HTTP_201_CREATED)
 
     @extend_schema(description="Change the terms of a draft or negotiated contract; once signed, "
-                   "only title, description and end date (other terms change by amendment).")
+                   "only title, description, end date, renewal settings and dispute stages (other terms change by "
+                   "amendment: see `amendments`).")
     def partial_update(self, request, pk=None):
         contract = self.get_object()
         services.contract_update(contract=contract, actor=request.user, via=self.via,
