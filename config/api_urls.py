@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 import tenancy.api_base  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
 from billing.api import register as register_billing
 from confirmations.api import register as register_confirmations
+from contracts.amendments_api import register as register_amendments
 from contracts.api import register as register_contracts
 from contracts.obligations_api import register as register_obligations
 from disputes.api import register as register_disputes
@@ -19,6 +20,7 @@ from sla.api import register as register_sla
 router = DefaultRouter()
 register_contracts(router)
 register_obligations(router)
+register_amendments(router)
 register_sla(router)
 register_orders(router)
 register_billing(router)
