@@ -305,6 +305,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.generate_obligation_occurrences", "schedule": 60 * 60.0,
     },
     "contracts-obligation-alerts": {"task": "contracts.tasks.obligation_alerts", "schedule": 15 * 60.0},
+    # amendments agreed for a date that has come (hourly: each tenant's own midnight), and renewals
+    "contracts-apply-due-amendments": {"task": "contracts.tasks.apply_due_amendments", "schedule": 60 * 60.0},
+    "contracts-renewals": {"task": "contracts.tasks.renewals", "schedule": 60 * 60.0},
     # hourly: each tenant's day starts at its own midnight; both are idempotent (unique constraints)
     "reviews-create-due": {"task": "reviews.tasks.create_due_reviews", "schedule": 60 * 60.0},
     "reviews-remind": {"task": "reviews.tasks.remind_reviews", "schedule": 60 * 60.0},
