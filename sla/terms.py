@@ -40,7 +40,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 
 from tenancy.errors import DomainError
 
@@ -119,9 +119,9 @@ def _policy_of(contract, priority: str, entry, where: str) -> SLAPolicy:
         _refuse(_("%(where)s: the penalty per breach is an amount such as 1000.00.") % {"where": where})
     policy = SLAPolicy(
         tenant_id=contract.tenant_id, contract=contract, priority=priority,
-        response_target=_seconds(entry["response_target_seconds"], where, pgettext("SLA policy text", "response")),
+        response_target=_seconds(entry["response_target_seconds"], where, _("response")),
         resolution_target=_seconds(entry["resolution_target_seconds"], where,
-                                   pgettext("SLA policy text", "resolution")),
+                                   _("resolution")),
         calendar=calendar, warning_threshold_pct=threshold, penalty_per_breach=penalty,
     )
     try:
@@ -187,8 +187,8 @@ _DURATION_PART = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-zа-я]+)", re.IGNORECASE)
 
 
 def _unit_word(unit: str) -> str:
-    return {"h": pgettext("duration unit", "h"), "m": pgettext("duration unit", "m"),
-            "s": pgettext("duration unit", "s")}[unit]
+    return {"h": _("h"), "m": _("m"),
+            "s": _("s")}[unit]
 
 
 def duration_text(seconds: int) -> str:
@@ -206,12 +206,12 @@ def policies_to_text(value) -> str:
         entry = (value or {}).get(priority)
         if entry is None:
             continue
-        parts = [f"{pgettext('SLA policy text', 'response')} {duration_text(entry['response_target_seconds'])}",
-                 f"{pgettext('SLA policy text', 'resolution')} {duration_text(entry['resolution_target_seconds'])}"]
+        parts = [f"{_('response')} {duration_text(entry['response_target_seconds'])}",
+                 f"{_('resolution')} {duration_text(entry['resolution_target_seconds'])}"]
         if entry.get("calendar_id"):
-            parts.append(f"{pgettext('SLA policy text', 'calendar')} {entry['calendar_name']}")
-        parts.append(f"{pgettext('SLA policy text', 'warning')} {entry['warning_threshold_pct']}%")
-        parts.append(f"{pgettext('SLA policy text', 'penalty')} {entry['penalty_per_breach']}")
+            parts.append(f"{_('calendar')} {entry['calendar_name']}")
+        parts.append(f"{_('warning')} {entry['warning_threshold_pct']}%")
+        parts.append(f"{_('penalty')} {entry['penalty_per_breach']}")
         lines.append(f"{_priority_label(priority).lower()}: {', '.join(parts)}")
     return "\n".join(lines)
 
@@ -229,7 +229,7 @@ def _priority_aliases() -> dict[str, str]:
 def _word_aliases() -> dict[str, str]:
     aliases = {word: key for key, words in _WORDS.items() for word in words}
     for key in _WORDS:
-        aliases[pgettext("SLA policy text", key).lower()] = key
+        aliases[_(key).lower()] = key
     return aliases
 
 
@@ -268,7 +268,8 @@ def policies_from_text(contract, text: str) -> dict:
         for piece in rest.split(","):
             word, _space, argument = piece.strip().partition(" ")
             key = words.get(word.lower())
-            if key is None and parts and parts[-1][0] == "calendar":  # a comma inside a calendar's name
+            if key is None and parts and (parts[-1][0] == "calendar"  # a comma inside a calendar's name
+                                          or (parts[-1][0] == "penalty" and piece.strip().isdigit())):  # 1000,50
                 parts[-1][1] += "," + piece
                 continue
             if key is None:
@@ -287,7 +288,7 @@ def policies_from_text(contract, text: str) -> dict:
                 entry["calendar_name"] = "" if argument in _ALWAYS_ON else argument
             elif key == "warning":
                 if not re.fullmatch(r"\d{1,3}\s*%?", argument):
-                    bad(_("the warning is a percentage like 75%."))
+                    bad(_("the warning is a whole percentage, e.g. 75."))
                 entry["warning_threshold_pct"] = int(argument.rstrip("%").strip())
             else:
                 entry["penalty_per_breach"] = argument.replace(" ", "").replace(",", ".")
