@@ -24,6 +24,7 @@ from confirmations import tasks as confirmation_tasks
 from confirmations.models import Act, ActState, SignatureEvidence
 from contracts import services as contracts
 from contracts.models import ObligationOccurrence, Provider
+from disputes.demo import demo_disputes
 from orders import services as orders
 from orders.models import Team, TeamMember
 from reviews.models import Review
@@ -91,6 +92,7 @@ class Command(BaseCommand):
                         # acts and invoices last: the draft invoice charges the breaches just made
                         self._acts_and_invoices(staff, active)
                         self._reviews_and_obligations(staff, active)
+                        demo_disputes(staff, active)
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self._print_summary()
         if not options["quiet_logins"]:
