@@ -16,6 +16,7 @@ from disputes.api import register as register_disputes
 from orders.api import register as register_orders
 from reviews.api import register as register_reviews
 from sla.api import register as register_sla
+from tenancy.audit_api import register as register_audit
 
 router = DefaultRouter()
 register_contracts(router)
@@ -27,6 +28,7 @@ register_billing(router)
 register_confirmations(router)
 register_reviews(router)
 register_disputes(router)
+register_audit(router)
 
 
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])

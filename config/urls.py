@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("disputes.urls")),
     path("notifications/", include("tenancy.notification_urls")),
+    path("audit/", include("tenancy.audit_urls")),
 ]
