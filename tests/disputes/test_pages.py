@@ -181,8 +181,8 @@ def test_the_act_and_invoice_pages_link_to_the_open_form(world_a, django_capture
     form = browser(world_a.client_admin).get(f"/portal/disputes/new/?invoice={invoice.pk}")
     assert form.status_code == 200
     with world_a.context():
-        lines = list(invoice.lines.values_list("pk", flat=True))
-    assert set(form.context["form"].fields["invoice_line"].queryset.values_list("pk", flat=True)) == set(lines)
+        lines = set(invoice.lines.values_list("pk", flat=True))
+        assert set(form.context["form"].fields["invoice_line"].queryset.values_list("pk", flat=True)) == lines
 
 
 def test_the_contract_badge_counts_open_disputes(world_a):
