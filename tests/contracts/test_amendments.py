@@ -5,6 +5,7 @@ once however many workers try."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -86,7 +87,7 @@ def test_the_account_manager_proposes_and_the_client_signatory_is_told(world_a):
     contract = active_contract(world_a)
     amendment = propose(world_a, contract, days=10)
     assert amendment.state == AmendmentState.PROPOSED and amendment.proposed_side == "provider"
-    assert amendment.number.startswith(f"AM-{timezone.now().year}-") or amendment.number.startswith("AM-")
+    assert re.fullmatch(r"AM-\d{4}-\d{4}", amendment.number)
     assert amendment.changes == {"monthly_fee": "300000.00"}
     assert count(world_a, ContractEvent, contract=contract, kind="amendment_proposed") == 1
     assert count(world_a, Notification, user=world_a.client_signatory, kind="amendment_proposed") == 1
@@ -203,9 +204,9 @@ def test_a_future_amendment_waits_for_its_date_and_the_terms_in_force_follow_it(
     with time_machine.travel(timezone.now() + dt.timedelta(days=10), tick=True):
         assert apply_due_amendments(world_a.tenant.pk) == 1
         assert apply_due_amendments(world_a.tenant.pk) == 0  # idempotent
-    amendment = reload(world_a, amendment)
-    assert amendment.state == AmendmentState.APPLIED and amendment.version.number == 2
     with world_a.context():
+        amendment = Amendment.objects.select_related("version").get(pk=amendment.pk)
+        assert amendment.state == AmendmentState.APPLIED and amendment.version.number == 2
         contract = Contract.objects.get(pk=contract.pk)
         assert versions.terms_in_force(contract, today + dt.timedelta(days=9)).monthly_fee == Decimal("250000.00")
         contract = Contract.objects.get(pk=contract.pk)
