@@ -13,7 +13,8 @@ from . import services
 @shared_task(name="billing.tasks.build_due_invoices")
 def build_due_invoices(tenant_id: int | None = None) -> int:
     """Beat task (daily, and safe more often): on each contract's invoice day, in its tenant's time
-    zone, build the draft invoice of the previous month. Safe to run any number of times: the invoice
+    zone, build the draft invoice of the previous month — also the final, prorated month of a contract
+    that was terminated or expired in it. Safe to run any number of times: the invoice
     of a contract and period is one row, and a draft whose evidence did not change is left as it is."""
     return per_tenant(services.invoices_build_due, tenant_id)
 

@@ -152,14 +152,19 @@ def invoiced_period_guard(contract: Contract, on: dt.date):
 # --- a month under the terms in force -----------------------------------------------------------
 
 def bands_in_force(terms, contract: Contract) -> tuple[calc.Band, ...]:
-    """A version's bands: its section; the contract's current bands when the version has no such
-    section (written before billing registered it); `DEFAULT_BANDS` when the section is empty."""
+    """A version's bands: its section; when the section is missing (a version written before
+    billing registered it) or empty, the contract's current bands, or `DEFAULT_BANDS` when it has
+    none.
+
+    Empty reads the current bands because bands are still edited directly on an active contract (the
+    rating bands page and API), after its version 1 was written with none: those edits must count.
+    The cost: a month whose version had the default table and a later amendment that brought bands
+    of its own is rebuilt with the new bands (an issued invoice never changes). Once bands change
+    only by amendment, empty should mean `DEFAULT_BANDS` here."""
     rows = terms.sections.get(SECTION)
-    if rows is None:
+    if not rows:
         current = RatingBand.objects.filter(contract=contract).order_by("-min_rating")
         return tuple(calc.Band(b.min_rating, b.adjustment_pct) for b in current) or calc.DEFAULT_BANDS
-    if not rows:
-        return calc.DEFAULT_BANDS
     bands = [calc.Band(Decimal(r["min_rating"]), Decimal(r["adjustment_pct"])) for r in rows]
     return tuple(sorted(bands, key=lambda b: b.min_rating, reverse=True))
 
