@@ -2,8 +2,12 @@
 
 - `{% dispute_badge contract %}` — the contract's open disputes, linked to their list (nothing
   when there are none); for the contract page, in the provider's pages and the portal alike.
-- `{% dispute_link act=act %}` / `{% dispute_link invoice=invoice %}` — "Open a dispute" for the
-  users who may open one (an act that was sent, an issued or paid invoice).
+- `{% dispute_link act=act %}` / `{% dispute_link invoice=invoice %}` / `{% dispute_link
+  contract=contract %}` — "Open a dispute" for the users who may open one (an act that was sent,
+  an issued or paid invoice, a contract that has started).
+
+For the contract page (the integrator adds it there): `{% load disputes_tags %}{% dispute_badge
+contract %} {% dispute_link contract=contract %}`.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ def dispute_badge(context, contract):
 
 
 @register.inclusion_tag("disputes/_open_link.html", takes_context=True)
-def dispute_link(context, act=None, invoice=None):
+def dispute_link(context, act=None, invoice=None, contract=None):
     membership = _membership(context)
     if membership is None or not services.may_open(context["request"].user, membership.tenant_id):
         return {"url": ""}
@@ -42,4 +46,6 @@ def dispute_link(context, act=None, invoice=None):
         return {"url": f"{reverse(name)}?act={act.pk}"}
     if invoice is not None and invoice.state in ("issued", "paid"):
         return {"url": f"{reverse(name)}?invoice={invoice.pk}", "line": True}
+    if contract is not None and contract.state in services.DISPUTABLE_CONTRACT_STATES:
+        return {"url": f"{reverse(name)}?contract={contract.pk}"}
     return {"url": ""}

@@ -197,3 +197,7 @@ def test_the_contract_badge_counts_open_disputes(world_a):
         html = Template("{% load disputes_tags %}{% dispute_badge contract %}").render(
             Context({"contract": contract, "current_membership": membership, "request": request}))
     assert "2 open disputes" in html and f"/disputes/?contract={contract.pk}" in html
+    with world_a.context():
+        link = Template("{% load disputes_tags %}{% dispute_link contract=contract %}").render(
+            Context({"contract": contract, "current_membership": membership, "request": request}))
+    assert f"/disputes/new/?contract={contract.pk}" in link
