@@ -33,6 +33,7 @@ from sla.notifications import notify_clocks
 from tenancy.context import tenant_context
 from tenancy.models import Tenant
 from tenancy.services import membership_create, tenant_create
+from tenancy.tasks import link_audit_chains
 
 PASSWORD = "demo-pass-2026"  # noqa: S105 — demo logins, printed on purpose
 
@@ -93,6 +94,7 @@ class Command(BaseCommand):
                         self._acts_and_invoices(staff, active)
                         self._reviews_and_obligations(staff, active)
                         demo_disputes(staff, active)
+            link_audit_chains()  # the events' hash chains (their commit links them too, but not inside a test's)
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self._print_summary()
         if not options["quiet_logins"]:
