@@ -23,6 +23,13 @@ from tests.contracts.api_support import active_contract
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """Messages are compared in English (the site's default language is Russian)."""
+    with translation.override("en"):
+        yield
+
 HOUR = 3600
 WEEK = {str(day): [["09:00", "18:00"]] for day in range(5)}
 
