@@ -109,17 +109,17 @@ class DisputeCreateSerializer(serializers.Serializer):
     stage_deadline = DateField(required=False, allow_null=True,
                                help_text="A later negotiation deadline than the contract's; never in the past.")
 
-    def _scoped(self, value, field: str, message: str):
+    def _scoped(self, value, message: str):
         client_id = _client_id(self)
         if value is not None and client_id is not None and value.client_id != client_id:
             raise serializers.ValidationError(message, code="does_not_exist")
         return value
 
     def validate_contract(self, value):
-        return self._scoped(value, "contract", "Unknown contract.")
+        return self._scoped(value, "Unknown contract.")
 
     def validate_act(self, value):
-        return self._scoped(value, "act", "Unknown act.")
+        return self._scoped(value, "Unknown act.")
 
     def validate_invoice_line(self, value):
         if value is None:
@@ -209,7 +209,7 @@ class DisputeFilter(filters.FilterSet):
 # --- the viewset -------------------------------------------------------------------------------
 
 
-def _action_doc(summary: str, description: str, request, *, conflict: bool = True):
+def _action_doc(summary: str, description: str, request):
     return extend_schema(summary=summary, request=request, responses=DisputeSerializer, description=description)
 
 

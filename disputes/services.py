@@ -245,6 +245,11 @@ def dispute_open(*, actor, contract, kind: str, title: str, description: str = "
     if len(description) > TEXT_MAX:
         raise DomainError(_("The description is too long."), field="description", code="max_length")
     claimed = _money(claimed_amount, field="claimed_amount")
+    if kind in (DisputeKind.ACT, DisputeKind.INVOICE_LINE):
+        subject = {"act": act} if kind == DisputeKind.ACT else {"invoice_line": invoice_line}
+        if Dispute.objects.filter(state__in=OPEN_STATES, **subject).exists():
+            raise DomainError(_("There is already an open dispute about it."), field=next(iter(subject)),
+                              code="already_disputed")
     today = _tenant_today(contract.tenant_id)
     default_deadline = _stage_deadline(contract, DisputeState.NEGOTIATION, today)
     deadline = default_deadline if stage_deadline is None else _check_deadline(stage_deadline, today=today)

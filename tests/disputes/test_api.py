@@ -60,6 +60,16 @@ def test_another_tenants_act_is_unknown_and_nothing_is_saved(world_a, world_b, a
     assert count(world_a) == 0 and count(world_b) == 0
 
 
+def test_a_second_open_dispute_about_the_same_act_is_refused(world_a):
+    contract = contract_of(world_a)
+    act = sent_act(world_a, contract)
+    open_dispute(world_a, contract, kind="act", act=act)
+    response = session_as(world_a.client_admin).post(DISPUTES, {"contract": contract.pk, "kind": "act",
+                                                                "act": act.pk, "title": "Again"}, format="json")
+    assert_error(response, 400, field="act", code="already_disputed")
+    assert count(world_a) == 1
+
+
 def test_bad_input_is_a_400_naming_the_field_and_saves_nothing(world_a, api_as):
     contract = contract_of(world_a)
     api = api_as(world_a, world_a.account_manager)
