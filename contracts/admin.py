@@ -39,11 +39,13 @@ from tenancy.roles import PROVIDER_ROLES
 
 from .models import (
     TRANSITIONS,
+    Amendment,
     Client,
     Contract,
     ContractEvent,
     ContractParty,
     ContractRole,
+    ContractVersion,
     PartyKind,
     Provider,
 )
@@ -404,3 +406,25 @@ class ObligationOccurrenceAdmin(TenantScopedAdmin):
     list_select_related = ("obligation", "done_by")
     date_hierarchy = "due_date"
     search_fields = ("obligation__title", "obligation__contract__number")
+
+
+@admin.register(Amendment)
+class AmendmentAdmin(TenantScopedAdmin):
+    """Read-only here: amendments are proposed, agreed and applied on their pages, by the two sides."""
+
+    read_only = True
+    list_display = ("number", "contract", "effective_date", "state", "proposed_side", "proposed_by", "applied_at")
+    list_filter = ("state", "proposed_side")
+    list_select_related = ("contract", "proposed_by")
+    date_hierarchy = "effective_date"
+    search_fields = ("number", "contract__number", "reason")
+
+
+@admin.register(ContractVersion)
+class ContractVersionAdmin(TenantScopedAdmin):
+    """Read-only: a version is written by activation, an applied amendment or termination."""
+
+    read_only = True
+    list_display = ("contract", "number", "effective_from", "note", "created_at")
+    list_select_related = ("contract",)
+    search_fields = ("contract__number",)
