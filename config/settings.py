@@ -220,7 +220,9 @@ SPECTACULAR_SETTINGS = {
                             "InvoiceStateEnum": "billing.models.InvoiceState",
                             "ReviewStateEnum": "reviews.models.ReviewState",
                             "ReviewKindEnum": "reviews.models.ReviewKind",
-                            "ActionItemStateEnum": "reviews.models.ActionItemState"},
+                            "ActionItemStateEnum": "reviews.models.ActionItemState",
+                            "DisputeStateEnum": "disputes.models.DisputeState",
+                            "DisputeKindEnum": "disputes.models.DisputeKind", "DisputeSideEnum": "disputes.models.Side"},
 }
 
 # --- Celery ---------------------------------------------------------------------------------
