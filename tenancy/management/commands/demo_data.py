@@ -23,6 +23,7 @@ from confirmations import services as confirmations
 from confirmations import tasks as confirmation_tasks
 from confirmations.models import Act, ActState, SignatureEvidence
 from contracts import services as contracts
+from contracts.amendments.demo import demo_amendments
 from contracts.models import ObligationOccurrence, Provider
 from disputes.demo import demo_disputes
 from orders import services as orders
@@ -93,6 +94,7 @@ class Command(BaseCommand):
                         # acts and invoices last: the draft invoice charges the breaches just made
                         self._acts_and_invoices(staff, active)
                         self._reviews_and_obligations(staff, active)
+                        demo_amendments(staff, active)
                         demo_disputes(staff, active)
             link_audit_chains()  # the events' hash chains (their commit links them too, but not inside a test's)
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
