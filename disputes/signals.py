@@ -1,8 +1,11 @@
 """Reactions to other apps' transitions, through django-fsm's `post_transition` signal (so those
 apps never import disputes): an act the client disputes opens a dispute; an invoice issued
-credits the compensations waiting for it. Both run after the transition's transaction commits."""
+credits the compensations waiting for it. Both run after the transition's transaction commits; if
+one fails, the transition stands and the hourly beat (`disputes.tasks`) does the work again."""
 
 from __future__ import annotations
+
+import logging
 
 from django.db import transaction
 from django.dispatch import receiver
@@ -11,6 +14,8 @@ from django_fsm.signals import post_transition
 from billing.models import Invoice
 from confirmations.models import Act
 from tenancy.context import tenant_context
+
+logger = logging.getLogger(__name__)
 
 
 @receiver(post_transition, sender=Act, dispatch_uid="disputes.act_disputed")
@@ -22,8 +27,11 @@ def act_disputed(sender, instance, name, **kwargs):
     def open_dispute():
         from .services import dispute_open_for_act
 
-        with tenant_context(tenant_id):
-            dispute_open_for_act(act_id=act_id)
+        try:
+            with tenant_context(tenant_id):
+                dispute_open_for_act(act_id=act_id)
+        except Exception:  # the act's transition stands; the hourly beat opens the dispute again
+            logger.exception("Opening the dispute of act %s failed", act_id)
 
     transaction.on_commit(open_dispute)
 
@@ -37,7 +45,10 @@ def invoice_issued(sender, instance, name, **kwargs):
     def settle():
         from .services import disputes_settle
 
-        with tenant_context(tenant_id):
-            disputes_settle(contract_id=contract_id)
+        try:
+            with tenant_context(tenant_id):
+                disputes_settle(contract_id=contract_id)
+        except Exception:  # the invoice stays issued; the hourly beat credits what is left
+            logger.exception("Crediting dispute compensations of contract %s failed", contract_id)
 
     transaction.on_commit(settle)

@@ -255,3 +255,24 @@ def test_an_invoice_issued_before_the_resolution_is_not_the_next_invoice(world_a
     escalate_and_settle(world_a.tenant.pk)
     with world_a.context():
         assert not CreditNote.objects.filter(invoice=invoice).exists()
+
+
+def test_a_failed_credit_on_issue_leaves_the_invoice_issued_and_the_beat_credits_it(
+        world_a, django_capture_on_commit_callbacks, monkeypatch):
+    contract = contract_of(world_a)
+    dispute = open_dispute(world_a, contract)
+    with world_a.context(user=world_a.admin):
+        services.dispute_resolve(dispute=dispute, actor=world_a.admin, compensation="300.00", note="Agreed")
+
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "disputes_settle", broken)
+    invoice = issued_invoice(world_a, contract, capture=django_capture_on_commit_callbacks)
+    assert invoice.state == "issued"
+    monkeypatch.undo()
+    with world_a.context():
+        assert not DisputeCreditNote.objects.exists()
+    escalate_and_settle(world_a.tenant.pk)
+    with world_a.context():
+        assert DisputeCreditNote.objects.get(dispute=dispute).credit_note.invoice_id == invoice.pk
