@@ -12,6 +12,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -97,10 +98,10 @@ class DisputeCreateSerializer(serializers.Serializer):
                                   help_text="A contract of the caller's organisation (a client user: of their client).")
     kind = serializers.ChoiceField(choices=DisputeKind.choices)
     act = TenantRelatedField(scope=lambda: Act.objects.all(), required=False, allow_null=True,
-                             error_messages={"does_not_exist": "Unknown act."},
+                             error_messages={"does_not_exist": _("Unknown act.")},
                              help_text="The disputed act (kind act only), of the same contract.")
     invoice_line = TenantRelatedField(scope=lambda: InvoiceLine.objects.all(), required=False, allow_null=True,
-                                      error_messages={"does_not_exist": "Unknown invoice line."},
+                                      error_messages={"does_not_exist": _("Unknown invoice line.")},
                                       help_text="The disputed line of an issued invoice (kind invoice_line only).")
     title = serializers.CharField(max_length=services.TITLE_MAX)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH)
@@ -116,10 +117,10 @@ class DisputeCreateSerializer(serializers.Serializer):
         return value
 
     def validate_contract(self, value):
-        return self._scoped(value, "Unknown contract.")
+        return self._scoped(value, _("Unknown contract."))
 
     def validate_act(self, value):
-        return self._scoped(value, "Unknown act.")
+        return self._scoped(value, _("Unknown act."))
 
     def validate_invoice_line(self, value):
         if value is None:
@@ -127,7 +128,7 @@ class DisputeCreateSerializer(serializers.Serializer):
         client_id = _client_id(self)
         if client_id is not None and (value.invoice.client_id != client_id
                                       or value.invoice.state not in (InvoiceState.ISSUED, InvoiceState.PAID)):
-            raise serializers.ValidationError("Unknown invoice line.", code="does_not_exist")
+            raise serializers.ValidationError(_("Unknown invoice line."), code="does_not_exist")
         return value
 
 
