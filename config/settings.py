@@ -222,7 +222,8 @@ SPECTACULAR_SETTINGS = {
                             "ReviewKindEnum": "reviews.models.ReviewKind",
                             "ActionItemStateEnum": "reviews.models.ActionItemState",
                             "DisputeStateEnum": "disputes.models.DisputeState",
-                            "DisputeKindEnum": "disputes.models.DisputeKind", "DisputeSideEnum": "disputes.models.Side"},
+                            "DisputeKindEnum": "disputes.models.DisputeKind", "DisputeSideEnum": "disputes.models.Side",
+                            "AmendmentStateEnum": "contracts.models.AmendmentState"},
 }
 
 # --- Celery ---------------------------------------------------------------------------------
