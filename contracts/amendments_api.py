@@ -138,8 +138,12 @@ class VersionSerializer(serializers.ModelSerializer):
                   "diff"]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_diff(self, version) -> list[dict]:
-        return service.version_diff(version)
+        known = self.context.get("terms_by_version")
+        if known is None:
+            return service.version_diff(version)
+        return service.version_diff(version, previous=known.get((version.contract_id, version.number - 1)))
 
 
 # --- filters ----------------------------------------------------------------------------------
@@ -277,6 +281,16 @@ class ContractVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, T
         if client_id is not None:
             queryset = queryset.filter(contract__client_id=client_id)
         return queryset
+
+    def list(self, request, *args, **kwargs):
+        # each version's diff needs the one before it: one query for the page's contracts, not one per row
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        rows = page if page is not None else list(self.filter_queryset(self.get_queryset()))
+        terms = {(contract_id, number): value for contract_id, number, value in ContractVersion.objects.filter(
+            contract_id__in={v.contract_id for v in rows}).values_list("contract_id", "number", "terms")}
+        data = self.get_serializer_class()(rows, many=True, context={**self.get_serializer_context(),
+                                                                     "terms_by_version": terms}).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
 
 def register(router) -> None:

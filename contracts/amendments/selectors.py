@@ -82,10 +82,15 @@ def version_list(*, contract: Contract) -> list[VersionRow]:
     return rows
 
 
-def version_diff(version: ContractVersion) -> list[dict]:
-    """A version's changes against the one before it (the API's `diff`)."""
-    previous = (ContractVersion.objects.filter(contract_id=version.contract_id, number__lt=version.number)
-                .order_by("-number").values_list("terms", flat=True).first())
+_UNKNOWN = object()
+
+
+def version_diff(version: ContractVersion, *, previous: Any = _UNKNOWN) -> list[dict]:
+    """A version's changes against the one before it (the API's `diff`); `previous` is that one's
+    terms when the caller has them already (None: there is none)."""
+    if previous is _UNKNOWN:
+        previous = (ContractVersion.objects.filter(contract_id=version.contract_id, number__lt=version.number)
+                    .order_by("-number").values_list("terms", flat=True).first())
     if previous is None:
         return []
     return [{"term": name, "label": term_label(name), "before": old, "after": new,

@@ -189,3 +189,17 @@ def test_the_contract_api_carries_the_renewal_and_dispute_terms(world_a, api_as)
     assert (data["auto_renew"], data["renewal_term_months"], data["dispute_mediation_days"]) == (True, 6, 15)
     assert_error(api.patch(f"/api/v1/contracts/{contract.pk}/", {"renewal_term_months": 0}, format="json"), 400,
                  field="renewal_term_months")
+
+
+def test_list_queries_do_not_grow_with_the_rows(world_a, api_as):
+    from tests.contracts.api_support import count_queries
+
+    api = api_as(world_a)
+    first = active_contract(world_a)
+    api.post(AMENDMENTS, body(world_a, first), format="json")
+    count_queries(api, AMENDMENTS)  # the key's first use of the minute is recorded
+    few = {url: count_queries(api, url) for url in (AMENDMENTS, VERSIONS)}
+    for _n in range(3):
+        contract = active_contract(world_a)
+        api.post(AMENDMENTS, body(world_a, contract), format="json")
+    assert {url: count_queries(api, url) for url in (AMENDMENTS, VERSIONS)} == few
