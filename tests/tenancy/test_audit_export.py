@@ -307,3 +307,28 @@ def test_the_page_offers_and_exports_only_the_current_tenants_contracts(world_a,
     assert response.status_code == 400 and "contract" in response.context["form"].errors
     rows = csv_rows(client.get(reverse("audit:audit-export"), period(world_b)))
     assert {row["contract"] for row in rows} == {"B-ONLY"}
+
+
+# --- the way from each event table to its contract ------------------------------------------------------
+
+
+def test_every_event_table_names_a_way_to_its_contract_that_resolves(world_a):
+    from tenancy.events import event_models
+
+    with world_a.context():
+        for model in event_models():
+            assert model.CONTRACT_PATH, model
+            model.objects.filter(**{f"{model.CONTRACT_PATH}_id": 1}).values(f"{model.CONTRACT_PATH}__number").count()
+
+
+def test_a_table_without_a_way_to_its_contract_is_left_out_of_a_contracts_export(world_a, trail, api_as,
+                                                                                   monkeypatch):
+    from confirmations.models import ActEvent
+
+    contract, *_ = trail
+    monkeypatch.setattr(ActEvent, "CONTRACT_PATH", "")
+    rows = jsonl_rows(api_as(world_a).get(EVENTS, period(world_a, contract=contract.pk, format="jsonl")))
+    assert rows and "confirmations.actevent" not in {row["table"] for row in rows}
+    everything = jsonl_rows(api_as(world_a).get(EVENTS, period(world_a, format="jsonl")))
+    act_rows = [row for row in everything if row["table"] == "confirmations.actevent"]
+    assert act_rows and act_rows[0]["contract"] == ""
