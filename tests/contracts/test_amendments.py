@@ -103,6 +103,9 @@ def test_the_account_manager_proposes_and_the_client_signatory_is_told(world_a):
     ({"quality_share_pct": "101"}, 0, "why", "changes.quality_share_pct"),
     ({"acceptance_days": 0}, 0, "why", "changes.acceptance_days"),
     ({"end_date": "2000-01-01"}, 0, "why", "changes.end_date"),
+    ({"end_date": "9999-12-31"}, 0, "why", "changes.end_date"),
+    ({"parties": "everyone"}, 0, "why", "changes.parties"),
+    ({"parties": [{"kind": "customer"}]}, 0, "why", "changes.parties"),
     ({"monthly_fee": "300000"}, 0, "  ", "reason"),
     ({"roles": [{"role": "account_manager", "user": "nobody"}]}, 0, "why", "changes.roles"),
 ])
