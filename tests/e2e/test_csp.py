@@ -21,7 +21,9 @@ def test_the_swagger_ui_renders_under_the_csp(live_server, page, transactional_d
     violations = _violations(page)
     page.goto(f"{live_server.url}/api/docs/")
     page.wait_for_selector(".opblock-tag", timeout=20_000)
-    assert page.locator(".opblock").count() > 10
+    # operations render (lazily, as one scrolls, once the schema is this large: ~140 operations)
+    page.wait_for_selector(".opblock", timeout=20_000)
+    assert page.locator(".opblock").count() >= 5
     assert violations == []
 
 
