@@ -67,11 +67,16 @@ def iso_utc(moment) -> str:
 
 
 def canonical(model: type[Event], row: dict, seq: int) -> str:
-    """The row's content as the hash sees it: sorted keys, no spaces, UTF-8 text as is."""
+    """The row's content as the hash sees it: sorted keys, no spaces, UTF-8 text as is.
+
+    Who acted is hashed as `actor_label`, the name written when the event happened; the `actor`
+    foreign key is left out, because deleting a user empties it (SET NULL) and that must not read
+    as tampering with every event the user ever caused.
+    """
     content = {
         "table": table_label(model), "id": row["id"], "tenant": row["tenant_id"],
         "subject": row[subject_attname(model)], "kind": row["kind"], "transition": row["transition"],
-        "from": row["from_state"], "to": row["to_state"], "actor": row["actor_id"], "actor_label": row["actor_label"],
+        "from": row["from_state"], "to": row["to_state"], "actor_label": row["actor_label"],
         "at": iso_utc(row["at"]), "note": row["note"], "data": row["data"], "seq": seq,
     }
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)

@@ -170,6 +170,16 @@ def test_a_raw_update_of_a_note_is_reported_as_edited_at_that_link(world_a, chai
     assert f"Link {seq}" in broken.describe()
 
 
+def test_changing_who_acted_is_edited_but_deleting_the_user_keeps_the_chain_whole(world_a, chained):
+    seq, table, pk, _hash = chained[0]
+    raw_on(world_a, table, "UPDATE {table} SET actor_id = NULL WHERE id = %s", [pk])  # what deleting the user does
+    with world_a.context():
+        assert chain_verify(world_a.tenant.pk).ok
+    raw_on(world_a, table, "UPDATE {table} SET actor_label = 'Somebody else' WHERE id = %s", [pk])
+    broken = broken_link(world_a)
+    assert (broken.seq, broken.reason) == (seq, "edited")
+
+
 def test_an_edit_that_also_recomputes_the_rows_hash_is_found_at_the_next_link(world_a, chained):
     seq, table, pk, _hash = chained[2]
     raw_on(world_a, table, "UPDATE {table} SET chain_hash = %s WHERE id = %s", ["f" * 64, pk])
