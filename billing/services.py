@@ -314,6 +314,15 @@ def invoice_transition(*, invoice: Invoice, name: str, actor, note: str = "", vi
     if name not in INVOICE_TRANSITIONS:
         raise TransitionRefused(_("Unknown action “%(name)s”.") % {"name": name}, field="transition")
     _require(actor, BILLING_MANAGERS, _("Only an administrator or an accountant may do this."))
+    if name == "issue" and invoice.state == InvoiceState.DRAFT:
+        # a draft built before new evidence or an amendment reaching back into its month is never
+        # issued with stale figures: it is recomputed (and kept), and the user checks it again
+        before = Invoice.objects.filter(pk=invoice.pk).values_list("fingerprint", flat=True).first()
+        fresh = invoice_build(contract=invoice.contract, period=invoice.period_start, actor=actor, via=via)
+        if fresh.fingerprint != before:
+            raise TransitionRefused(
+                _("The draft has just been recomputed from new evidence or changed terms; check it and issue again."),
+                code="draft_recomputed")
     with transaction.atomic():
         invoice = _lock(Invoice.objects.select_related("contract", "tenant")).get(pk=invoice.pk)
         method = getattr(invoice, name)

@@ -355,3 +355,21 @@ def test_a_version_without_bands_of_its_own_uses_the_contracts_bands_or_the_defa
 class _Terms:
     def __init__(self, sections):
         self.sections = sections
+
+
+def test_a_draft_an_amendment_reaches_back_into_is_recomputed_before_it_can_be_issued(world_a):
+    today = local_today(world_a.tenant)
+    first = add_months(today, -1)
+    contract = versioned_contract(world_a, start=add_months(first, -2), fee="100000.00")
+    build(world_a, contract, period=first)
+    amend(world_a, contract, first + dt.timedelta(days=10), monthly_fee=D("130000.00"))  # the draft is now stale
+
+    with pytest.raises(services.TransitionRefused, match="recomputed"):
+        issue(world_a, contract, first)
+    days = days_in(first)
+    expected = [("fee", kop(D("100000") * 10 / days)), ("fee", kop(D("130000") * (days - 10) / days))]
+    assert [line for line in lines(world_a, contract, first) if line[0] == "fee"] == expected
+    with world_a.context():
+        assert Invoice.objects.get(contract=contract, period_start=first).state == "draft"
+
+    assert issue(world_a, contract, first).state == "issued"  # checked, then issued with the fresh figures
