@@ -201,3 +201,17 @@ def test_the_contract_badge_counts_open_disputes(world_a):
         link = Template("{% load disputes_tags %}{% dispute_link contract=contract %}").render(
             Context({"contract": contract, "current_membership": membership, "request": request}))
     assert f"/disputes/new/?contract={contract.pk}" in link
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_contract_page_and_the_portal_show_the_open_disputes_and_link_to_opening_one(world_a, language):
+    contract = contract_of(world_a)
+    open_dispute(world_a, contract)
+    page = browser(world_a.account_manager, language).get(f"/contracts/{contract.pk}/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'data-testid="dispute-badge"' in body and f"/disputes/?contract={contract.pk}" in body
+    assert f"/disputes/new/?contract={contract.pk}" in body
+    portal = browser(world_a.client_admin, language).get(f"/portal/contracts/{contract.pk}/")
+    assert portal.status_code == 200
+    assert f"/portal/disputes/?contract={contract.pk}" in portal.content.decode()
