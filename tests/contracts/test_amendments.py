@@ -343,3 +343,18 @@ def test_two_workers_applying_the_same_amendment_apply_it_once(world_a):
     assert reload(world_a, amendment).state == AmendmentState.APPLIED
     assert count(world_a, ContractVersion, contract=contract) == 2
     assert count(world_a, ContractEvent, contract=contract, kind="amendment_applied") == 1
+
+
+def test_an_end_date_edited_on_a_signed_contract_is_carried_by_the_version_in_force_from_today(world_a):
+    from contracts.services import contract_update
+    from contracts.versions import terms_in_force
+
+    today = local_today(world_a.tenant)
+    contract = active_contract(world_a, start_date=today - dt.timedelta(days=30))
+    later = today + dt.timedelta(days=500)
+    with world_a.context(user=world_a.account_manager):
+        contract_update(contract=contract, actor=world_a.account_manager, end_date=later)
+        contract = Contract.objects.get(pk=contract.pk)
+        assert terms_in_force(contract, today).end_date == later
+        assert ContractVersion.objects.filter(contract=contract).count() == 2
+        assert terms_in_force(contract, today - dt.timedelta(days=1)).end_date != later
