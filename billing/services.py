@@ -41,6 +41,7 @@ from django_fsm import can_proceed
 
 from confirmations.models import ACCEPTED_STATES, Confirmation
 from contracts.models import Contract, ContractState
+from contracts.versions import version_baseline, version_write
 from sla.models import Breach
 from tenancy.context import require_tenant_id
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
@@ -466,7 +467,21 @@ def _band_check(*, contract: Contract, min_rating, adjustment_pct, instance: Rat
 def rating_band_create(*, contract: Contract, min_rating, adjustment_pct, actor) -> RatingBand:
     _require(actor, BAND_EDITORS, _("Only an administrator or an account manager may change rating bands."))
     _band_check(contract=contract, min_rating=min_rating, adjustment_pct=adjustment_pct)
-    return RatingBand.objects.create(contract=contract, min_rating=min_rating, adjustment_pct=adjustment_pct)
+    band = RatingBand.objects.create(contract=contract, min_rating=min_rating, adjustment_pct=adjustment_pct)
+    _bands_changed(contract, actor)
+    return band
+
+
+def _bands_changed(contract: Contract, actor) -> None:
+    """Bands edited on a signed contract are a change of its terms from today: the version in force
+    from today carries them (the months before keep theirs; an amendment is the way to change them
+    from another date). A draft's or negotiated contract's bands go into version 1 at activation."""
+    contract = Contract.objects.get(pk=contract.pk)
+    if contract.terms_editable:
+        return
+    version_baseline(contract=contract, actor=actor)
+    version_write(contract=contract, effective_from=contract.tenant.today(), actor=actor,
+                  note=_("Rating bands changed on the contract."))
 
 
 @transaction.atomic
@@ -478,13 +493,16 @@ def rating_band_update(*, band: RatingBand, actor, **changes) -> RatingBand:
             setattr(band, key, changes[key])
     _band_check(contract=band.contract, min_rating=band.min_rating, adjustment_pct=band.adjustment_pct, instance=band)
     band.save()
+    _bands_changed(band.contract, actor)
     return band
 
 
 @transaction.atomic
 def rating_band_delete(*, band: RatingBand, actor) -> None:
     _require(actor, BAND_EDITORS, _("Only an administrator or an account manager may change rating bands."))
+    contract = band.contract
     band.delete()
+    _bands_changed(contract, actor)
 
 
 # --- the beat task's work -----------------------------------------------------------------------

@@ -152,19 +152,18 @@ def invoiced_period_guard(contract: Contract, on: dt.date):
 # --- a month under the terms in force -----------------------------------------------------------
 
 def bands_in_force(terms, contract: Contract) -> tuple[calc.Band, ...]:
-    """A version's bands: its section; when the section is missing (a version written before
-    billing registered it) or empty, the contract's current bands, or `DEFAULT_BANDS` when it has
-    none.
+    """A version's bands: its section, `DEFAULT_BANDS` when that is empty (the contract had no
+    bands of its own then); when the section is missing (a version written before billing
+    registered it, or the contract's terms before any version), the contract's current bands.
 
-    Empty reads the current bands because bands are still edited directly on an active contract (the
-    rating bands page and API), after its version 1 was written with none: those edits must count.
-    The cost: a month whose version had the default table and a later amendment that brought bands
-    of its own is rebuilt with the new bands (an issued invoice never changes). Once bands change
-    only by amendment, empty should mean `DEFAULT_BANDS` here."""
-    rows = terms.sections.get(SECTION)
-    if not rows:
+    Every change of bands on a signed contract writes a version (an amendment, or an edit on the
+    rating bands page or API, in force from that day), so a version's section is what applied."""
+    if SECTION not in terms.sections:
         current = RatingBand.objects.filter(contract=contract).order_by("-min_rating")
         return tuple(calc.Band(b.min_rating, b.adjustment_pct) for b in current) or calc.DEFAULT_BANDS
+    rows = terms.sections[SECTION]
+    if not rows:
+        return calc.DEFAULT_BANDS
     bands = [calc.Band(Decimal(r["min_rating"]), Decimal(r["adjustment_pct"])) for r in rows]
     return tuple(sorted(bands, key=lambda b: b.min_rating, reverse=True))
 

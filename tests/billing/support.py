@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from billing import services
 from billing.models import Invoice, RatingBand
 from confirmations.models import Act, ActState, Confirmation
+from contracts.versions import version_write
 from orders.models import Order
 from sla.models import Breach, SLAClock
 from tests.contracts.api_support import active_contract
@@ -36,6 +37,8 @@ def billed_contract(world, *, fee="100000.00", share="20.00", cap="15.00", bands
     with world.context():
         for min_rating, pct in bands or []:
             RatingBand.objects.create(contract=contract, min_rating=Decimal(min_rating), adjustment_pct=Decimal(pct))
+        if bands:  # as if agreed before signing: version 1 carries them
+            version_write(contract=contract, effective_from=contract.start_date)
     return contract
 
 

@@ -11,6 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from billing.models import Invoice, InvoiceEvent
+from contracts.models import Contract
+from contracts.versions import terms_in_force
 from sla.models import Breach
 from tests.clock import local_today
 from tests.contracts.api_support import assert_error, count_queries
@@ -215,7 +217,12 @@ def test_rating_bands_are_edited_by_account_managers_and_used_by_the_build(world
     assert_error(api_as(world_a, world_a.accountant).post(
         "/api/v1/rating-bands/", {"contract": contract.pk, "min_rating": "3", "adjustment_pct": "0"}, format="json"), 403)
     accepted_act(world_a, contract, rating=4)
-    assert build(world_a, contract).subtotal == D("102000.00")  # +10 % of 20 000.00
+    # a band added on a signed contract is in force from today: the past month keeps the default
+    # table (4.00 → 0 %); the version from today carries the new band
+    assert build(world_a, contract).subtotal == D("100000.00")
+    with world_a.context():
+        today_terms = terms_in_force(Contract.objects.get(pk=contract.pk), local_today(world_a.tenant))
+    assert today_terms.sections["rating_bands"] == [{"min_rating": "4.00", "adjustment_pct": "10.00"}]
     band_id = created.json()["id"]
     assert manager.get(f"/api/v1/rating-bands/?contract={contract.pk}").json()["count"] == 1
     other = api_as(world_b, world_b.account_manager)

@@ -341,12 +341,12 @@ def test_bad_rating_band_text_names_its_line(world_a, text, message):
     assert refused.value.field == "changes.rating_bands" and message in str(refused.value.messages)
 
 
-def test_a_version_without_bands_of_its_own_uses_the_contracts_bands_or_the_defaults(world_a):
+def test_a_version_without_a_bands_section_uses_the_contracts_bands_and_an_empty_one_the_defaults(world_a):
     contract = billed_contract(world_a, bands=[("4.00", "8")])
     plain = billed_contract(world_a)
     with world_a.context():
         assert terms.bands_in_force(_Terms({}), contract) == (terms.calc.Band(D("4.00"), D("8.00")),)
-        assert terms.bands_in_force(_Terms({"rating_bands": []}), contract) == (terms.calc.Band(D("4.00"), D("8.00")),)
+        assert terms.bands_in_force(_Terms({"rating_bands": []}), contract) == terms.calc.DEFAULT_BANDS
         assert terms.bands_in_force(_Terms({"rating_bands": []}), plain) == terms.calc.DEFAULT_BANDS
         assert terms.bands_in_force(_Terms({"rating_bands": [{"min_rating": "2.00", "adjustment_pct": "1.00"}]}),
                                     contract) == (terms.calc.Band(D("2.00"), D("1.00")),)

@@ -174,6 +174,10 @@ class Command(BaseCommand):
             contracts.contract_submit(contract=contract, actor=admin)
             if target == "negotiation":
                 continue
+            if n == 1:  # the support contract pays for quality on its own scale (the others keep the defaults)
+                for min_rating, pct in (("4.50", "5.00"), ("3.50", "2.50"), ("2.50", "0.00"), ("1.00", "-10.00")):
+                    billing.rating_band_create(contract=contract, min_rating=Decimal(min_rating),
+                                               adjustment_pct=Decimal(pct), actor=admin)
             contract = contracts.contract_activate(contract=contract, actor=staff["account_manager"])
             if target == "active":
                 active.append(contract)
@@ -292,10 +296,6 @@ class Command(BaseCommand):
                                   reason="The service desk was down for two days in the middle of the month; "
                                          "please reduce the fee accordingly.")
 
-        # the support contract pays for quality on its own scale (the others keep the default bands)
-        for min_rating, pct in (("4.50", "5.00"), ("3.50", "2.50"), ("2.50", "0.00"), ("1.00", "-10.00")):
-            billing.rating_band_create(contract=support, min_rating=Decimal(min_rating), adjustment_pct=Decimal(pct),
-                                       actor=manager)
         billing.invoice_build(contract=support, period=month_start, actor=accountant)
         invoice = billing.invoice_build(contract=stores, period=last_start, actor=accountant)
         billing.invoice_issue(invoice=invoice, actor=accountant)
