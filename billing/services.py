@@ -41,7 +41,7 @@ from django_fsm import can_proceed
 
 from confirmations.models import ACCEPTED_STATES, Confirmation
 from contracts.models import Contract, ContractState
-from contracts.versions import version_baseline, version_write
+from contracts.versions import version_from_today
 from sla.models import Breach
 from tenancy.context import require_tenant_id
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
@@ -473,15 +473,9 @@ def rating_band_create(*, contract: Contract, min_rating, adjustment_pct, actor)
 
 
 def _bands_changed(contract: Contract, actor) -> None:
-    """Bands edited on a signed contract are a change of its terms from today: the version in force
-    from today carries them (the months before keep theirs; an amendment is the way to change them
-    from another date). A draft's or negotiated contract's bands go into version 1 at activation."""
-    contract = Contract.objects.get(pk=contract.pk)
-    if contract.terms_editable:
-        return
-    version_baseline(contract=contract, actor=actor)
-    version_write(contract=contract, effective_from=contract.tenant.today(), actor=actor,
-                  note=_("Rating bands changed on the contract."))
+    """Bands edited on a signed contract are in force from today (the months before keep theirs; an
+    amendment changes them from another date)."""
+    version_from_today(contract=contract, actor=actor, note=_("Rating bands changed on the contract."))
 
 
 @transaction.atomic

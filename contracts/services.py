@@ -178,14 +178,10 @@ def contract_update(*, contract: Contract, actor, via: str = "", **changes: Any)
     if "client" in changed or "provider" in changed:
         _sync_main_parties(contract)
     _record(contract, kind=ContractEvent.Kind.UPDATED, actor=actor, via=via, data={"changed": changed})
-    if "end_date" in changed and not contract.terms_editable:
-        # a signed contract's end date edited directly is still a change of its terms: the version
-        # in force from today carries it, so the versions never disagree with the contract
-        from .versions import version_baseline, version_write
+    if "end_date" in changed:
+        from .versions import version_from_today
 
-        version_baseline(contract=contract, actor=actor)
-        version_write(contract=contract, effective_from=contract.tenant.today(), actor=actor,
-                      note=_("End date changed on the contract."))
+        version_from_today(contract=contract, actor=actor, note=_("End date changed on the contract."))
     return contract
 
 

@@ -216,3 +216,16 @@ def version_baseline(*, contract: Contract, actor=None) -> ContractVersion | Non
         return None
     contract.__dict__.pop("_versions_cache", None)
     return version_write(contract=contract, effective_from=contract.start_date, actor=actor)
+
+
+def version_from_today(*, contract: Contract, actor=None, note: str = "") -> ContractVersion | None:
+    """A signed contract's terms changed directly (its end date, rating bands or SLA policies edited
+    on their pages or through the API) are in force from today: the version from today carries
+    them, so the versions never disagree with the contract. A draft's or negotiated contract's
+    terms go into version 1 at activation: nothing is written for them."""
+    contract = Contract.objects.get(pk=contract.pk)
+    if contract.terms_editable or contract.start_date is None:
+        return None
+    version_baseline(contract=contract, actor=actor)
+    return version_write(contract=contract, effective_from=max(contract.tenant.today(), contract.start_date),
+                         actor=actor, note=note)

@@ -442,7 +442,16 @@ def policy_create(*, actor, contract, priority: str = Priority.NORMAL, **fields)
                        **{k: v for k, v in fields.items() if k in POLICY_FIELDS})
     _policy_validate(policy)
     policy.save()
+    _policies_changed(contract, actor)
     return policy
+
+
+def _policies_changed(contract, actor) -> None:
+    """Policies edited on a signed contract are in force from today, in the version from today;
+    orders raised before keep the targets their clocks started with."""
+    from contracts.versions import version_from_today
+
+    version_from_today(contract=contract, actor=actor, note=_("SLA policies changed on the contract."))
 
 
 @transaction.atomic
@@ -456,6 +465,7 @@ def policy_update(*, policy: SLAPolicy, actor, **changes) -> SLAPolicy:
             setattr(policy, key, value)
     _policy_validate(policy)
     policy.save()
+    _policies_changed(policy.contract, actor)
     return policy
 
 

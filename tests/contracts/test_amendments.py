@@ -358,3 +358,18 @@ def test_an_end_date_edited_on_a_signed_contract_is_carried_by_the_version_in_fo
         assert terms_in_force(contract, today).end_date == later
         assert ContractVersion.objects.filter(contract=contract).count() == 2
         assert terms_in_force(contract, today - dt.timedelta(days=1)).end_date != later
+
+
+def test_sla_policies_edited_on_a_signed_contract_are_in_the_version_from_today(world_a):
+    from contracts.versions import terms_in_force
+    from sla import services as sla
+
+    today = local_today(world_a.tenant)
+    contract = active_contract(world_a, start_date=today - dt.timedelta(days=30))
+    with world_a.context(user=world_a.account_manager):
+        sla.policy_create(actor=world_a.account_manager, contract=contract, priority="high",
+                          response_target=dt.timedelta(hours=4), resolution_target=dt.timedelta(hours=24))
+        contract = Contract.objects.get(pk=contract.pk)
+        before = terms_in_force(contract, today - dt.timedelta(days=1)).sections.get("sla_policies") or {}
+        now = terms_in_force(contract, today).sections["sla_policies"]
+    assert list(now) == ["high"] and now["high"]["response_target_seconds"] == 4 * 3600 and before == {}
