@@ -6,23 +6,24 @@ import datetime
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from contracts.models import Contract
 from contracts.services import contract_transition
 from tests.factories import ContractFactory, ContractRoleFactory
 
 
-def next_year() -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=365)
+def next_year(world) -> datetime.date:
+    """A year from the tenant's today: the end date `draft_contract` gives."""
+    return world.tenant.today() + datetime.timedelta(days=365)
 
 
 def draft_contract(world, **fields) -> Contract:
     """A draft contract of `world`'s client whose end date lies ahead."""
     fields.setdefault("client", world.client)
     fields.setdefault("provider", world.own_provider)
-    fields.setdefault("start_date", timezone.localdate())
-    fields.setdefault("end_date", next_year())
+    today = world.tenant.today()  # the tenant's date, which at a month's last evening in UTC is already tomorrow
+    fields.setdefault("start_date", today)
+    fields.setdefault("end_date", next_year(world))
     return ContractFactory(tenant=world.tenant, **fields)
 
 

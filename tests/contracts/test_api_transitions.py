@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 
 import pytest
 import time_machine
@@ -133,13 +134,17 @@ def test_suspend_and_terminate_need_a_reason(world_a, api_as, note):
     assert state_of(world_a, contract) == "active"
 
 
+def local_noon(world, day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(12), tzinfo=zoneinfo.ZoneInfo(world.tenant.time_zone))
+
+
 def test_expire_waits_for_the_end_date(world_a, api_as):
     contract = active_contract(world_a)
     api = api_as(world_a)
     body = assert_error(fire(api, contract, "expire"), 409, code="conditions_not_met")
     assert "end date" in body["message"]
 
-    with time_machine.travel(next_year() + datetime.timedelta(days=1)):
+    with time_machine.travel(local_noon(world_a, next_year(world_a) + datetime.timedelta(days=1))):
         assert "expire" in api.get(f"{CONTRACTS}{contract.pk}/").json()["available_transitions"]
         response = fire(api, contract, "expire")
     assert response.status_code == 200, response.content
