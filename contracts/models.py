@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from tenancy.events import Event
@@ -439,11 +440,13 @@ class ContractVersion(TenantOwned):
 
 
 class AmendmentState(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
-    AGREED = "agreed", _("Agreed")
-    REJECTED = "rejected", _("Rejected")
-    APPLIED = "applied", _("Applied")
-    CANCELLED = "cancelled", _("Cancelled")
+    # a context of their own: in Russian an amendment (допсоглашение) is neuter, unlike the
+    # feminine order, review or invoice states that share these English words
+    PROPOSED = "proposed", pgettext_lazy("amendment state", "Proposed")
+    AGREED = "agreed", pgettext_lazy("amendment state", "Agreed")
+    REJECTED = "rejected", pgettext_lazy("amendment state", "Rejected")
+    APPLIED = "applied", pgettext_lazy("amendment state", "Applied")
+    CANCELLED = "cancelled", pgettext_lazy("amendment state", "Cancelled")
 
 
 OPEN_AMENDMENT_STATES = (AmendmentState.PROPOSED, AmendmentState.AGREED)
