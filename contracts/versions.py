@@ -139,6 +139,7 @@ def version_write(*, contract: Contract, effective_from: dt.date, actor=None, no
     same day make one version — so the sequence stays one version per date.
     """
     terms = snapshot(contract)
+    contract.__dict__.pop("_versions_cache", None)  # terms_in_force on this instance reads the new version
     existing = ContractVersion.objects.filter(contract=contract, effective_from=effective_from).first()
     if existing is not None:
         ContractVersion.objects.filter(pk=existing.pk).update(terms=terms, note=note or existing.note)
@@ -214,7 +215,6 @@ def version_baseline(*, contract: Contract, actor=None) -> ContractVersion | Non
     terms and in force from its start date. Call with the contract row locked, before changing terms."""
     if ContractVersion.objects.filter(contract=contract).exists() or contract.start_date is None:
         return None
-    contract.__dict__.pop("_versions_cache", None)
     return version_write(contract=contract, effective_from=contract.start_date, actor=actor)
 
 

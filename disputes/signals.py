@@ -18,37 +18,37 @@ from tenancy.context import tenant_context
 logger = logging.getLogger(__name__)
 
 
+def _after_commit(tenant_id: int, work, failure: str) -> None:
+    """Run `work()` in the tenant once the transition's transaction commits; a failure is logged and
+    left to the hourly beat, never undoing the transition."""
+
+    def run():
+        try:
+            with tenant_context(tenant_id):
+                work()
+        except Exception:
+            logger.exception(failure)
+
+    transaction.on_commit(run)
+
+
 @receiver(post_transition, sender=Act, dispatch_uid="disputes.act_disputed")
 def act_disputed(sender, instance, name, **kwargs):
     if name != "dispute":
         return
-    act_id, tenant_id = instance.pk, instance.tenant_id
+    from .services import dispute_open_for_act
 
-    def open_dispute():
-        from .services import dispute_open_for_act
-
-        try:
-            with tenant_context(tenant_id):
-                dispute_open_for_act(act_id=act_id)
-        except Exception:  # the act's transition stands; the hourly beat opens the dispute again
-            logger.exception("Opening the dispute of act %s failed", act_id)
-
-    transaction.on_commit(open_dispute)
+    act_id = instance.pk
+    _after_commit(instance.tenant_id, lambda: dispute_open_for_act(act_id=act_id),
+                  f"Opening the dispute of act {act_id} failed")
 
 
 @receiver(post_transition, sender=Invoice, dispatch_uid="disputes.invoice_issued")
 def invoice_issued(sender, instance, name, **kwargs):
     if name != "issue":
         return
-    contract_id, tenant_id = instance.contract_id, instance.tenant_id
+    from .services import disputes_settle
 
-    def settle():
-        from .services import disputes_settle
-
-        try:
-            with tenant_context(tenant_id):
-                disputes_settle(contract_id=contract_id)
-        except Exception:  # the invoice stays issued; the hourly beat credits what is left
-            logger.exception("Crediting dispute compensations of contract %s failed", contract_id)
-
-    transaction.on_commit(settle)
+    contract_id = instance.contract_id
+    _after_commit(instance.tenant_id, lambda: disputes_settle(contract_id=contract_id),
+                  f"Crediting dispute compensations of contract {contract_id} failed")
