@@ -13,6 +13,10 @@ from contracts.amendments_api import register as register_amendments
 from contracts.api import register as register_contracts
 from contracts.obligations_api import register as register_obligations
 from disputes.api import register as register_disputes
+from integrations.accounting.api import register as register_accounting
+from integrations.idempotency.api import register as register_idempotency
+from integrations.mail.api import register as register_mail
+from integrations.webhooks.api import register as register_webhooks
 from orders.api import register as register_orders
 from reviews.api import register as register_reviews
 from sla.api import register as register_sla
@@ -29,6 +33,10 @@ register_confirmations(router)
 register_reviews(router)
 register_disputes(router)
 register_audit(router)
+register_webhooks(router)
+register_idempotency(router)
+register_mail(router)
+register_accounting(router)
 
 
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])

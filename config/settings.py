@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "billing",
     "reviews",
     "disputes",
+    "integrations.webhooks",
+    "integrations.idempotency",
+    "integrations.mail",
+    "integrations.accounting",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,10 @@ urlpatterns = [
     path("", include("confirmations.urls")),
     path("", include("reviews.urls")),
     path("", include("disputes.urls")),
+    path("", include("integrations.webhooks.urls")),
+    path("", include("integrations.idempotency.urls")),
+    path("", include("integrations.mail.urls")),
+    path("", include("integrations.accounting.urls")),
     path("notifications/", include("tenancy.notification_urls")),
     path("audit/", include("tenancy.audit_urls")),
 ]

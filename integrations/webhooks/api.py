@@ -1,0 +1,5 @@
+"""API of integrations.webhooks: viewsets registered on the one router (config/api_urls.py)."""
+
+
+def register(router) -> None:
+    """Register this app's viewsets on the API router."""
