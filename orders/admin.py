@@ -66,6 +66,7 @@ class OrderAdmin(TenantScopedAdmin):
     list_filter = ("state", "kind", "priority")
     list_select_related = ("client", "contract", "team", "assignee")
     search_fields = ("number", "title")
+    show_full_result_count = False  # "of N in all" would count a tenant's whole history on every page
     fields = ("number", "title", "kind", "priority", "state", "client", "contract", "team", "assignee",
               "reported_at", "reported_by", "desired_deadline", "description", "expected_result")
     readonly_fields = fields

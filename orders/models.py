@@ -98,15 +98,44 @@ class Order(ConcurrentTransitionMixin, TenantOwned):
     state = FSMField(_("state"), max_length=20, choices=OrderState.choices, default=OrderState.NEW,
                      protected=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # What the lists sort and filter by, kept by the database in the transaction that changes a clock
+    # (triggers on sla_slaclock, migration 0004): the soonest due time of a running clock, and whether
+    # any clock was breached. Never written by the application.
+    next_due_at = models.DateTimeField(_("next due"), null=True, blank=True, editable=False)
+    is_breached = models.BooleanField(_("breached"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-reported_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["tenant", "number"], name="order_number_unique_per_tenant")]
+        # One index per sort and per list filter, each starting with the tenant and ending with the
+        # sort's keys, so a page is an index range whatever the table's size (orders.selectors).
+        indexes = [
+            models.Index(fields=["tenant", "next_due_at", "id"], name="order_due"),
+            models.Index(fields=["tenant", "reported_at", "id"], name="order_reported"),
+            models.Index(fields=["tenant", "state", "next_due_at", "id"], name="order_state_due"),
+            models.Index(fields=["tenant", "client", "next_due_at", "id"], name="order_client_due"),
+            models.Index(fields=["tenant", "contract", "next_due_at", "id"], name="order_contract_due"),
+            models.Index(fields=["tenant", "team", "next_due_at", "id"], name="order_team_due"),
+            models.Index(fields=["tenant", "assignee", "next_due_at", "id"], name="order_assignee_due"),
+            models.Index(fields=["tenant", "is_breached", "next_due_at", "id"], name="order_breached_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} — {self.title}"
+
+    DB_KEPT = ("next_due_at", "is_breached")  # written by the database's triggers, never by a save
+
+    def save(self, *args, **kwargs):
+        """Save without the columns the database keeps: a copy in memory read before a clock
+        changed must not write its stale `next_due_at` back."""
+        if not self._state.adding:
+            fields = kwargs.get("update_fields")
+            if fields is None:
+                fields = [f.name for f in self._meta.concrete_fields if not f.primary_key]
+            kwargs["update_fields"] = [name for name in fields if name not in self.DB_KEPT]
+        super().save(*args, **kwargs)
 
     # Transitions: guard and state change only; `custom["side"]` says who may fire it.
     @transition(field=state, source=OrderState.NEW, target=OrderState.ACKNOWLEDGED, custom={"side": PROVIDER, "label": _("Acknowledge")})

@@ -17,8 +17,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist
-from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +32,7 @@ from sla.services import force_majeure_active
 from tenancy.decorators import client_page, member_required, provider_page
 from tenancy.errors import DomainError
 from tenancy.forms import add_domain_error
+from tenancy.keyset import InvalidCursor, Sort, capped_count, keyset_page
 
 from . import selectors, services
 from .forms import (
@@ -81,7 +81,16 @@ def _time_zone(request) -> str:
 
 # --- list ---------------------------------------------------------------------------------------
 
-def _filtered_orders(form: OrderFilterForm, client_id: int | None):
+SORTS = {
+    # due soonest: running clocks by due time; orders with no running clock after them, newest first
+    "due": "next_due_at",
+    "newest": "-reported_at",
+    "oldest": "reported_at",
+}
+
+
+def _filtered_orders(form: OrderFilterForm, client_id: int | None) -> tuple:
+    """The orders the form's filters select, and the sort to page them by."""
     filters = {}
     if form.is_bound:
         form.is_valid()  # an invalid choice is shown on the form; the valid filters still apply
@@ -99,13 +108,7 @@ def _filtered_orders(form: OrderFilterForm, client_id: int | None):
             orders = orders.filter(**{name: filters[name]})
     if filters.get("breached") is not None:
         orders = orders.filter(is_breached=filters["breached"])
-    sort = filters.get("sort") or "due"
-    if sort == "newest":
-        return orders.order_by("-reported_at", "-id")
-    if sort == "oldest":
-        return orders.order_by("reported_at", "id")
-    # due soonest: running clocks by due time; orders with no running clock last, newest first
-    return orders.order_by(F("next_due_at").asc(nulls_last=True), "-reported_at", "-id")
+    return orders, Sort.parse(SORTS.get(filters.get("sort") or "due", SORTS["due"]), Order)
 
 
 def _annotate_clock_states(orders, now: dt.datetime) -> None:
@@ -122,10 +125,16 @@ def _annotate_clock_states(orders, now: dt.datetime) -> None:
 
 def _list_page(request, *, template: str, client_id: int | None):
     form = OrderFilterForm(request.GET or None, client_id=client_id)
-    orders = _filtered_orders(form, client_id)
-    page = Paginator(orders, PER_PAGE).get_page(request.GET.get("page"))
-    _annotate_clock_states(page.object_list, timezone.now())
-    return render(request, template, {"filter_form": form, "page": page})
+    orders, sort = _filtered_orders(form, client_id)
+    try:
+        page = keyset_page(orders, sort=sort, cursor=request.GET.get("cursor") or None, size=PER_PAGE)
+    except InvalidCursor:
+        messages.warning(request, _("That page link has expired; here is the first page."))
+        page = keyset_page(orders, sort=sort, size=PER_PAGE)
+    _annotate_clock_states(page.rows, timezone.now())
+    count, more = capped_count(orders)
+    return render(request, template, {"filter_form": form, "page": page, "orders": page.rows,
+                                      "count": count, "count_more": more})
 
 
 @provider_page

@@ -286,14 +286,27 @@ ON CONFLICT (clock_id) DO NOTHING
 
 
 # PostgreSQL: the whole sweep is one statement. The two partial indexes find the clocks that
-# crossed a threshold (a BitmapOr); the UPDATE re-checks its WHERE on the locked row (so a concurrent sweep that
-# got there first wins and this one skips the row); the breach rows follow in the same statement.
+# crossed a threshold (a BitmapOr); their orders are locked first, in id order, skipping any order a
+# transaction holds (it is swept a minute later): every writer locks an order before its clocks, and
+# a breach changes the order's list columns (the trigger of orders 0004), so this order of locks
+# keeps the sweep and an order's transition from deadlocking. The UPDATE re-checks its WHERE on the
+# locked row (so a concurrent sweep that got there first wins and this one skips the row); the
+# breach rows follow in the same statement.
 _SWEEP_PG_SQL = """
-WITH marked AS (
+WITH crossed AS (
+    SELECT c.id, c.order_id FROM sla_slaclock c
+    WHERE c.stopped_at IS NULL
+      AND ((c.warned_at IS NULL AND c.warn_at IS NOT NULL AND c.warn_at <= %(now)s)
+           OR (c.breached_at IS NULL AND c.due_at IS NOT NULL AND c.due_at <= %(now)s))
+), free AS (
+    SELECT o.id FROM orders_order o WHERE o.id IN (SELECT order_id FROM crossed)
+    ORDER BY o.id FOR NO KEY UPDATE OF o SKIP LOCKED
+), marked AS (
     UPDATE sla_slaclock c SET
         warned_at = CASE WHEN c.warned_at IS NULL AND c.warn_at <= %(now)s THEN %(now)s ELSE c.warned_at END,
         breached_at = CASE WHEN c.breached_at IS NULL AND c.due_at <= %(now)s THEN %(now)s ELSE c.breached_at END
-    WHERE c.stopped_at IS NULL
+    WHERE c.id IN (SELECT id FROM crossed) AND c.order_id IN (SELECT id FROM free)
+      AND c.stopped_at IS NULL
       AND ((c.warned_at IS NULL AND c.warn_at IS NOT NULL AND c.warn_at <= %(now)s)
            OR (c.breached_at IS NULL AND c.due_at IS NOT NULL AND c.due_at <= %(now)s))
     RETURNING c.id, c.tenant_id, c.order_id, c.metric, c.due_at, c.policy_id,
@@ -404,7 +417,7 @@ def calendar_update(*, calendar: BusinessCalendar, actor, **changes) -> Business
             setattr(calendar, key, value)
     _calendar_validate(calendar)
     calendar.save()
-    open_clocks = list(SLAClock.objects.filter(calendar=calendar, stopped_at__isnull=True).select_for_update())
+    open_clocks = list(orders_locked_first(SLAClock.objects.filter(calendar=calendar, stopped_at__isnull=True)))
     for clock in open_clocks:
         clock.calendar = calendar
     _recompute_open_clocks(open_clocks)
@@ -476,9 +489,22 @@ def force_majeure_active(*, contract_id) -> ForceMajeure | None:
     return ForceMajeure.objects.filter(contract_id=contract_id, lifted_at__isnull=True).first()
 
 
+def orders_locked_first(clocks):
+    """`clocks` to lock, once their orders are locked (in id order).
+
+    Every writer locks an order before its clocks (an order's transition does; the sweep does):
+    a clock's change writes its order's list columns (the trigger of orders 0004), so taking the
+    clocks first could deadlock against a transition holding the order and wanting a clock.
+    """
+    order_model = SLAClock._meta.get_field("order").related_model
+    list(order_model.objects.filter(pk__in=clocks.values("order_id")).order_by("pk")
+         .select_for_update(of=("self",), no_key=True).values_list("pk", flat=True))
+    return clocks.select_for_update(of=("self",))
+
+
 def _contract_open_clocks(contract_id):
-    return (SLAClock.objects.filter(order__contract_id=contract_id, stopped_at__isnull=True)
-            .select_related("calendar").select_for_update(of=("self",)))
+    return orders_locked_first(
+        SLAClock.objects.filter(order__contract_id=contract_id, stopped_at__isnull=True).select_related("calendar"))
 
 
 def force_majeure_start(*, contract, actor, reason: str) -> ForceMajeure:

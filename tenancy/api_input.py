@@ -105,6 +105,14 @@ class ApiFilterBackend(DjangoFilterBackend):
     """django-filter with every id and number filter bounded (see `guard_numeric_filters`) and
     every boolean filter strict (see `guard_boolean_filters`)."""
 
+    def filter_queryset(self, request, queryset, view):
+        # No filter asked for: nothing to build (the filter form and its choice querysets are a
+        # good part of a list request's cost) and nothing to filter.
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class is not None and not set(filterset_class.base_filters).intersection(request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:

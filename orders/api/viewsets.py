@@ -17,18 +17,21 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.filters import SearchFilter
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from sla.selectors import client_scope_of
 from tenancy.api_base import TenantViewSet, transition_action
 from tenancy.api_input import ApiFilterBackend
+from tenancy.keyset import KeysetPagination
 from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, Role
 
 from .. import selectors, services
 from ..models import Order, OrderAttachment, Team
 from ..services import TRANSITIONS
 from ..views import attachment_response
+from . import rows as rows_module
 from .filters import NullsLastOrderingFilter, OrderFilter, TeamFilter
 from .serializers import (
     OrderAssignSerializer,
@@ -72,7 +75,8 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
     """Client orders and incidents with their SLA clocks. State changes only through the actions.
 
     The list is sorted by the soonest due time of a running clock first (`?ordering=next_due_at`),
-    orders with no running clock last.
+    orders with no running clock last (newest first). Pages are keyset pages (`?cursor=` from the
+    `next`/`previous` links): the same cost on the first page and the last, however many orders.
     """
 
     model = Order
@@ -81,7 +85,8 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
     filter_backends = [ApiFilterBackend, SearchFilter, NullsLastOrderingFilter]
     search_fields = ["number", "title", "description"]
     ordering_fields = ["next_due_at", "reported_at", "created_at", "desired_deadline", "number", "state"]
-    ordering = ["next_due_at", "-reported_at", "-id"]
+    ordering = ["next_due_at"]
+    pagination_class = KeysetPagination
     http_method_names = ["get", "post", "patch", "head", "options"]
     read_roles = ORDER_READERS
     write_roles = ORDER_WRITERS
@@ -97,7 +102,16 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
         return self.client_id is not None
 
     def scoped_queryset(self):
-        return selectors.with_attachments(selectors.order_list(client_id=self.client_id), client_view=self.client_view)
+        return selectors.with_attachments(selectors.order_api_list(client_id=self.client_id),
+                                          client_view=self.client_view)
+
+    def list(self, request, *args, **kwargs):
+        """The page as plain values (`orders.api.rows`): the rows `OrderSerializer` gives, built
+        without a model instance or a serializer per order."""
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = self.paginator.paginate_queryset(queryset, request, view=self, values=rows_module.VALUES)
+        rendered = rows_module.OrderRows(request=request, client_view=self.client_view).render(rows)
+        return self.paginator.get_paginated_response(rendered)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -170,7 +184,8 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
         description="The order's append-only history, oldest first: creation, every transition (who, when, "
         "from, to, note), scope and deadline changes, assignment. Client users see only client-visible events.",
     )
-    @action(detail=True, methods=["get"], serializer_class=OrderEventSerializer, filter_backends=[])
+    @action(detail=True, methods=["get"], serializer_class=OrderEventSerializer, filter_backends=[],
+            pagination_class=PageNumberPagination)
     def events(self, request, pk=None):
         order = self.order_detail(pk)
         page = self.paginate_queryset(selectors.order_timeline(order=order, client_view=self.client_view))
@@ -182,7 +197,8 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
                    responses={201: OrderCommentSerializer},
                    description="Provider staff may mark a comment internal; a client user's comment is "
                    "always visible to both sides.")
-    @action(detail=True, methods=["get", "post"], serializer_class=OrderCommentSerializer, filter_backends=[])
+    @action(detail=True, methods=["get", "post"], serializer_class=OrderCommentSerializer, filter_backends=[],
+            pagination_class=PageNumberPagination)
     def comments(self, request, pk=None):
         order = self.order_detail(pk)
         if request.method == "POST":
@@ -204,7 +220,7 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
                    "files per order. Provider staff may mark it `internal` (hidden from the client); a client "
                    "user's file is always visible to both sides. Recorded in the order's history.")
     @action(detail=True, methods=["get", "post"], serializer_class=OrderAttachmentSerializer, filter_backends=[],
-            parser_classes=[MultiPartParser])
+            parser_classes=[MultiPartParser], pagination_class=PageNumberPagination)
     def attachments(self, request, pk=None):
         order = self.order_detail(pk)
         if request.method == "POST":

@@ -336,7 +336,7 @@ def test_the_order_list_costs_the_same_queries_for_more_orders(world_a, api_as):
             move(world_a, order, ("acknowledge", world_a.engineer))
     assert count_queries(api, ORDERS) == few
     assert count_queries(client, ORDERS) == few_for_the_client
-    assert client.get(ORDERS).json()["count"] == 7
+    assert len(client.get(ORDERS).json()["results"]) == 7
 
 
 # --- scope and deadline changes ---------------------------------------------------------------

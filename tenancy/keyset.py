@@ -1,0 +1,301 @@
+"""Keyset ("cursor") pages: a page is an index range after the last row seen, never an OFFSET.
+
+A list sorted by one field pages by that field's value and the row's id (the tie-breaker), so the
+cost of a page is the same on the first page and the ten-thousandth, and a row added or removed
+while someone pages never shifts the rows they have not seen yet. A field that may be empty sorts
+its empty values last, newest first: the order is two *segments*, the rows with a value (by value,
+then id, in the sort's direction) and then the rows without one (by id, descending). Each segment
+is one indexed range (`(tenant, field, id)`), which is why they are queried apart.
+
+The position travels as an opaque, signed token (`?cursor=`): it names the sort it belongs to, so a
+token from another sort, an edited token or one signed with an old key is refused with a 400
+naming the parameter (`InvalidCursor`) rather than answered from a full scan.
+
+- `Sort.parse("-reported_at", Order)` — a sort term of a model;
+- `keyset_page(queryset, sort=…, cursor=…, size=…)` — one page: rows, `next` and `previous` tokens;
+- `capped_count(queryset)` — "how many", counted no further than a person reads;
+- `KeysetPagination` — the same for the REST API (`?cursor=`, `?page_size=`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core import signing
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+SALT = "tenancy.keyset"
+COUNT_CAP = 1000
+
+
+class InvalidCursor(exceptions.ValidationError):
+    """A `cursor` that was not issued for this list and sort (edited, stale, another sort's)."""
+
+    def __init__(self, param: str = "cursor"):
+        super().__init__({param: [gettext(
+            "This cursor is not valid for this list: use the `next` or `previous` link of the list as it was "
+            "given, with the same ordering."
+        )]})
+
+
+@dataclass(frozen=True)
+class Sort:
+    """One sort field of a model, with the row's id as the tie-breaker."""
+
+    field: str
+    descending: bool = False
+    nullable: bool = False
+    python: Any = field(default=None, compare=False, repr=False)  # the model field, to read values back
+
+    @classmethod
+    def parse(cls, term: str, model) -> Sort:
+        name = term.lstrip("-")
+        model_field = model._meta.get_field(name)
+        return cls(field=name, descending=term.startswith("-"), nullable=bool(model_field.null), python=model_field)
+
+    @property
+    def term(self) -> str:
+        return ("-" if self.descending else "") + self.field
+
+    # --- segments --------------------------------------------------------------------------
+
+    @property
+    def segments(self) -> int:
+        return 2 if self.nullable else 1
+
+    def segment(self, queryset: QuerySet, index: int) -> QuerySet:
+        if not self.nullable:
+            return queryset
+        return queryset.filter(**{f"{self.field}__isnull": index == 1})
+
+    def order(self, index: int, *, backwards: bool = False) -> list:
+        """The ORDER BY of a segment (reversed when paging backwards)."""
+        if index == 1:  # the empty values: newest first
+            return ["id"] if backwards else ["-id"]
+        descending = self.descending != backwards
+        if descending:
+            return [F(self.field).desc(), "-id"]
+        return [F(self.field).asc(), "id"]
+
+    def position(self, index: int, row) -> list:
+        if index == 1:
+            return [row.pk]
+        return [_plain(getattr(row, self.field)), row.pk]
+
+    def beyond(self, index: int, position: list, *, backwards: bool = False) -> Q:
+        """The rows of a segment strictly after `position` in its order (before, backwards).
+
+        Written as `f >= v AND (f > v OR (f = v AND id > i))`, which an index on (…, f, id) reads
+        as one range starting at v."""
+        if index == 1:
+            (pk,) = position
+            return Q(id__gt=pk) if backwards else Q(id__lt=pk)
+        value, pk = position
+        later = not self.descending != backwards  # ascending and forwards, or descending and backwards
+        strict, loose, after_id = ("gt", "gte", "gt") if later else ("lt", "lte", "lt")
+        return Q(**{f"{self.field}__{loose}": value}) & (
+            Q(**{f"{self.field}__{strict}": value}) | Q(**{self.field: value, f"id__{after_id}": pk}))
+
+    # --- tokens ----------------------------------------------------------------------------
+
+    def token(self, index: int, position: list, *, backwards: bool = False, scope: str = "") -> str:
+        return signing.dumps({"o": self.term, "q": scope, "s": index, "p": position, "b": int(backwards)},
+                             salt=SALT, compress=False)
+
+    def read(self, token: str, *, scope: str = "", param: str = "cursor") -> tuple[int, list, bool]:
+        """(segment, position, backwards) of a token issued for this sort, or InvalidCursor."""
+        if len(token) > 1000:
+            raise InvalidCursor(param)
+        try:
+            data = signing.loads(token, salt=SALT)
+            if data["o"] != self.term or data.get("q", "") != scope:
+                raise ValueError("another sort's cursor")
+            index, position, backwards = int(data["s"]), list(data["p"]), bool(data["b"])
+            if index not in range(self.segments) or len(position) != (1 if index == 1 else 2):
+                raise ValueError("malformed position")
+            pk = int(position[-1])
+            if index == 1:
+                return index, [pk], backwards
+            value = None if position[0] is None else self.python.to_python(position[0])
+            if value is None:
+                raise ValueError("an empty value in the valued segment")
+            return index, [value, pk], backwards
+        except (signing.BadSignature, KeyError, TypeError, ValueError, AttributeError, OverflowError,
+                DjangoValidationError) as exc:
+            raise InvalidCursor(param) from exc
+
+
+def _plain(value):
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+@dataclass
+class KeysetPage:
+    rows: list
+    next: str | None
+    previous: str | None
+
+    @property
+    def has_other_pages(self) -> bool:
+        return bool(self.next or self.previous)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def keyset_page(queryset: QuerySet, *, sort: Sort, cursor: str | None = None, size: int,
+                scope: str = "", param: str = "cursor", values: tuple[str, ...] | None = None) -> KeysetPage:
+    """One page of `queryset` in `sort`'s order, after (or before) the position in `cursor`.
+
+    The positions come first, from one index range per segment (each segment is always asked, so
+    the number of queries never depends on where the page falls); then the page's rows are loaded
+    by id with the queryset's joins and prefetches, once. With `values` (which name `id` and the
+    sort's field), the segments' queries read those values and the rows are those dictionaries: no
+    second query, no model instances. `scope` binds the tokens to more than the sort (e.g. a
+    parent object), so that a token is refused elsewhere."""
+    start, position, backwards = (0, None, False) if not cursor else sort.read(cursor, scope=scope, param=param)
+    bare = queryset.select_related(None).prefetch_related(None)
+    keys = tuple(values) if values else ("id", sort.field)
+    found: list[tuple[int, list, dict]] = []
+    for index in (range(start, -1, -1) if backwards else range(start, sort.segments)):
+        rows = sort.segment(bare, index)
+        if index == start and position is not None:
+            rows = rows.filter(sort.beyond(index, position, backwards=backwards))
+        wanted = max(size + 1 - len(found), 1)  # asked even when full: the same queries on every page
+        for row in rows.order_by(*sort.order(index, backwards=backwards)).values(*keys)[:wanted]:
+            found.append((index, [row["id"]] if index == 1 else [_plain(row[sort.field]), row["id"]], row))
+    found = found[: size + 1]
+    more = len(found) > size
+    found = found[:size]
+    if backwards:
+        found.reverse()
+    if values:
+        rows = [row for _, _, row in found]
+    else:
+        ids = [row["id"] for _, _, row in found]
+        loaded = {item.pk: item for item in queryset.filter(pk__in=ids)} if ids else {}
+        rows = [loaded[pk] for pk in ids if pk in loaded]
+    found = [(index, where) for index, where, _ in found]
+    first = sort.token(found[0][0], found[0][1], backwards=True, scope=scope) if found else None
+    last = sort.token(found[-1][0], found[-1][1], scope=scope) if found else None
+    if backwards:
+        # going back: what follows this page is where we came from; more before it if we found more
+        return KeysetPage(rows, next=last or cursor_flip(sort, cursor, scope), previous=first if more else None)
+    return KeysetPage(rows, next=last if more else None,
+                      previous=(first or cursor_flip(sort, cursor, scope)) if cursor else None)
+
+
+def cursor_flip(sort: Sort, cursor: str | None, scope: str) -> str | None:
+    """The same position facing the other way: an empty page's way back to where it was reached."""
+    if not cursor:
+        return None
+    index, position, backwards = sort.read(cursor, scope=scope)
+    return sort.token(index, [_plain(value) for value in position], backwards=not backwards, scope=scope)
+
+
+def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """How many rows, counted up to `cap`: (count, more). A person reads "1,000+", not the exact
+    size of a tenant's history, and the count costs at most `cap` index entries."""
+    count = queryset.order_by()[: cap + 1].count()
+    return min(count, cap), count > cap
+
+
+# --- the REST API --------------------------------------------------------------------------------
+
+
+class KeysetPagination(BasePagination):
+    """`?cursor=` pages for API lists: `{"next": url|null, "previous": url|null, "results": [...]}`.
+
+    The view's `?ordering=` (one field, default the view's `ordering[0]`) is the sort; `page_size`
+    is 1–200 (default 50). The `next` link walks the whole list, however long, at the same cost per page.
+    """
+
+    page_size = 50
+    max_page_size = 200
+    cursor_query_param = "cursor"
+    page_size_query_param = "page_size"
+    ordering_param = "ordering"
+
+    def sort_for(self, request, view) -> Sort:
+        raw = request.query_params.get(self.ordering_param) or ""
+        terms = [term.strip() for term in raw.split(",") if term.strip()] or list(view.ordering[:1])
+        if len(terms) != 1:
+            raise exceptions.ValidationError({self.ordering_param: [gettext(
+                "This list is ordered by one field at a time (its pages follow that field).")]})
+        return Sort.parse(terms[0], view.model)
+
+    def size_for(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw in (None, ""):
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            raise exceptions.ValidationError({self.page_size_query_param: [gettext(
+                "A page holds from 1 to %(max)s rows.") % {"max": self.max_page_size}]})
+        return size
+
+    def paginate_queryset(self, queryset, request, view=None, values: tuple[str, ...] | None = None):
+        """The page's rows: model instances, or with `values` those values as dictionaries."""
+        self.request = request
+        self.page = keyset_page(queryset, sort=self.sort_for(request, view), size=self.size_for(request),
+                                cursor=request.query_params.get(self.cursor_query_param) or None,
+                                param=self.cursor_query_param, values=values)
+        return self.page.rows
+
+    def _link(self, token: str | None) -> str | None:
+        if token is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.cursor_query_param, token)
+
+    def get_paginated_response(self, data):
+        return Response({"next": self._link(self.page.next), "previous": self._link(self.page.previous),
+                         "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "next": {"type": "string", "nullable": True, "format": "uri",
+                         "description": str(_("The next page; null on the last one."))},
+                "previous": {"type": "string", "nullable": True, "format": "uri",
+                             "description": str(_("The page before; null on the first one."))},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {"name": self.cursor_query_param, "required": False, "in": "query",
+             "description": str(_("Where the page starts: the `cursor` of a `next` or `previous` link, as given.")),
+             "schema": {"type": "string"}},
+            {"name": self.page_size_query_param, "required": False, "in": "query",
+             "description": str(_("Rows per page, 1 to %(max)s (default %(default)s).") % {
+                 "max": self.max_page_size, "default": self.page_size}),
+             "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size}},
+        ]
+
+
+def without_cursor(url: str) -> str:
+    return remove_query_param(url, "cursor")

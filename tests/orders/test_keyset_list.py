@@ -1,0 +1,210 @@
+"""The order list at scale: the columns the database keeps, keyset pages through the API and the
+pages, and what a wrong cursor or page size gets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import unquote
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from orders.models import Order
+from sla import services as sla_services
+from tests.conftest import postgres_only
+from tests.contracts.api_support import active_contract, assert_error
+
+from .api_support import move, raise_order, session_as
+
+ORDERS = "/api/v1/orders/"
+PRIORITIES = ["low", "normal", "high", "critical"]
+
+
+def _orders(world, n: int = 9) -> list[Order]:
+    """`n` orders with different due times; every third cancelled (no running clock)."""
+    contract = active_contract(world)
+    orders = []
+    for i in range(n):
+        order = raise_order(world, contract, actor=world.engineer, priority=PRIORITIES[i % 4], title=f"Order {i}")
+        if i % 3 == 2:
+            order = move(world, order, ("cancel", world.engineer))
+        orders.append(order)
+    return orders
+
+
+def _expected_due_order(world) -> list[int]:
+    with world.context():
+        rows = list(Order.objects.values_list("pk", "next_due_at"))
+    valued = sorted((due, pk) for pk, due in rows if due is not None)
+    return [pk for _due, pk in valued] + sorted((pk for pk, due in rows if due is None), reverse=True)
+
+
+def _walk(api, url, params) -> tuple[list[int], list[dict]]:
+    seen, pages = [], []
+    response = api.get(url, params)
+    while True:
+        assert response.status_code == 200, response.content
+        body = response.json()
+        pages.append(body)
+        seen += [row["id"] for row in body["results"]]
+        if not body["next"]:
+            return seen, pages
+        response = api.get(body["next"])
+
+
+def test_the_database_keeps_next_due_and_breached_on_the_order(world_a):
+    orders = _orders(world_a, 3)
+    with world_a.context():
+        for order in Order.objects.prefetch_related("clocks"):
+            running = [c.due_at for c in order.clocks.all() if c.stopped_at is None and c.due_at is not None]
+            assert order.next_due_at == (min(running) if running else None)
+            assert order.is_breached is False
+        first = Order.objects.get(pk=orders[0].pk)
+        due = first.next_due_at
+    # the sweep past every due time breaches the clocks: the order says so at once
+    sla_services.sla_sweep(now=due + dt.timedelta(days=400))
+    with world_a.context():
+        first = Order.objects.get(pk=orders[0].pk)
+        assert first.is_breached is True
+    # a copy read before the breach and saved afterwards does not write the old values back
+    stale = orders[0]
+    assert stale.is_breached is False
+    with world_a.context():
+        stale.title = "Renamed"
+        stale.save()
+        assert Order.objects.get(pk=stale.pk).is_breached is True
+
+
+def test_api_pages_walk_every_order_once_in_due_order_and_back(world_a, api_as):
+    _orders(world_a)
+    api = api_as(world_a, user=world_a.engineer)
+    seen, pages = _walk(api, ORDERS, {"page_size": 2})
+    assert seen == _expected_due_order(world_a)
+    assert len(pages) == 5 and pages[0]["previous"] is None
+    # and back from the last page, by the `previous` links
+    back, body = [], pages[-1]
+    back = [row["id"] for row in body["results"]]
+    while body["previous"]:
+        body = api.get(body["previous"]).json()
+        back = [row["id"] for row in body["results"]] + back
+    assert back == seen
+
+
+@pytest.mark.parametrize("ordering", ["-next_due_at", "reported_at", "-reported_at", "number", "-desired_deadline"])
+def test_api_pages_follow_each_ordering(world_a, api_as, ordering):
+    _orders(world_a, 7)
+    api = api_as(world_a, user=world_a.engineer)
+    everything = [row["id"] for row in api.get(ORDERS, {"ordering": ordering, "page_size": 200}).json()["results"]]
+    seen, _pages = _walk(api, ORDERS, {"ordering": ordering, "page_size": 3})
+    assert seen == everything and sorted(seen) == sorted(set(seen)) and len(seen) == 7
+
+
+def test_filters_page_the_same_way(world_a, api_as):
+    orders = _orders(world_a)
+    api = api_as(world_a, user=world_a.engineer)
+    seen, _pages = _walk(api, ORDERS, {"state": "cancelled", "page_size": 1})
+    assert seen == sorted((o.pk for o in orders[2::3]), reverse=True)
+
+
+@pytest.mark.parametrize("size", ["0", "-1", "10000", "abc", "1.5"])
+def test_a_page_size_out_of_range_is_a_400_naming_it(world_a, api_as, size):
+    body = assert_error(api_as(world_a).get(ORDERS, {"page_size": size}), 400)
+    assert body["errors"][0]["field"] == "page_size"
+
+
+def test_a_tampered_or_foreign_cursor_is_a_400_naming_it(world_a, api_as):
+    _orders(world_a, 4)
+    api = api_as(world_a, user=world_a.engineer)
+    token = unquote(api.get(ORDERS, {"page_size": 1}).json()["next"].split("cursor=")[1].split("&")[0])
+    for cursor in ["junk", token[:-3] + "abc", "x" * 5000]:
+        body = assert_error(api.get(ORDERS, {"cursor": cursor}), 400)
+        assert body["errors"][0]["field"] == "cursor"
+    # a cursor of one ordering does not page another
+    assert api.get(ORDERS, {"cursor": token, "page_size": 1}).status_code == 200
+    body = assert_error(api.get(ORDERS, {"cursor": token, "ordering": "-reported_at"}), 400)
+    assert body["errors"][0]["field"] == "cursor"
+
+
+def test_two_ordering_fields_are_a_400_naming_ordering(world_a, api_as):
+    body = assert_error(api_as(world_a).get(ORDERS, {"ordering": "state,-reported_at"}), 400)
+    assert body["errors"][0]["field"] == "ordering"
+
+
+def test_another_tenants_orders_never_appear_on_any_page(world_a, world_b, api_as):
+    _orders(world_a, 4)
+    theirs = _orders(world_b, 4)
+    seen, _pages = _walk(api_as(world_a, user=world_a.engineer), ORDERS, {"page_size": 1})
+    assert len(seen) == 4 and not set(seen) & {o.pk for o in theirs}
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_orders_page_pages_by_cursor_and_counts(world_a, language):
+    _orders(world_a, 30)
+    client = session_as(world_a.engineer)
+    url = reverse("orders:order-list")
+    first = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    assert first.status_code == 200 and len(first.context["page"].rows) == 25
+    assert first.context["count"] == 30 and first.context["count_more"] is False
+    second = client.get(url, {"cursor": first.context["page"].next}, HTTP_ACCEPT_LANGUAGE=language)
+    rows = [o.pk for o in first.context["page"]] + [o.pk for o in second.context["page"]]
+    assert rows == _expected_due_order(world_a) and second.context["page"].next is None
+    # an expired link shows the first page with a word, not an error
+    stale = client.get(url, {"cursor": "junk"}, HTTP_ACCEPT_LANGUAGE=language)
+    assert stale.status_code == 200 and [o.pk for o in stale.context["page"]] == rows[:25]
+
+
+@postgres_only("query plans of PostgreSQL")
+def test_the_default_list_is_an_index_range_not_a_sort_of_the_table(world_a, api_as):
+    """The plan of the first page reads the (tenant, next_due_at, id) index in order and stops."""
+    _orders(world_a, 3)
+    with world_a.context(), connection.cursor() as cursor:
+        queryset = Order.objects.filter(next_due_at__isnull=False).order_by("next_due_at", "id")[:51]
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a few rows: make the planner show its index path
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "order_due" in plan and "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("side", ["provider", "client"])
+def test_the_lean_list_renders_exactly_what_the_order_serializer_renders(world_a, side):
+    """The list builds its rows from plain values (orders.api.rows): they equal OrderSerializer's,
+    for every kind of order (team and assignee, files, paused, stopped and breached clocks)."""
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from orders import selectors
+    from orders import services as order_services
+    from orders.api import rows as order_rows
+    from orders.api.serializers import OrderSerializer
+
+    from .api_support import TeamFactory
+    from .test_attachments import pdf
+
+    orders = _orders(world_a, 6)
+    team = TeamFactory(tenant=world_a.tenant)
+    with world_a.context(user=world_a.engineer):
+        order_services.order_assign(order=orders[0], actor=world_a.engineer, team=team, assignee=world_a.engineer)
+        order_services.order_attach(order=orders[1], actor=world_a.engineer, upload=pdf())
+    move(world_a, orders[3], ("acknowledge", world_a.engineer), ("plan", world_a.engineer))
+    move(world_a, orders[4], ("acknowledge", world_a.engineer), ("start_incident", world_a.engineer)) \
+        if orders[4].kind == "incident" else None
+    sla_services.sla_sweep(now=orders[5].reported_at + dt.timedelta(days=400))
+    user = world_a.engineer if side == "provider" else world_a.client_admin
+    request = APIRequestFactory().get(ORDERS)
+    force_authenticate(request, user=user)
+    request = Request(request)
+    request.user = user
+    now = orders[-1].reported_at + dt.timedelta(hours=1)
+    with world_a.context(user=user):
+        client_id = world_a.client.pk if side == "client" else None
+        queryset = selectors.order_list(client_id=client_id).order_by("id")
+        lean = order_rows.OrderRows(request=request, client_view=side == "client", now=now).render(
+            list(queryset.values(*order_rows.VALUES)))
+        full = [dict(OrderSerializer(order, context={"request": request, "now": now, "calendars": {}}).data)
+                for order in selectors.with_attachments(queryset, client_view=side == "client")]
+    assert lean == full
+    assert any(row["attachments"] for row in full) and any(row["breached"] for row in full)
+    assert any(row["team_name"] and row["assignee_name"] for row in full) or side == "client"
