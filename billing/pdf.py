@@ -62,6 +62,14 @@ def _describe(line, language: str) -> str:
         return line.description
 
 
+def line_text(line, language: str) -> str:
+    """A line's description in `language` (ru or en), whatever language is active."""
+    if language == "ru":
+        return _describe(line, "ru")
+    with translation.override(language):
+        return line.describe()
+
+
 def invoices_html(invoices, *, language: str = "ru") -> str:
     """The HTML the PDF is printed from: every invoice in `invoices` (lines, evidence and credit
     notes already loaded by the selector), in `language` (ru or en)."""
