@@ -234,8 +234,9 @@ def test_invoices_print_the_suppliers_and_the_customers_details(world_a):
 
 @pytest.mark.django_db
 def test_acts_print_both_parties_details(world_a):
-    from confirmations.pdf import act_pdf_context
     from django.template.loader import render_to_string
+
+    from confirmations.pdf import act_pdf_context
     from tests.billing.support import accepted_act, billed_contract
     from tests.clock import add_months, local_today
 
