@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 URL = "/api/v1/accounting/export/"
 PAGE = "/accounting/export/"
+QUERY_BUDGET = 12  # authentication, the tenant, invoices with their lines and evidence, credit notes
 ED = "{http://v8.1c.ru/edi/edi_stnd/EnterpriseData/1.8}"
 MSG = "{http://www.1c.ru/SSL/Exchange/Message}"
 
@@ -280,3 +281,23 @@ def test_vat_codes():
 def test_the_month_helper_is_the_clock_month(world_a):
     start, end = month_of(local_today(world_a.tenant))
     assert start.day == 1 and end >= start
+
+
+def test_the_export_reads_a_fixed_number_of_queries_however_many_documents(world_a, api_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _setup(world_a, label="A")
+    api = api_as(world_a, world_a.accountant)
+    with CaptureQueriesContext(connection) as few:
+        assert api.get(f"{URL}?{_today_range(world_a)}&format=xml").status_code == 200
+    start = add_months(local_today(world_a.tenant), -3)
+    for number in range(3):
+        invoice = _issue(world_a, build(world_a, billed_contract(world_a, fee="10.00", share="0", start_date=start,
+                                                                 number=f"A-more-{number}"), period=_period(world_a)))
+        _credit(world_a, invoice, "1.00", "Округление")
+    with CaptureQueriesContext(connection) as many:
+        data = api.get(f"{URL}?{_today_range(world_a)}&format=json").json()
+    assert len(data["invoices"]) == 5 and len(data["credit_notes"]) == 4
+    # (the first request also records when the API key was last used)
+    assert len(many) <= len(few) <= QUERY_BUDGET, [q["sql"][:120] for q in many]
