@@ -13,6 +13,8 @@ import logging
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from tenancy.legal import supplier_of
+
 from .exports import credited, outstanding
 from .models import LineKind
 
@@ -60,6 +62,14 @@ def _describe(line, language: str) -> str:
         return line.description
 
 
+def line_text(line, language: str) -> str:
+    """A line's description in `language` (ru or en), whatever language is active."""
+    if language == "ru":
+        return _describe(line, "ru")
+    with translation.override(language):
+        return line.describe()
+
+
 def invoices_html(invoices, *, language: str = "ru") -> str:
     """The HTML the PDF is printed from: every invoice in `invoices` (lines, evidence and credit
     notes already loaded by the selector), in `language` (ru or en)."""
@@ -69,7 +79,7 @@ def invoices_html(invoices, *, language: str = "ru") -> str:
         lines = [{"line": line, "text": _describe(line, language)} for line in invoice.lines.all()]
         notes = sorted(invoice.credit_notes.all(), key=lambda n: (n.issue_date, n.pk))
         documents.append({"invoice": invoice, "contract": invoice.contract, "client": invoice.client,
-                          "provider": invoice.contract.provider, "lines": lines, "credit_notes": notes,
+                          "provider": supplier_of(invoice.contract), "lines": lines, "credit_notes": notes,
                           "credited": credited(invoice), "outstanding": outstanding(invoice)})
     with translation.override(language), timezone.override("UTC"):
         return render_to_string(TEMPLATES[language], {"documents": documents})

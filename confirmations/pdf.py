@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from contracts.models import ContractParty, PartyKind
+from tenancy.legal import supplier_of
 
 from .models import Act
 
@@ -30,7 +31,7 @@ def act_pdf_context(act: Act) -> dict:
     return {
         "act": act,
         "contract": contract,
-        "provider": contract.provider,
+        "provider": supplier_of(contract),
         "client": contract.client,
         "provider_party": _party(contract, PartyKind.CONTRACTOR),
         "client_party": _party(contract, PartyKind.CUSTOMER),

@@ -72,9 +72,9 @@ from .services import (
 
 @admin.register(Client)
 class ClientAdmin(TenantScopedAdmin):
-    list_display = ("name", "legal_name", "tax_id", "email", "phone", "is_active", "contract_count")
+    list_display = ("name", "legal_name", "inn", "email", "phone", "is_active", "contract_count")
     list_filter = ("is_active",)
-    search_fields = ("name", "legal_name", "tax_id", "email")
+    search_fields = ("name", "legal_name", "tax_id", "inn", "email")
     fields = (*CLIENT_FIELDS, "created_at")
     readonly_fields = ("created_at",)
     ordering = ("name",)
@@ -96,9 +96,9 @@ class ClientAdmin(TenantScopedAdmin):
 
 @admin.register(Provider)
 class ProviderAdmin(TenantScopedAdmin):
-    list_display = ("name", "legal_name", "tax_id", "is_own", "contract_count")
+    list_display = ("name", "legal_name", "inn", "is_own", "contract_count")
     list_filter = ("is_own",)
-    search_fields = ("name", "legal_name", "tax_id")
+    search_fields = ("name", "legal_name", "tax_id", "inn")
     fields = (*PROVIDER_FIELDS, "created_at")
     readonly_fields = ("created_at",)
     ordering = ("-is_own", "name")

@@ -34,14 +34,14 @@ class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
         fields = CLIENT_FIELDS
-        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"address": forms.Textarea(attrs={"rows": 3}), "legal_address": forms.Textarea(attrs={"rows": 2})}
 
 
 class ProviderForm(forms.ModelForm):
     class Meta:
         model = Provider
         fields = PROVIDER_FIELDS
-        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"address": forms.Textarea(attrs={"rows": 3}), "legal_address": forms.Textarea(attrs={"rows": 2})}
 
 
 # Numbers of the contract form that take the contract's (or the model's) default when left empty.

@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from tenancy.events import Event
+from tenancy.legal import LegalDetails
 from tenancy.models import TenantOwned
 from tenancy.roles import CONTRACT_MANAGERS, has_role
 
@@ -32,10 +33,11 @@ CURRENCIES = [
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
 
-class Organisation(TenantOwned):
+class Organisation(LegalDetails, TenantOwned):
     name = models.CharField(_("name"), max_length=200)
     legal_name = models.CharField(_("legal name"), max_length=300, blank=True)
-    tax_id = models.CharField(_("tax ID"), max_length=20, blank=True, help_text=_("INN or VAT number"))
+    tax_id = models.CharField(_("tax ID"), max_length=20, blank=True,
+                              help_text=_("A foreign tax or VAT number; a Russian organisation's goes in INN."))
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     address = models.TextField(_("address"), blank=True)

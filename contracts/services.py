@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
+from tenancy.legal import LEGAL_FIELDS
 from tenancy.models import Membership
 from tenancy.roles import CLIENT_ROLES, CONTRACT_MANAGERS, PROVIDER_ROLES, Role, has_role
 
@@ -27,8 +28,8 @@ from .models import (
 )
 from .versions import version_baseline, version_write
 
-CLIENT_FIELDS = ("name", "legal_name", "tax_id", "email", "phone", "address", "is_active")
-PROVIDER_FIELDS = ("name", "legal_name", "tax_id", "email", "phone", "address", "is_own")
+CLIENT_FIELDS = ("name", "legal_name", "tax_id", "email", "phone", "address", "is_active", *LEGAL_FIELDS)
+PROVIDER_FIELDS = ("name", "legal_name", "tax_id", "email", "phone", "address", "is_own", *LEGAL_FIELDS)
 CONTRACT_TERMS = (
     "number", "title", "client", "provider", "start_date", "end_date", "currency", "monthly_fee",
     "quality_share_pct", "penalty_cap_pct", "acceptance_days", "payment_terms_days",

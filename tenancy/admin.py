@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from .admin_base import TenantScopedAdmin, adopt, service_call
 from .context import current_tenant_id
 from .errors import DomainError
+from .legal import LEGAL_FIELDS
 from .models import ApiKey, Membership, Notification, Tenant
 from .roles import CLIENT_ROLES, TENANT_ADMINS, has_role
 from .services import api_key_revoke, membership_create, tenant_create
@@ -38,7 +39,10 @@ from .services import api_key_revoke, membership_create, tenant_create
 class TenantAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "currency", "vat_rate", "time_zone", "created_at")
     search_fields = ("name", "slug")
-    fields = ("name", "slug", "currency", "vat_rate", "time_zone", "created_at")
+    fieldsets = [
+        (None, {"fields": ("name", "slug", "currency", "vat_rate", "time_zone", "created_at")}),
+        (_("Legal details"), {"fields": ("legal_name", *LEGAL_FIELDS)}),
+    ]
     readonly_fields = ("created_at",)
     prepopulated_fields = {"slug": ("name",)}
 

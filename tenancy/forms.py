@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from .errors import ActionForbidden, DomainError
-from .models import ApiKey
+from .legal import LEGAL_FIELDS
+from .models import ApiKey, Tenant
 
 
 def add_domain_error(form: forms.Form, error: DomainError) -> None:
@@ -71,3 +72,12 @@ class ApiKeyForm(forms.Form):
         return datetime.datetime.combine(
             day + datetime.timedelta(days=1), datetime.time.min, tzinfo=ZoneInfo(self.time_zone)
         )
+
+
+class TenantLegalDetailsForm(forms.ModelForm):
+    """The tenant's legal details, each validated and checked against the others (`LegalDetails.clean`)."""
+
+    class Meta:
+        model = Tenant
+        fields = ("legal_name", *LEGAL_FIELDS)
+        widgets = {"legal_address": forms.Textarea(attrs={"rows": 2})}

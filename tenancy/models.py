@@ -19,6 +19,7 @@ from .context import (
     current_tenant_id,
     is_cross_tenant,
 )
+from .legal import LegalDetails
 from .roles import CLIENT_ROLES, Role
 
 
@@ -27,8 +28,9 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("Unknown time zone “%(value)s”."), params={"value": value}, code="invalid")
 
 
-class Tenant(models.Model):
-    """One provider organisation. Not tenant-owned itself."""
+class Tenant(LegalDetails):
+    """One provider organisation. Not tenant-owned itself. Its legal details (`tenancy.legal`) are
+    what its documents print as the supplier's, unless its own provider row has its own."""
 
     class Vat(models.TextChoices):
         # VAT rates a Russian provider may charge; the default is the general rate since 2026-01-01.
@@ -38,6 +40,7 @@ class Tenant(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    legal_name = models.CharField(_("legal name"), max_length=300, blank=True)
     currency = models.CharField(_("default currency"), max_length=3, default="RUB")
     vat_rate = models.DecimalField(
         _("VAT rate, %"), max_digits=5, decimal_places=2, default=Decimal("22.00"),

@@ -35,6 +35,32 @@ def tenant_create(*, name: str, slug: str = "", vat_rate=None, time_zone: str = 
 
 
 @transaction.atomic
+def tenant_legal_details_update(*, tenant: Tenant, actor, **values) -> Tenant:
+    """The tenant's legal name and details (`tenancy.legal`), by one of its administrators; each field
+    validated on its own and against the others (a DomainError naming the field otherwise)."""
+    from django.core.exceptions import ValidationError
+
+    from .legal import LEGAL_FIELDS
+
+    if not has_role(actor, TENANT_ADMINS, tenant.pk):
+        raise ActionForbidden(_("Only an administrator may change the organisation's details."))
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    names = ("legal_name", *LEGAL_FIELDS)
+    for name in names:
+        if name in values:
+            setattr(tenant, name, values[name] if values[name] is not None else "")
+    try:
+        tenant.full_clean(exclude=[f.name for f in Tenant._meta.fields if f.name not in names])
+    except ValidationError as exc:
+        field, errors = next(iter(exc.message_dict.items()))
+        error = DomainError(errors[0], field=None if field == "__all__" else field, code="invalid")
+        error.field_errors = exc.message_dict
+        raise error from exc
+    tenant.save(update_fields=list(names))
+    return tenant
+
+
+@transaction.atomic
 def membership_create(*, tenant: Tenant, user, role: str, client=None) -> Membership:
     if role not in Role.values:
         raise DomainError(_("Unknown role."), field="role")

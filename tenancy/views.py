@@ -12,12 +12,12 @@ from django.views.decorators.http import require_POST
 
 from .decorators import provider_page
 from .errors import DomainError
-from .forms import ApiKeyForm, TenantSwitchForm, add_domain_error
+from .forms import ApiKeyForm, TenantLegalDetailsForm, TenantSwitchForm, add_domain_error
 from .middleware import SESSION_KEY
-from .models import ApiKey
+from .models import ApiKey, Tenant
 from .roles import TENANT_ADMINS
 from .selectors import api_key_list
-from .services import api_key_create, api_key_revoke
+from .services import api_key_create, api_key_revoke, tenant_legal_details_update
 
 
 @login_required
@@ -62,3 +62,21 @@ def api_key_revoke_view(request, pk: int):
     api_key_revoke(actor=request.user, key=key)
     messages.success(request, _("The key “%(name)s” is revoked: it no longer opens the API.") % {"name": key.name})
     return redirect("tenancy:api-keys")
+
+
+@provider_page(roles=TENANT_ADMINS)
+def legal_details(request):
+    """The organisation's legal details (INN, KPP, OGRN, address, bank), printed on its invoices and
+    acts and sent in the accounting export."""
+    # a copy of the row: a refused form must not leave its values on the request's tenant
+    form = TenantLegalDetailsForm(request.POST or None, instance=Tenant.objects.get(pk=request.tenant.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            tenant_legal_details_update(tenant=request.tenant, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The organisation's details are saved."))
+            return redirect("tenancy:legal-details")
+    status = 400 if form.errors else 200
+    return render(request, "tenancy/legal_details.html", {"form": form}, status=status)

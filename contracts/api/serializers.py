@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tenancy.api_base import ApiModelSerializer, TenantRelatedField
+from tenancy.legal import LEGAL_FIELDS
 from tenancy.models import ApiKey, Membership
 
 from ..models import (
@@ -60,7 +61,7 @@ class ClientSerializer(ApiModelSerializer):
         model = Client
         fields = [
             "id", "name", "legal_name", "tax_id", "email", "phone", "address", "is_active",
-            "created_at", "contract_count", "active_contract_count",
+            *LEGAL_FIELDS, "created_at", "contract_count", "active_contract_count",
         ]
         read_only_fields = ["created_at"]
         validators = []  # the name is unique per tenant: the service checks it
@@ -73,7 +74,7 @@ class ProviderSerializer(ApiModelSerializer):
         model = Provider
         fields = [
             "id", "name", "legal_name", "tax_id", "email", "phone", "address", "is_own",
-            "created_at", "contract_count",
+            *LEGAL_FIELDS, "created_at", "contract_count",
         ]
         read_only_fields = ["created_at"]
         validators = []

@@ -38,6 +38,7 @@ from tenancy.tasks import link_audit_chains
 
 PASSWORD = "demo-pass-2026"  # noqa: S105 — demo logins, printed on purpose
 
+DEMO_BANK = {"bank_name": "ПАО Сбербанк", "bik": "044525225", "correspondent_account": "30101810400000000225"}
 TENANTS = [
     {
         "name": "Northwind IT Services",
@@ -45,6 +46,19 @@ TENANTS = [
         "prefix": "nw",
         "subcontractor": "Baltic Network Engineering",
         "clients": ["Uralsteel JSC", "Sibir Retail LLC", "Kama Logistics"],
+        # made-up organisations whose numbers pass the check digits; the bank is a real one's БИК and к/с
+        "legal": {"legal_name": "ООО «Нордвинд ИТ Сервис»", "inn": "7705123452", "kpp": "770501001",
+                  "ogrn": "1157746012346", "legal_address": "115054, г. Москва, ул. Дубининская, д. 57, стр. 1",
+                  "settlement_account": "40702810938000012345", **DEMO_BANK},
+        "client_legal": [
+            {"inn": "6608123470", "kpp": "660801001", "ogrn": "1146658011224",
+             "legal_address": "620014, г. Екатеринбург, ул. Малышева, д. 51", "settlement_account": "40702810016540011223",
+             **DEMO_BANK},
+            {"inn": "7801123487", "kpp": "780101001", "ogrn": "1177847033440",
+             "legal_address": "199034, г. Санкт-Петербург, 13-я линия В.О., д. 2"},
+            {"inn": "1659123503", "kpp": "165901001", "ogrn": "1181690055667",
+             "legal_address": "420087, г. Казань, ул. Родины, д. 7"},
+        ],
     },
     {
         "name": "Volga Facility Group",
@@ -52,6 +66,18 @@ TENANTS = [
         "prefix": "vg",
         "subcontractor": "Clean Line Cleaning",
         "clients": ["Neva Pharma", "Oka Bank", "Don Agro Holding"],
+        "legal": {"legal_name": "ООО «Волга Фасилити Групп»", "inn": "6315123462", "kpp": "631501001",
+                  "ogrn": "1166313054324", "legal_address": "443099, г. Самара, ул. Куйбышева, д. 90",
+                  "settlement_account": "40702810154400054321", **DEMO_BANK},
+        "client_legal": [
+            {"inn": "5257123490", "kpp": "525701001", "ogrn": "1195275044557",
+             "legal_address": "603005, г. Нижний Новгород, ул. Минина, д. 10", "settlement_account": "40702810342000044556",
+             **DEMO_BANK},
+            {"inn": "6164123517", "kpp": "616401001", "ogrn": "1136164066774",
+             "legal_address": "344002, г. Ростов-на-Дону, ул. Суворова, д. 19"},
+            {"inn": "3444123521", "kpp": "344401001", "ogrn": "1153443077886",
+             "legal_address": "400005, г. Волгоград, пр. Ленина, д. 56"},
+        ],
     },
 ]
 PROVIDER_ROLES = ["admin", "account_manager", "engineer", "accountant"]
@@ -114,6 +140,10 @@ class Command(BaseCommand):
 
     def _tenant(self, spec, shared_manager):
         tenant = tenant_create(name=spec["name"], slug=spec["slug"])
+        for field, value in spec["legal"].items():
+            setattr(tenant, field, value)
+        tenant.full_clean()
+        tenant.save()
         p = spec["prefix"]
         with tenant_context(tenant):
             staff = {}
@@ -131,7 +161,7 @@ class Command(BaseCommand):
             clients = []
             for index, name in enumerate(spec["clients"], start=1):
                 client = contracts.client_create(actor=admin, name=name, legal_name=f"{name} (legal entity)",
-                                                 tax_id=f"77{index:02d}{tenant.pk:06d}", email=f"office@{p}{index}.example")
+                                                 email=f"office@{p}{index}.example", **spec["client_legal"][index - 1])
                 clients.append(client)
                 for role, suffix in CLIENT_ROLES:
                     user = self._user(f"{p}-c{index}-{suffix}", "Client", f"{name.split()[0]} {suffix}")
