@@ -10,6 +10,7 @@
 - **API keys** are created on the API keys page, which shows the raw key once; here the tenant's
   administrators list them (never the hash) and revoke them through `api_key_revoke`.
 - **Notifications** are a read-only log of what the platform told the tenant's users.
+- **Outgoing e-mails** are a read-only log of every message sent (or failing) with its attempts.
 
 The rules every tenant-owned admin keeps are in tenancy/admin_base.py.
 """
@@ -27,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from .admin_base import TenantScopedAdmin, adopt, service_call
 from .context import current_tenant_id
 from .errors import DomainError
-from .models import ApiKey, Membership, Notification, Tenant
+from .models import ApiKey, Membership, Notification, OutboundMessage, Tenant
 from .roles import CLIENT_ROLES, TENANT_ADMINS, has_role
 from .services import api_key_revoke, membership_create, tenant_create
 
@@ -38,7 +39,7 @@ from .services import api_key_revoke, membership_create, tenant_create
 class TenantAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "currency", "vat_rate", "time_zone", "created_at")
     search_fields = ("name", "slug")
-    fields = ("name", "slug", "currency", "vat_rate", "time_zone", "created_at")
+    fields = ("name", "slug", "currency", "vat_rate", "time_zone", "language", "created_at")
     readonly_fields = ("created_at",)
     prepopulated_fields = {"slug": ("name",)}
 
@@ -245,4 +246,16 @@ class NotificationAdmin(TenantScopedAdmin):
     list_select_related = ("user",)
     search_fields = ("title", "user__username")
     fields = ("user", "kind", "title", "body", "url", "created_at", "read_at")
+    readonly_fields = fields
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(TenantScopedAdmin):
+    manage_roles = TENANT_ADMINS
+    read_only = True
+    list_display = ("created_at", "to", "subject", "template", "state", "attempts", "sent_at")
+    list_filter = ("state", "template")
+    search_fields = ("to", "subject", "message_id")
+    fields = ("to", "user", "template", "language", "subject", "url", "state", "attempts", "last_error",
+              "created_at", "last_attempt_at", "sent_at", "message_id", "reply_to")
     readonly_fields = fields
