@@ -25,7 +25,6 @@ import logging
 import smtplib
 import zoneinfo
 from email.utils import make_msgid
-from functools import partial
 from typing import Any
 
 from celery import shared_task
@@ -181,12 +180,15 @@ def mail_queue(*, template: str, user=None, to: str = "", context: dict | None =
     )
     # robust: a broker that is down at commit must not undo the caller's work; the beat task
     # `requeue_stale` finds the row still queued and queues it again
-    transaction.on_commit(partial(_enqueue, tenant_id, message.pk, secret_context or None), robust=True)
+    _enqueue_on_commit(tenant_id, message.pk, secret_context or None)
     return message
 
 
-def _enqueue(tenant_id: int, message_id: int, secret_context: dict | None) -> None:
-    send_outbound.delay(tenant_id, message_id, secret_context)
+def _enqueue_on_commit(tenant_id: int, message_id: int, secret_context: dict | None) -> None:
+    def enqueue_outbound_mail() -> None:
+        send_outbound.delay(tenant_id, message_id, secret_context)
+
+    transaction.on_commit(enqueue_outbound_mail, robust=True)
 
 
 # --- sending ----------------------------------------------------------------------------------------
@@ -265,7 +267,7 @@ def outbound_requeue_stale() -> int:
                 last_error="Lost before it was sent; it held a one-time secret and is not sent again.")
             continue
         OutboundMessage.objects.filter(pk=message.pk).update(last_attempt_at=timezone.now())
-        transaction.on_commit(partial(_enqueue, message.tenant_id, message.pk, None), robust=True)
+        _enqueue_on_commit(message.tenant_id, message.pk, None)
         count += 1
     return count
 
