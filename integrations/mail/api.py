@@ -90,7 +90,13 @@ class InboundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         raw = request.data
         if not isinstance(raw, bytes | bytearray):  # an empty body parses to an empty dict
             raw = b""
-        received = inbound_receive(raw=bytes(raw), source=InboundMessage.Source.API)
+        size = None
+        if len(raw) > settings.INBOUND_MAIL_MAX_BYTES:  # read only this far: the rest is not wanted
+            try:
+                size = max(int(request.META.get("CONTENT_LENGTH") or 0), len(raw))
+            except ValueError:
+                size = len(raw)
+        received = inbound_receive(raw=bytes(raw), source=InboundMessage.Source.API, size=size)
         message = received.message
         body = self.serialized(message)
         if message.state == InboundState.REJECTED:
