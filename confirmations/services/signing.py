@@ -132,7 +132,7 @@ def signing_code_send(*, act: Act, actor) -> SigningCode:
         row = SigningCode.objects.create(act=act, user=actor, code_hash=_code_hash(act.pk, actor.pk, code),
                                          created_at=now, expires_at=now + CODE_TTL)
         # the code travels only in the task's message: the outgoing-mail row never holds it
-        mail_queue(template="mail/signing_code", user=actor, context={"act_number": act.number, "requested_at": now},
+        mail_queue(template="mail/signing_code", user=actor, context={"number": act.number, "requested_at": now},
                    secret_context={"code": code}, url=f"/portal/acts/{act.pk}/")
     return row
 

@@ -80,7 +80,7 @@ def start_dovecot(directory: Path):
         (directory / sub).mkdir(parents=True, exist_ok=True)
     for sub in ("mail", "home"):
         os.chmod(directory / sub, 0o777)  # noqa: S103 — a throwaway directory the mail user writes
-    os.chmod(directory, 0o755)
+    os.chmod(directory, 0o755)  # noqa: S103 — the mail user must reach it
     config = directory / "dovecot.conf"
     config.write_text(f"""
 base_dir = {directory}/run

@@ -14,7 +14,13 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.test import Client
 from django.utils import timezone
 
-from tenancy.mail import mail_queue, outbound_requeue_stale, reply_token, send_outbound, thread_of_token
+from tenancy.mail import (
+    mail_queue,
+    outbound_requeue_stale,
+    reply_token,
+    send_outbound,
+    thread_of_token,
+)
 from tenancy.models import OutboundMessage
 from tenancy.services import notify_users
 
@@ -149,17 +155,29 @@ def test_the_signing_code_is_never_stored(world_a, django_capture_on_commit_call
     mail.outbox.clear()
     with world_a.context(), django_capture_on_commit_callbacks(execute=True):
         mail_queue(template="mail/signing_code", user=world_a.client_signatory,
-                   context={"act_number": "ACT-1", "requested_at": timezone.now()}, secret_context={"code": "482913"})
+                   context={"number": "ACT-1", "requested_at": timezone.now()}, secret_context={"code": "482913"})
     assert "482913" in mail.outbox[0].body
     (row,) = rows(world_a)
     assert "482913" not in str(row.context) and row.state == "sent"
+
+
+def test_a_russian_tenants_signatory_gets_the_code_in_russian(world_a, django_capture_on_commit_callbacks):
+    world_a.tenant.language = "ru"
+    world_a.tenant.save()
+    mail.outbox.clear()
+    with world_a.context(), django_capture_on_commit_callbacks(execute=True):
+        mail_queue(template="mail/signing_code", user=world_a.client_signatory,
+                   context={"number": "ACT-7", "requested_at": timezone.now()}, secret_context={"code": "135790"})
+    (message,) = mail.outbox
+    assert message.subject == "Ваш код для подписания акта ACT-7"
+    assert "135790" in message.body
 
 
 def test_a_lost_message_is_queued_again_but_a_lost_secret_is_not(world_a, django_capture_on_commit_callbacks):
     with world_a.context(), django_capture_on_commit_callbacks(execute=False):  # the broker lost them
         plain = mail_queue(template="mail/notification", user=world_a.engineer, context={"title": "T", "body": "B"})
         secret = mail_queue(template="mail/signing_code", user=world_a.client_signatory,
-                            context={"act_number": "ACT-1", "requested_at": timezone.now()},
+                            context={"number": "ACT-1", "requested_at": timezone.now()},
                             secret_context={"code": "111222"})
     mail.outbox.clear()
     with world_a.context():
