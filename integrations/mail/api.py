@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers
@@ -54,6 +55,14 @@ class InboundMessageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class InboundFilter(filters.FilterSet):
+    state = filters.ChoiceFilter(choices=InboundState.choices)
+
+    class Meta:
+        model = InboundMessage
+        fields = ["state"]
+
+
 class InboundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     model = InboundMessage
     serializer_class = InboundMessageSerializer
@@ -62,7 +71,7 @@ class InboundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     read_roles = TENANT_ADMINS
     write_roles = TENANT_ADMINS
     http_method_names = ["get", "post", "head", "options"]
-    filterset_fields = ["state"]
+    filterset_class = InboundFilter
     search_fields = ["subject", "from_address"]
     ordering_fields = ["received_at", "id"]
 
