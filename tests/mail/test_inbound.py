@@ -292,3 +292,24 @@ def test_outgoing_rows_keep_no_thread_without_an_object(world_a):
     with world_a.context():
         sent = mail_queue(template="mail/notification", user=world_a.engineer, context={})
         assert OutboundMessage.objects.get(pk=sent.pk).reply_to == ""
+
+
+def test_a_reply_to_an_sla_warning_lands_on_its_order(world_a, contract_a, django_capture_on_commit_callbacks):
+    """End to end: the SLA notice goes out with the order's reply address; answering it comments."""
+    from sla.models import SLAClock
+    from sla.notifications import notify_clocks
+
+    order = raise_order(world_a, contract_a)
+    mail.outbox.clear()
+    with world_a.context(), django_capture_on_commit_callbacks(execute=True):
+        clock = SLAClock.objects.filter(order=order, metric="response").get()
+        assert notify_clocks(warned=[clock.pk], breached=[]) == 1
+    (notice,) = mail.outbox
+    assert notice.to == [world_a.account_manager.email] and order.number in notice.subject
+    assert f"http://127.0.0.1:8000/orders/{order.pk}/" in notice.body
+    (reply_to,) = notice.reply_to
+    received = receive(world_a, mime(sender=world_a.account_manager.email, to=reply_to, subject=f"Re: {notice.subject}",
+                                     body="Engineer is on the way."))
+    assert received.message.state == "comment_added"
+    with world_a.context():
+        assert OrderComment.objects.get(order=order).body == "Engineer is on the way."
