@@ -327,6 +327,10 @@ CELERY_BEAT_SCHEDULE = {
     "reviews-remind": {"task": "reviews.tasks.remind_reviews", "schedule": 60 * 60.0},
     # hourly: overdue dispute stages escalate, resolved compensations are credited (both idempotent)
     "disputes-escalate-and-settle": {"task": "disputes.tasks.escalate_and_settle", "schedule": 60 * 60.0},
+    # outgoing mail whose message was lost (broker down at commit, a worker died): queue it again
+    "tenancy-mail-requeue-stale": {"task": "tenancy.mail.requeue_stale", "schedule": 10 * 60.0},
+    # incoming mail from the IMAP mailbox (a no-op unless INBOUND_IMAP_HOST is set)
+    "mail-poll-imap": {"task": "integrations.mail.tasks.poll_imap", "schedule": 60.0},
 }
 
 # --- email ----------------------------------------------------------------------------------
@@ -334,6 +338,26 @@ EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@contracts.localhost")
+# Deep links in e-mails are absolute: this is the site's address as users reach it.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Outgoing mail (tenancy.mail): one Celery task per message, retried on SMTP errors with exponential
+# backoff (30 s, 1, 2, 4, 8 min: within the 10-minute countdown the visibility timeout allows).
+OUTBOUND_MAIL_MAX_ATTEMPTS = int(os.environ.get("OUTBOUND_MAIL_MAX_ATTEMPTS", 6))
+# Incoming mail (integrations.mail). Each tenant's address is plus-addressed on this one:
+# inbound+<tenant slug>@domain, and replies to a notification about an order inbound+<slug>+o-<token>@domain.
+# Empty: no inbound address is offered and notifications carry no Reply-To.
+INBOUND_MAIL_ADDRESS = os.environ.get("INBOUND_MAIL_ADDRESS", "inbound@contracts.localhost")
+INBOUND_MAIL_MAX_BYTES = int(os.environ.get("INBOUND_MAIL_MAX_BYTES", 25 * 1024 * 1024))
+# The mailbox the beat task polls (unset host: no polling). Processed messages move to the
+# processed folder; messages that name no tenant to the unrouted one (kept, never deleted).
+INBOUND_IMAP_HOST = os.environ.get("INBOUND_IMAP_HOST", "")
+INBOUND_IMAP_PORT = int(os.environ.get("INBOUND_IMAP_PORT", 993))
+INBOUND_IMAP_SSL = env_bool("INBOUND_IMAP_SSL", True)
+INBOUND_IMAP_USER = os.environ.get("INBOUND_IMAP_USER", "")
+INBOUND_IMAP_PASSWORD = os.environ.get("INBOUND_IMAP_PASSWORD", "")
+INBOUND_IMAP_FOLDER = os.environ.get("INBOUND_IMAP_FOLDER", "INBOX")
+INBOUND_IMAP_PROCESSED_FOLDER = os.environ.get("INBOUND_IMAP_PROCESSED_FOLDER", "Processed")
+INBOUND_IMAP_UNROUTED_FOLDER = os.environ.get("INBOUND_IMAP_UNROUTED_FOLDER", "Unrouted")
 
 # --- security (production mode) -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

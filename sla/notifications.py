@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contracts.models import ContractRole
+from tenancy.mail import mail_queue
 from tenancy.models import Notification
 
 from .models import SLAClock
@@ -42,7 +42,7 @@ def _recipients(clock: SLAClock, roles: tuple[str, ...]):
 
 
 def notify_clocks(*, warned: list[int], breached: list[int]) -> int:
-    """Create the notifications (once per user and event) and send the emails. Current tenant."""
+    """Create the notifications (once per user and event) and queue the e-mails. Current tenant."""
     sent = 0
     clocks = SLAClock.objects.select_related("order", "order__assignee", "order__contract").filter(
         pk__in=[*warned, *breached]
@@ -67,7 +67,10 @@ def notify_clocks(*, warned: list[int], breached: list[int]) -> int:
                     )
             except IntegrityError:
                 continue  # already told: the task ran twice
-            if user.email:
-                send_mail(title, body, None, [user.email], fail_silently=True)
+            # the e-mail is written in the recipient's language with the due time in the tenant's zone;
+            # a reply to it becomes a comment on the order (integrations.mail)
+            mail_queue(template="mail/sla_clock", user=user, url=f"/orders/{order.pk}/", thread=f"order:{order.pk}",
+                       context={"breached": is_breach, "metric": clock.metric, "number": order.number,
+                                "order_title": order.title, "due_at": clock.due_at or clock.breached_at})
             sent += 1
     return sent

@@ -10,6 +10,7 @@
 - **API keys** are created on the API keys page, which shows the raw key once; here the tenant's
   administrators list them (never the hash) and revoke them through `api_key_revoke`.
 - **Notifications** are a read-only log of what the platform told the tenant's users.
+- **Outgoing e-mails** are a read-only log of every message sent (or failing) with its attempts.
 
 The rules every tenant-owned admin keeps are in tenancy/admin_base.py.
 """
@@ -28,7 +29,7 @@ from .admin_base import TenantScopedAdmin, adopt, service_call
 from .context import current_tenant_id
 from .errors import DomainError
 from .legal import LEGAL_FIELDS
-from .models import ApiKey, Membership, Notification, Tenant
+from .models import ApiKey, Membership, Notification, OutboundMessage, Tenant
 from .roles import CLIENT_ROLES, TENANT_ADMINS, has_role
 from .services import api_key_revoke, membership_create, tenant_create
 
@@ -40,7 +41,7 @@ class TenantAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "currency", "vat_rate", "time_zone", "created_at")
     search_fields = ("name", "slug")
     fieldsets = [
-        (None, {"fields": ("name", "slug", "currency", "vat_rate", "time_zone", "created_at")}),
+        (None, {"fields": ("name", "slug", "currency", "vat_rate", "time_zone", "language", "created_at")}),
         (_("Legal details"), {"fields": ("legal_name", *LEGAL_FIELDS)}),
     ]
     readonly_fields = ("created_at",)
@@ -59,6 +60,11 @@ class TenantAdmin(admin.ModelAdmin):
             user.is_active and user.is_staff and tenant_id is not None
             and (obj is None or obj.pk == tenant_id) and has_role(user, TENANT_ADMINS)
         )
+
+    def get_fields(self, request, obj=None):
+        # a new tenant's mail language is the site's; it is chosen afterwards, on the change form
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [f for f in fields if f != "language"]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -249,4 +255,16 @@ class NotificationAdmin(TenantScopedAdmin):
     list_select_related = ("user",)
     search_fields = ("title", "user__username")
     fields = ("user", "kind", "title", "body", "url", "created_at", "read_at")
+    readonly_fields = fields
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(TenantScopedAdmin):
+    manage_roles = TENANT_ADMINS
+    read_only = True
+    list_display = ("created_at", "to", "subject", "template", "state", "attempts", "sent_at")
+    list_filter = ("state", "template")
+    search_fields = ("to", "subject", "message_id")
+    fields = ("to", "user", "template", "language", "subject", "url", "state", "attempts", "last_error",
+              "created_at", "last_attempt_at", "sent_at", "message_id", "reply_to")
     readonly_fields = fields

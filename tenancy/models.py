@@ -49,6 +49,10 @@ class Tenant(LegalDetails):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Europe/Moscow", validators=[validate_time_zone]
     )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the e-mails its users receive."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
@@ -267,3 +271,46 @@ class AuditChainHead(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.tenant_id}: {self.last_seq}"
+
+
+class OutboundMessage(TenantOwned):
+    """One e-mail the platform sends (`tenancy.mail`): queued on commit, sent by a Celery task with
+    retries, and kept with its state so that failures are seen (tenant admins' page, Django admin).
+
+    `context` is what the templates need besides secrets (a signing code travels only in the task's
+    message, never in this row). `thread` names the object a reply belongs to ("order:<id>"), for
+    incoming mail that answers this one (by `message_id` or the Reply-To token).
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+", verbose_name=_("recipient"))
+    to = models.EmailField(_("to"))
+    template = models.CharField(_("template"), max_length=100)
+    context = models.JSONField(default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    thread = models.CharField(max_length=64, blank=True)
+    language = models.CharField(_("language"), max_length=8)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255)
+    reply_to = models.EmailField(_("Reply-To"), blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now, db_index=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "state", "created_at"], name="outbound_state_idx")]
+        constraints = [models.UniqueConstraint(fields=["tenant", "message_id"], name="outbound_message_id_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject or self.template}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -137,14 +136,16 @@ def notifications_mark_read(*, user, notification_ids=None) -> int:
     return unread.update(read_at=timezone.now())
 
 
-def notify_users(users, *, kind: str, key: str, title, body, url: str) -> int:
+def notify_users(users, *, kind: str, key: str, title, body, url: str, thread: str = "") -> int:
     """One in-app notification per user and event in the current tenant (unique per user and
-    dedupe key, so a task run twice or a race tells nobody twice), and an email to each newly told
-    user after commit. `None` users are skipped. Returns how many were told."""
+    dedupe key, so a task run twice or a race tells nobody twice), and an e-mail to each newly told
+    user, queued after commit (`tenancy.mail`; `thread` lets a reply by mail find the object).
+    `None` users are skipped. Returns how many were told."""
+    from .mail import mail_queue
     from .models import Notification
 
     title, body = str(title), str(body)
-    emails, told = [], 0
+    told = 0
     for user in {u.pk: u for u in users if u is not None}.values():
         try:
             with transaction.atomic():
@@ -153,8 +154,6 @@ def notify_users(users, *, kind: str, key: str, title, body, url: str) -> int:
         except IntegrityError:
             continue  # already told
         told += 1
-        if user.email:
-            emails.append(user.email)
-    if emails:
-        transaction.on_commit(lambda: [send_mail(title, body, None, [e], fail_silently=True) for e in emails])
+        mail_queue(template="mail/notification", user=user, context={"title": title, "body": body}, url=url,
+                   thread=thread)
     return told

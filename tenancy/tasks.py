@@ -47,3 +47,8 @@ def link_audit_chains(tenant_id: int | None = None) -> int:
     """Beat task: link every tenant's event rows that their commit's own linking missed (a worker
     died, an error was logged). Safe to run twice or at once: linkers queue on the head row."""
     return per_tenant(audit_chain_link, tenant_id)
+
+
+# Outgoing mail's tasks (`tenancy.mail.send_outbound`, `tenancy.mail.requeue_stale`) live with their
+# service; importing it here registers them with the worker.
+from . import mail  # noqa: E402, F401

@@ -36,6 +36,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.transport.serialization import serialize_binary
 
 from tests.clock import frozen_start
 from tests.conftest import build_world
@@ -50,6 +51,14 @@ EXCLUDED = [positive_data_acceptance]
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application()).exclude(
     path="/api/v1/verify/",
 )
+
+
+
+@schemathesis.serializer("message/rfc822")
+def _raw_email(ctx, value) -> bytes | None:
+    """POST /api/v1/mail/inbound/ takes a raw e-mail: the generated body's bytes, as they are."""
+    return None if value is None else serialize_binary(value)
+
 
 _CONTENT_TYPE_PROBES = {CoverageScenario.MALFORMED_CONTENT_TYPE, CoverageScenario.UNSUPPORTED_CONTENT_TYPE}
 _seen: set[tuple] = set()

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from contracts.models import ContractRole, ContractRoleKind
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
+from tenancy.mail import mail_queue
 from tenancy.services import notify_users
 
 from ..models import (
@@ -131,11 +131,9 @@ def signing_code_send(*, act: Act, actor) -> SigningCode:
         code = f"{secrets.randbelow(10**6):06d}"
         row = SigningCode.objects.create(act=act, user=actor, code_hash=_code_hash(act.pk, actor.pk, code),
                                          created_at=now, expires_at=now + CODE_TTL)
-        subject = _("Your code to sign act %(number)s") % {"number": act.number}
-        body = _("Your one-time code is %(code)s. It is valid for 10 minutes. If you did not ask for it, ignore "
-                 "this email.") % {"code": code}
-        email = actor.email
-        transaction.on_commit(lambda: send_mail(subject, body, None, [email], fail_silently=True))
+        # the code travels only in the task's message: the outgoing-mail row never holds it
+        mail_queue(template="mail/signing_code", user=actor, context={"number": act.number, "requested_at": now},
+                   secret_context={"code": code}, url=f"/portal/acts/{act.pk}/")
     return row
 
 
