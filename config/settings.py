@@ -331,7 +331,16 @@ CELERY_BEAT_SCHEDULE = {
     "tenancy-mail-requeue-stale": {"task": "tenancy.mail.requeue_stale", "schedule": 10 * 60.0},
     # incoming mail from the IMAP mailbox (a no-op unless INBOUND_IMAP_HOST is set)
     "mail-poll-imap": {"task": "integrations.mail.tasks.poll_imap", "schedule": 60.0},
+    # webhook attempts now due: the retry schedule's long waits, and attempts a dead worker left
+    "webhooks-deliver-due": {"task": "integrations.webhooks.tasks.deliver_due", "schedule": 60.0},
 }
+
+# --- webhooks ---------------------------------------------------------------------------------
+# Slugs of the tenants whose endpoints may be on private, loopback or link-local addresses (an
+# on-premises receiver); every other tenant's webhooks go to public addresses only (SSRF).
+WEBHOOK_ALLOW_PRIVATE_TENANTS = env_list("WEBHOOK_ALLOW_PRIVATE_TENANTS", "")
+# An endpoint whose every delivery failed for this many days is disabled and its administrators told.
+WEBHOOK_DISABLE_AFTER_DAYS = int(os.environ.get("WEBHOOK_DISABLE_AFTER_DAYS", "5"))
 
 # --- email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

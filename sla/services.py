@@ -18,6 +18,7 @@ from tenancy.roles import CONTRACT_MANAGERS, has_role
 
 from . import engine
 from .models import Breach, BusinessCalendar, ForceMajeure, Metric, Priority, SLAClock, SLAPolicy
+from .signals import clocks_crossed
 
 DEFAULT_TARGETS = {Metric.RESPONSE: dt.timedelta(hours=24), Metric.RESOLUTION: dt.timedelta(hours=48)}
 DEFAULT_WARNING_PCT = 75
@@ -252,6 +253,7 @@ def breach_record(*, clock: SLAClock, due_at: dt.datetime, at: dt.datetime) -> N
                 penalty=clock.policy.penalty_per_breach if clock.policy_id else 0)],
         ignore_conflicts=True,
     )
+    clocks_crossed.send(sender=SLAClock, warned=[], breached=[clock.pk])
 
 
 @dataclass

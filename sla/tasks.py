@@ -7,6 +7,8 @@ from celery import shared_task
 from tenancy.context import tenant_context
 
 from . import notifications, services
+from .models import SLAClock
+from .signals import clocks_crossed
 
 
 @shared_task(name="sla.tasks.sweep")
@@ -18,7 +20,9 @@ def sweep() -> dict:
 @shared_task(name="sla.tasks.notify_clocks")
 def notify_clocks(tenant_id: int, warned: list[int], breached: list[int]) -> int:
     with tenant_context(tenant_id):
-        return notifications.notify_clocks(warned=warned, breached=breached)
+        sent = notifications.notify_clocks(warned=warned, breached=breached)
+        clocks_crossed.send(sender=SLAClock, warned=warned, breached=breached)
+        return sent
 
 
 @shared_task(name="sla.tasks.fan_out_notifications")

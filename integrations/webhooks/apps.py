@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,14 @@ class WebhooksConfig(AppConfig):
     name = "integrations.webhooks"
     label = "webhooks"
     verbose_name = _("Webhooks")
+
+    def ready(self):
+        # The other apps never import webhooks: their timelines, comments and SLA clocks are heard here.
+        from orders.models import OrderComment
+        from tenancy.events import event_models
+
+        from . import signals
+
+        for model in event_models():
+            post_save.connect(signals.event_saved, sender=model, dispatch_uid=f"webhooks:{model._meta.label_lower}")
+        post_save.connect(signals.comment_saved, sender=OrderComment, dispatch_uid="webhooks:ordercomment")
