@@ -168,7 +168,7 @@ def from_clock(clock, *, breached: bool) -> Occurrence:
     extra: dict[str, Any] = {"clock": {"id": clock.pk, "metric": clock.metric,
                                        "due_at": clock.due_at.isoformat() if clock.due_at else None}}
     if breached:
-        breach = getattr(clock, "breach", None) if hasattr(clock, "breach") else None
+        breach = getattr(clock, "breach", None)  # the one-to-one reverse: None until recorded
         extra["breach"] = {"id": breach.pk if breach else None,
                            "breached_at": breach.breached_at.isoformat() if breach else None,
                            "url": api_url("sla.breach", breach.pk) if breach else None}

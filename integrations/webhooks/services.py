@@ -323,10 +323,16 @@ def delivery_attempt(*, delivery_id: int) -> Attempt | None:
         return Attempt.objects.create(tenant_id=delivery.tenant_id, delivery=delivery, at=now,
                                       error=_("The endpoint is disabled."))
     body = delivery.body.encode()
-    headers = standard_webhooks.headers(endpoint_secrets(endpoint, now=now), delivery.message_id, body,
-                                        timestamp=int(now.timestamp()))
-    answer = transport.send(endpoint.url, body=body, headers=headers,
-                            allow_private=transport.private_allowed(endpoint.tenant))
+    try:
+        secrets = endpoint_secrets(endpoint, now=now)
+    except crypto.SecretUnavailable:
+        logger.exception("Webhook endpoint %s: its secret cannot be decrypted", endpoint.pk)
+        answer = transport.Answer(status=None, excerpt="", duration_ms=0,
+                                  error=_("The signing secret cannot be decrypted: rotate it."))
+    else:
+        headers = standard_webhooks.headers(secrets, delivery.message_id, body, timestamp=int(now.timestamp()))
+        answer = transport.send(endpoint.url, body=body, headers=headers,
+                                allow_private=transport.private_allowed(endpoint.tenant))
     return _record_answer(delivery, endpoint, answer, at=now)
 
 

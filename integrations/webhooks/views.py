@@ -111,8 +111,10 @@ def _act(request, pk: int, work, done: str):
 @webhook_page
 @require_POST
 def endpoint_test(request, pk: int):
-    return _act(request, pk, lambda endpoint: services.endpoint_send_test(endpoint=endpoint, actor=request.user)
-                and None, _("A test event is on its way; its attempt appears below."))
+    def send_test(endpoint):
+        services.endpoint_send_test(endpoint=endpoint, actor=request.user)
+
+    return _act(request, pk, send_test, _("A test event is on its way; its attempt appears below."))
 
 
 @webhook_page

@@ -125,3 +125,32 @@ def test_sla_warnings_and_breaches_are_sent_once(world_a):
     assert warned["data"]["id"] == order.pk and warned["data"]["clock"]["metric"] == "response"
     assert breached["data"]["breach"]["id"] is not None
     assert sorted(types_of(world_a, client_side)) == ["order.created", "order.transitioned", "sla.breach_recorded"]
+
+
+def test_invoice_review_and_amendment_events_are_mapped(world_a, password):
+    from billing.models import InvoiceEvent
+    from reviews.models import ReviewEvent
+    from tests.contracts.test_amendments import agree, propose
+    from tests.reviews.support import last_month, new_review, reviewed_contract
+
+    target = endpoint(world_a)
+    contract = reviewed_contract(world_a)
+    invoice = issued_invoice(world_a, contract)
+    with world_a.context():
+        InvoiceEvent.transition_of(invoice, name="pay", source="issued", target="paid")
+        InvoiceEvent.transition_of(invoice, name="void", source="paid", target="void")
+        InvoiceEvent.record(invoice, kind="credit_note", data={"credit_note": "CN-1", "total": "10.00"})
+    review = new_review(world_a, contract, *last_month(world_a))
+    with world_a.context():
+        ReviewEvent.transition_of(review, name="prepare", source="scheduled", target="prepared")
+        ReviewEvent.transition_of(review, name="close", source="held", target="closed")
+    amendment = agree(world_a, propose(world_a, contract))
+
+    got = types_of(world_a, target)
+    assert got == ["invoice.issued", "invoice.paid", "invoice.voided", "credit_note.issued", "review.prepared",
+                   "review.closed", "amendment.agreed"]
+    bodies = sent(world_a, target)
+    assert bodies[3]["data"]["credit_note"]["number"] == "CN-1"
+    assert bodies[-1]["data"]["id"] == amendment.pk and bodies[-1]["data"]["object"] == "amendment"
+    assert bodies[-1]["data"]["url"] == f"/api/v1/amendments/{amendment.pk}/"
+    assert {b["data"]["client_id"] for b in bodies} == {contract.client_id}
