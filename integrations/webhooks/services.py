@@ -21,15 +21,15 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tenancy.context import current_tenant_id
 from tenancy.errors import ActionForbidden, DomainError
-from tenancy.models import Membership, Notification, Tenant
+from tenancy.models import Membership, Tenant
 from tenancy.roles import Role, membership_of
+from tenancy.services import notify_users
 
 from . import crypto, standard_webhooks, transport
 from .catalog import CLIENT_EVENT_TYPES, TEST_EVENT, EventType, Occurrence
@@ -386,17 +386,10 @@ def endpoint_disable_failing(*, endpoint: Endpoint, at: dt.datetime) -> bool:
         admins = admins.filter(role=Role.ADMIN)
     else:
         admins = admins.filter(role=Role.CLIENT_ADMIN, client_id=endpoint.client_id)
-    for membership in admins:
-        user = membership.user
-        try:
-            with transaction.atomic():
-                Notification.objects.create(user=user, kind="webhook_disabled", title=title, body=text,
-                                            url=f"/webhooks/{endpoint.pk}/",
-                                            dedupe_key=f"webhook:{endpoint.pk}:disabled:{int(at.timestamp())}")
-        except IntegrityError:
-            continue
-        if user.email:
-            transaction.on_commit(lambda user=user: send_mail(title, text, None, [user.email], fail_silently=True))
+    with transaction.atomic():
+        notify_users([membership.user for membership in admins], kind="webhook_disabled",
+                     key=f"webhook:{endpoint.pk}:disabled:{int(at.timestamp())}", title=title, body=text,
+                     url=f"/webhooks/{endpoint.pk}/")
     return True
 
 

@@ -10,6 +10,7 @@ import json
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.utils import timezone
 
 from confirmations.models import ActEvent
@@ -58,7 +59,7 @@ def test_order_events_reach_the_endpoints_that_want_them(world_a, committed):
     created, moved, commented = sent(world_a, everything)
     assert created["data"]["id"] == order.pk and created["data"]["number"] == order.number
     assert created["data"]["client_id"] == contract.client_id
-    assert created["data"]["url"] == f"/api/v1/orders/{order.pk}/"
+    assert created["data"]["url"] == f"{settings.SITE_URL}/api/v1/orders/{order.pk}/"  # absolute
     assert moved["data"]["from"] == "new" and moved["data"]["to"] == "acknowledged"
     assert commented["data"]["comment"]["body"] == "On it" and commented["data"]["comment"]["internal"] is True
 
@@ -103,7 +104,7 @@ def test_act_invoice_and_dispute_events_are_mapped(world_a):
     got = types_of(world_a, target)
     assert got == ["act.signed", "act.disputed", "act.deemed_accepted", "invoice.issued", "dispute.escalated"]
     invoice_body = sent(world_a, target)[3]
-    assert invoice_body["data"]["url"].startswith("/api/v1/invoices/") and invoice_body["data"]["state"] == "issued"
+    assert invoice_body["data"]["url"].startswith(f"{settings.SITE_URL}/api/v1/invoices/") and invoice_body["data"]["state"] == "issued"
 
 
 def test_sla_warnings_and_breaches_are_sent_once(world_a):
@@ -152,5 +153,5 @@ def test_invoice_review_and_amendment_events_are_mapped(world_a, password):
     bodies = sent(world_a, target)
     assert bodies[3]["data"]["credit_note"]["number"] == "CN-1"
     assert bodies[-1]["data"]["id"] == amendment.pk and bodies[-1]["data"]["object"] == "amendment"
-    assert bodies[-1]["data"]["url"] == f"/api/v1/amendments/{amendment.pk}/"
+    assert bodies[-1]["data"]["url"] == f"{settings.SITE_URL}/api/v1/amendments/{amendment.pk}/"
     assert {b["data"]["client_id"] for b in bodies} == {contract.client_id}
