@@ -126,6 +126,7 @@ def seed_shop(name: str, *, contracts: int, clients: int, staff: int, teams: int
     """A tenant with an administrator and an API key (read and write), clients, active contracts,
     engineers and teams."""
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
 
     from contracts.models import Client, Contract
     from orders.models import Team
@@ -148,7 +149,7 @@ def seed_shop(name: str, *, contracts: int, clients: int, staff: int, teams: int
         client_rows = Client.objects.bulk_create([
             Client(tenant=tenant, name=f"Контрагент {n}", legal_name=f"ООО «Контрагент {n}»", tax_id=f"77{n:08d}")
             for n in range(1, clients + 1)])
-        today = dt.datetime.now(dt.UTC).date()
+        today = timezone.now().date()
         contract_rows = Contract.objects.bulk_create([
             Contract(tenant=tenant, number=f"SC-{n:05d}", title=f"ИТ-аутсорсинг {n}", client=client_rows[n % clients],
                      provider=provider, state="active", start_date=today - dt.timedelta(days=400),

@@ -12,9 +12,10 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from tests.bench.lists import last_page, seed_documents, seed_orders, seed_shop, session_cookie
-from tests.conftest import requires_postgres
+from tests.conftest import postgres_only
 
-pytestmark = [requires_postgres, pytest.mark.postgres]
+pytestmark = [postgres_only("the list benchmark seeds with PostgreSQL's SQL and measures under row-level security"),
+              pytest.mark.postgres]
 
 
 class _TestWeb:
