@@ -548,10 +548,41 @@ def _said(side: dict) -> str:
     return f"{side['rps']:>7} rps p50 {side['p50_ms']:>7.1f} ms p95 {side['p95_ms']:>7.1f} ms"
 
 
-def last_page(web: Web, path: str, *, auth: str) -> tuple[str, str, int | None]:
+def _keyset_end(token: str, model) -> str | None:
+    """A cursor of `tenancy.keyset` (the product's keyset pages) for the same sort, placed beyond the
+    list's last row and read backwards: its page is the last page. Signed with the server's key, which
+    this process shares. None when the token is not one of those (then `next` is followed)."""
+    if model is None:
+        return None
+    try:
+        import importlib
+
+        from django.core import signing
+        from django.db.models import Max, Min
+
+        from tenancy.context import cross_tenant
+
+        keyset = importlib.import_module("tenancy.keyset")  # the product's keyset pages, where it has them
+        data = signing.loads(token, salt=keyset.SALT)
+        sort = keyset.Sort.parse(data["o"], model)
+        if sort.nullable:  # the rows without a value come last, newest first: the end is below id 1
+            return sort.token(1, [0], backwards=True, scope=data.get("q", ""))
+        with cross_tenant(reason="benchmark: a position beyond every row"):
+            edges = model.objects.aggregate(low=Min(sort.field), high=Max(sort.field), top=Max("id"))
+        if sort.descending:
+            position = [edges["low"], 0]
+        else:
+            position = [edges["high"], (edges["top"] or 0) + 1]
+        return sort.token(0, [keyset._plain(position[0]), position[1]], backwards=True, scope=data.get("q", ""))
+    except Exception as exc:  # noqa: BLE001 — another pagination than tenancy.keyset: follow `next`
+        print(f"  no keyset cursor to the end ({exc!r}): following next", file=sys.stderr, flush=True)
+        return None
+
+
+def last_page(web: Web, path: str, *, auth: str, model=None) -> tuple[str, str, int | None]:
     """The URL of the last page of the list at `path` and how it was found: page numbers (`count`), a
-    cursor to the end (DRF's cursor format: reversed, no position), or else by following `next` for at
-    most 30 s (then the deepest page reached, said so). Also the list's `count`, when it gives one."""
+    keyset cursor to the end (`model` is the list's model), or else by following `next` for at most
+    30 s (then the deepest page reached, said so). Also the list's `count`, when it gives one."""
     try:
         data = web.json(path, auth=auth)
     except OSError:  # the first page did not answer (gunicorn's worker timeout): neither will the last
@@ -568,18 +599,13 @@ def last_page(web: Web, path: str, *, auth: str) -> tuple[str, str, int | None]:
         params["page"] = [str(pages)]
         return f"{split.path}?{urllib.parse.urlencode(params, doseq=True)}", f"page {pages:,} of {pages:,}", count
     if "cursor" in query:
-        import base64
-
-        try:
-            decoded = urllib.parse.parse_qs(base64.b64decode(query["cursor"][0].encode()).decode())
-        except (ValueError, UnicodeDecodeError):
-            decoded = {}
-        if decoded and set(decoded) <= {"o", "r", "p"}:
-            params["cursor"] = [base64.b64encode(b"r=1").decode()]
+        end = _keyset_end(query["cursor"][0], model)
+        if end is not None:
+            params["cursor"] = [end]
             url = f"{split.path}?{urllib.parse.urlencode(params, doseq=True)}"
             status, _ = web.get(url, auth=auth)
             if status == 200:
-                return url, "cursor to the end (reversed)", count
+                return url, "a cursor to the end, read backwards", count
     deadline, depth = time.monotonic() + 30, 1
     url = path
     while following and time.monotonic() < deadline:
@@ -597,7 +623,9 @@ def measure_size(bench: Bench, size: int) -> dict:
     out: dict = {"orders": size}
     print(f"{size:,} orders", flush=True)
     out["first_page"] = bench.compare(api, base)
-    project_last, how, _ = last_page(web, api, auth=auth)
+    from orders.models import Order
+
+    project_last, how, _ = last_page(web, api, auth=auth, model=Order)
     baseline_last, baseline_how, _ = last_page(web, base, auth=auth)
     out["last_page"] = bench.compare(project_last, baseline_last)
     out["last_page"].update(how=how, baseline_how=baseline_how)
@@ -615,7 +643,7 @@ def measure_size(bench: Bench, size: int) -> dict:
     out["filters"] = {}
     for name, query in filters.items():
         first = f"{api}?{query}"
-        deep, deep_how, count = last_page(web, first, auth=auth)
+        deep, deep_how, count = last_page(web, first, auth=auth, model=Order)
         out["filters"][name] = {"first": bench.single(first), "last": bench.single(deep), "last_how": deep_how,
                                 "count": count}
     order_id = web.json(base, auth=auth)["results"][0]["id"]
