@@ -445,6 +445,8 @@ class Web:
         if line is None:
             raise RuntimeError(f"wrk printed no figures:\n{out.stdout}\n{out.stderr}")
         raw = json.loads(line[len("WRK_JSON "):])
+        if raw["requests"] == 0:  # not one answer within the run: slower than the run itself
+            return {**_too_slow(raw["duration_us"] / 1e6), "requests": 0}
         errors = sum(raw[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts"))
         if errors:
             print(f"  wrk {method} {path}: {errors} errors ({raw})", file=sys.stderr, flush=True)
@@ -849,7 +851,7 @@ def _flatness(results: dict) -> dict:
     small, large = sizes[str(min(map(int, sizes)))], sizes[str(max(map(int, sizes)))]
 
     def ratio(a, b):
-        return round(b["mean_ms"] / a["mean_ms"], 2) if a["mean_ms"] else None
+        return round(b["mean_ms"] / a["mean_ms"], 2) if a["mean_ms"] and b["mean_ms"] else None
 
     out = {"first_page": ratio(small["first_page"]["project"], large["first_page"]["project"]),
            "last_page": ratio(small["last_page"]["project"], large["last_page"]["project"]),
@@ -879,11 +881,14 @@ def _table(results: dict) -> str:
         return f"| {what} | {cells(c['project'])} | {cells(c['baseline'])} | ×{c['rps_ratio']} | {goal} |"
 
     def ms(side):
+        if not side["mean_ms"]:
+            return "— (no answer within the run)"
         return f"{side['mean_ms']:,.1f} ms" + ("*" if side.get("too_slow") else "")
 
     lines = [
         f"{int(sizes[0]):,} and {int(sizes[-1]):,} orders in the big tenant (+ two small tenants); {results['machine']}; "
-        f"PostgreSQL {results['postgresql']}; {results['gunicorn']}; {results['wrk']}, {results['connections']} "
+        f"PostgreSQL {results['postgresql']}; gunicorn {results['gunicorn']}; wrk {results['wrk'].split()[1].split('/')[-1]}, "
+        f"{results['connections']} "
         f"connections, {results['seconds_per_run']} s a run, project and baseline interleaved twice; "
         f"{results['date']}; the whole run {results.get('run_seconds', 0) // 60} min; load average "
         f"{results['load_average_at_start'][0]:.1f} at the start, {results['load_average_at_end'][0]:.1f} at the end",
