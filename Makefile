@@ -8,7 +8,7 @@ WEB_CMD    = gunicorn config.wsgi:application --bind $${WEB_BIND:-127.0.0.1:8000
 WORKER_CMD = celery -A config worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2}
 BEAT_CMD   = celery -A config beat --loglevel=INFO
 
-.PHONY: help install migrate demo-data demo run web worker beat test lint messages ci clean bench
+.PHONY: help install migrate demo-data demo run web worker beat test lint messages ci clean bench bench-lists bench-tools
 
 help:
 	@echo "make demo   install, migrate, load demo data, run web + worker + beat on http://127.0.0.1:8000"
@@ -72,7 +72,18 @@ clean:
 	rm -rf var .pytest_cache
 
 # Benchmarks on PostgreSQL (DATABASE_URL); results go to bench/results/ and the README
-bench: install
+bench: install bench-tools
 	$(PY) tests/bench/sla_sweep.py
 	$(PY) tests/bench/acts_invoices.py
 	$(PY) tests/bench/reviews.py
+	$(PY) tests/bench/lists.py
+
+# only the list benchmark (HTTP load through gunicorn with wrk)
+bench-lists: install bench-tools
+	$(PY) tests/bench/lists.py
+
+# the HTTP load tool of the list benchmark, from Debian
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { echo "installing wrk (Debian)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
