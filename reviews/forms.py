@@ -51,9 +51,16 @@ class ActionItemForm(forms.Form):
     evidence_note = forms.CharField(label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     evidence_file = forms.FileField(label=_("Evidence file"), required=False)
 
-    def __init__(self, *args, client_id: int, **kwargs):
+    def __init__(self, *args, client_id: int, owners=None, **kwargs):
+        """`owners`: `owner_choices(client_id)` loaded once, for a page that shows a form per item
+        (each form would otherwise query the choices again)."""
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owner_choices(client_id)
+        field = self.fields["owner"]
+        if owners is None:
+            field.queryset = owner_choices(client_id)
+        else:
+            field.queryset = get_user_model().objects.filter(pk__in=[user.pk for user in owners]).order_by("username")
+            field.choices = [("", field.empty_label), *((user.pk, field.label_from_instance(user)) for user in owners)]
 
 
 class ItemTransitionForm(forms.Form):

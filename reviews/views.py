@@ -29,6 +29,7 @@ from .forms import (
     ItemTransitionForm,
     ReasonForm,
     ReviewCreateForm,
+    owner_choices,
 )
 from .models import ITEM_TRANSITIONS, ActionItem, Review, ReviewState
 
@@ -105,7 +106,8 @@ def _render_detail(request, review: Review, *, status: int = 200, **forms):
     context.setdefault("hold_form", HoldForm())
     context.setdefault("cancel_form", ReasonForm())
     context.setdefault("item_form", ActionItemForm(client_id=review.client_id))
-    context["item_forms"] = [(item, ActionItemForm(client_id=review.client_id, prefix=f"item{item.pk}", initial={
+    owners = list(owner_choices(review.client_id)) if context["items"] else []
+    context["item_forms"] = [(item, ActionItemForm(client_id=review.client_id, owners=owners, prefix=f"item{item.pk}", initial={
         "what": item.what, "owner": item.owner_id, "due_date": item.due_date, "evidence_note": item.evidence_note}))
         for item in context["items"]]
     return render(request, "reviews/review_detail.html", context, status=status)

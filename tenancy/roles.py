@@ -35,6 +35,7 @@ def membership_of(user, tenant_id: int | None):
             Membership.objects_for_user(user)
             .select_related("tenant", "client")
             .filter(tenant_id=tenant_id, is_active=True)
+            .order_by()  # one per tenant and user: no ordering, so no join for it (every API request runs this)
             .first()
         )
     return cache[tenant_id]

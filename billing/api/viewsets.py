@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from sla.selectors import client_scope_of
 from tenancy.api_base import TenantViewSet
+from tenancy.api_rows import FastListMixin
 from tenancy.errors import DomainError
 from tenancy.roles import CLIENT_ROLES
 
@@ -84,7 +85,7 @@ def _transition_action(name: str, summary: str, description: str):
                          responses=InvoiceDetailSerializer)(fire)
 
 
-class InvoiceViewSet(mixins.ListModelMixin, TenantViewSet):
+class InvoiceViewSet(FastListMixin, mixins.ListModelMixin, TenantViewSet):
     """Invoices of a contract and month, with their lines and the evidence behind each adjustment."""
 
     model = Invoice

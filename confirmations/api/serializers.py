@@ -88,6 +88,28 @@ class ActSerializer(serializers.ModelSerializer):
     def get_sealed_pdf_url(self, act) -> str | None:
         return _absolute(self.context, reverse("api-act-sealed-pdf", args=[act.pk])) if act.sealed_sha256 else None
 
+    # the list's rows (tenancy.api_rows): the method fields above, from the page's columns, each
+    # URL reversed once per page and completed with the row's id
+    ROW_FIELDS = {"url": ("id",), "preparing": ("state", "pdf_sha256", "sealed_sha256"),
+                  "pdf_url": ("id", "pdf_sha256"), "sealed_pdf_url": ("id", "sealed_sha256")}
+
+    @staticmethod
+    def row_fields(context) -> dict:
+        from ..selectors import pdf_is_busy
+
+        def url_of(name: str):
+            marker = 987654321987
+            before, _marker, after = _absolute(context, reverse(name, args=[marker])).rpartition(str(marker))
+            return lambda pk: f"{before}{pk}{after}"
+
+        detail, pdf, sealed = url_of("api-act-detail"), url_of("api-act-pdf"), url_of("api-act-sealed-pdf")
+        return {
+            "url": lambda row: detail(row["id"]),
+            "preparing": lambda row: pdf_is_busy(row["state"], row["pdf_sha256"], row["sealed_sha256"]),
+            "pdf_url": lambda row: pdf(row["id"]) if row["pdf_sha256"] else None,
+            "sealed_pdf_url": lambda row: sealed(row["id"]) if row["sealed_sha256"] else None,
+        }
+
 
 class ActDetailSerializer(ActSerializer):
     lines = ActLineSerializer(many=True, read_only=True)

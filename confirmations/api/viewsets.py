@@ -26,6 +26,7 @@ from contracts.models import Contract
 from sla.selectors import client_scope_of
 from tenancy.api_base import ApiAutoSchema, ErrorSerializer, TenantViewSet
 from tenancy.api_input import ApiFilterBackend
+from tenancy.api_rows import FastListMixin
 from tenancy.errors import DomainError
 from tenancy.models import ApiKey
 from tenancy.roles import CLIENT_ROLES, CONTRACT_MANAGERS, PROVIDER_ROLES, Role
@@ -59,7 +60,7 @@ class ActFilter(filters.FilterSet):
                                    help_text="Acts whose period starts on or before this day.")
 
 
-class ActViewSet(mixins.ListModelMixin, TenantViewSet):
+class ActViewSet(FastListMixin, mixins.ListModelMixin, TenantViewSet):
     """Acts of completed work. State changes only through the actions."""
 
     model = Act

@@ -13,6 +13,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from tenancy.api_base import TenantViewSet, transition_action
+from tenancy.api_rows import FastListMixin
 
 from .. import selectors, services
 from ..models import TRANSITIONS, Client, Contract, ContractParty, ContractRole, Provider
@@ -113,7 +114,7 @@ def _transition_action(name: str):
     )
 
 
-class ContractViewSet(mixins.ListModelMixin, TenantViewSet):
+class ContractViewSet(FastListMixin, mixins.ListModelMixin, TenantViewSet):
     """Service contracts. State changes only through the transition actions."""
 
     model = Contract

@@ -52,6 +52,14 @@ class BreachSerializer(serializers.ModelSerializer):
     def get_waived(self, breach) -> bool:
         return breach.waived_at is not None
 
+    # the list's rows (tenancy.api_rows): the method fields above, from the page's columns
+    ROW_FIELDS = {"provider_name": ("provider__name",), "waived": ("waived_at",)}
+
+    @staticmethod
+    def row_fields(context) -> dict:
+        return {"provider_name": lambda row: row["provider__name"] or "",
+                "waived": lambda row: row["waived_at"] is not None}
+
 
 _INTERVAL = serializers.ListField(child=serializers.CharField(max_length=5), min_length=2, max_length=2)
 

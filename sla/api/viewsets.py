@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from tenancy.api_base import TenantViewSet
+from tenancy.api_rows import FastListMixin
 from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES
 
 from .. import selectors, services
@@ -30,7 +31,7 @@ from .serializers import (
 )
 
 
-class BreachViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+class BreachViewSet(FastListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """SLA breaches recorded by the sweep (or when a late clock stopped), newest first.
 
     Client users see the breaches of their own client's contracts.
