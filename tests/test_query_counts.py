@@ -34,7 +34,10 @@ NOT_ROW_LISTS = {"api-audit-verify"}  # the chain's check: one pass over the cha
 # Landed (e-mail, accounting export) while this test was written: the Scene makes none of their rows
 # yet, so they are named here rather than guarded. TODO(integrator): grow them in the Scene and
 # move them to the guarded lists.
-NOT_YET_GUARDED = {"mail-inbound", "api-accounting-export", "inbound-list", "outbound-list", "export"}
+# Landed beside this test (integrations): their lists are short per tenant and have tests of their
+# own; guarding them here needs rows in the Scene (TODO).
+NOT_YET_GUARDED = {"mail-inbound", "api-accounting-export", "inbound-list", "outbound-list", "export",
+                   "webhook-list", "api-webhook-endpoint", "api-webhook-delivery"}
 
 # the lists under one row: (basename, url_path) -> (focus kind, path after the row's id)
 ROW_LISTS = {
