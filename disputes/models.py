@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from tenancy.db_keys import TenantOneToOneField
 from tenancy.events import Event
 from tenancy.models import TenantOwned
 
@@ -112,9 +113,9 @@ class Dispute(ConcurrentTransitionMixin, TenantOwned):
                                    condition=models.Q(claimed_amount__isnull=True) | models.Q(claimed_amount__gte=0)),
             models.CheckConstraint(name="dispute_compensation_not_negative", condition=models.Q(compensation__gte=0)),
             # one open dispute per disputed act (the client disputing the act again joins it)
-            models.UniqueConstraint(fields=["act"], condition=models.Q(state__in=_OPEN),
+            models.UniqueConstraint(fields=["act", "tenant"], condition=models.Q(state__in=_OPEN),
                                     name="dispute_one_open_per_act"),
-            models.UniqueConstraint(fields=["invoice_line"], condition=models.Q(state__in=_OPEN),
+            models.UniqueConstraint(fields=["invoice_line", "tenant"], condition=models.Q(state__in=_OPEN),
                                     name="dispute_one_open_per_invoice_line"),
         ]
         indexes = [
@@ -210,7 +211,7 @@ class DisputeCreditNote(TenantOwned):
 
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="credit_links",
                                 verbose_name=_("dispute"))
-    credit_note = models.OneToOneField("billing.CreditNote", on_delete=models.PROTECT, related_name="dispute_link",
+    credit_note = TenantOneToOneField("billing.CreditNote", on_delete=models.PROTECT, related_name="dispute_link",
                                        verbose_name=_("credit note"))
     amount = models.DecimalField(_("amount without VAT"), max_digits=14, decimal_places=2)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -219,6 +220,7 @@ class DisputeCreditNote(TenantOwned):
         verbose_name = _("dispute credit note")
         verbose_name_plural = _("dispute credit notes")
         ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["credit_note", "tenant"], name="dispute_credit_note_once")]
 
     def __str__(self) -> str:
         return f"{self.dispute_id} → {self.credit_note_id}"

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenancy.db_keys import TenantOneToOneField
 from tenancy.models import TenantOwned, validate_time_zone
 
 WEEKDAYS = [
@@ -147,7 +148,7 @@ class SLAPolicy(TenantOwned):
         verbose_name_plural = _("SLA policies")
         ordering = ["contract", "priority"]
         constraints = [
-            models.UniqueConstraint(fields=["contract", "priority"], name="sla_policy_one_per_priority"),
+            models.UniqueConstraint(fields=["contract", "priority", "tenant"], name="sla_policy_one_per_priority"),
             models.CheckConstraint(name="sla_targets_positive",
                                    condition=models.Q(response_target__gt=datetime.timedelta(0),
                                                       resolution_target__gt=datetime.timedelta(0))),
@@ -197,7 +198,7 @@ class SLAClock(TenantOwned):
         verbose_name = _("SLA clock")
         verbose_name_plural = _("SLA clocks")
         ordering = ["order", "metric"]
-        constraints = [models.UniqueConstraint(fields=["order", "metric"], name="sla_clock_one_per_metric")]
+        constraints = [models.UniqueConstraint(fields=["order", "metric", "tenant"], name="sla_clock_one_per_metric")]
         indexes = [
             # the sweep's two queries: open clocks by due time and by warning time
             models.Index(fields=["due_at"], name="sla_clock_open_due_idx",
@@ -213,7 +214,7 @@ class SLAClock(TenantOwned):
 class Breach(TenantOwned):
     """A clock past its due time: recorded once per clock, by a unique constraint."""
 
-    clock = models.OneToOneField(SLAClock, on_delete=models.CASCADE, related_name="breach")
+    clock = TenantOneToOneField(SLAClock, on_delete=models.CASCADE, related_name="breach")
     # Copies of the clock's tenant, order, contract and provider, for filtering and attribution.
     # The clock's foreign key already guarantees them (the sweep copies them from the clock's
     # rows), so the database does not check them again on each of the sweep's inserts.
@@ -238,6 +239,7 @@ class Breach(TenantOwned):
         verbose_name = _("breach")
         verbose_name_plural = _("breaches")
         ordering = ["-breached_at"]
+        constraints = [models.UniqueConstraint(fields=["clock", "tenant"], name="breach_once_per_clock")]
 
 
 class ForceMajeure(TenantOwned):
@@ -263,7 +265,7 @@ class ForceMajeure(TenantOwned):
         verbose_name_plural = _("force majeure periods")
         ordering = ["-started_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["contract"], condition=models.Q(lifted_at__isnull=True),
+            models.UniqueConstraint(fields=["contract", "tenant"], condition=models.Q(lifted_at__isnull=True),
                                     name="force_majeure_one_open_per_contract"),
         ]
 
