@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from tenancy.db_keys import TenantOneToOneField
 from tenancy.events import Event
 from tenancy.models import TenantOwned
 
@@ -157,7 +156,7 @@ class Confirmation(TenantOwned):
         SIGNED = "signed", _("Signed")
         DEEMED = "deemed_accepted", _("Deemed accepted")
 
-    act = TenantOneToOneField(Act, on_delete=models.PROTECT, related_name="confirmation")
+    act = models.OneToOneField(Act, on_delete=models.PROTECT, related_name="confirmation")
     contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, related_name="confirmations")
     client = models.ForeignKey("contracts.Client", on_delete=models.PROTECT, related_name="confirmations")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -175,7 +174,6 @@ class Confirmation(TenantOwned):
         constraints = [
             models.CheckConstraint(condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
                                    name="confirmation_rating_1_to_5"),
-            models.UniqueConstraint(fields=["act", "tenant"], name="confirmation_once_per_act"),
         ]
 
 
@@ -202,7 +200,7 @@ class SignatureEvidence(TenantOwned):
         EMAIL_CODE = "email_code", _("One-time code by email")
         DEEMED = "deemed", _("Deemed accepted at the deadline")
 
-    act = TenantOneToOneField(Act, on_delete=models.PROTECT, related_name="evidence")
+    act = models.OneToOneField(Act, on_delete=models.PROTECT, related_name="evidence")
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                related_name="+")
     signer_name = models.CharField(max_length=300, blank=True)
@@ -214,9 +212,6 @@ class SignatureEvidence(TenantOwned):
     consent_text = models.TextField(blank=True)
     sealed_sha256 = models.CharField(max_length=64, blank=True)
     certificate_fingerprint = models.CharField(max_length=64, blank=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["act", "tenant"], name="signature_evidence_once_per_act")]
 
 
 class SigningCode(TenantOwned):

@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from tenancy.db_keys import TenantOneToOneField
 from tenancy.events import Event
 from tenancy.legal import LegalDetails
 from tenancy.models import TenantOwned
@@ -540,7 +539,7 @@ class AmendmentConsent(TenantOwned):
     class Method(models.TextChoices):
         PASSWORD = "password", _("Password")
 
-    amendment = TenantOneToOneField(Amendment, on_delete=models.CASCADE, related_name="consent",
+    amendment = models.OneToOneField(Amendment, on_delete=models.CASCADE, related_name="consent",
                                      verbose_name=_("amendment"))
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("signer"))
@@ -555,7 +554,6 @@ class AmendmentConsent(TenantOwned):
     class Meta:
         verbose_name = _("amendment consent")
         verbose_name_plural = _("amendment consents")
-        constraints = [models.UniqueConstraint(fields=["amendment", "tenant"], name="amendment_consent_once")]
 
     def __str__(self) -> str:
         return f"{self.amendment_id}: {self.signer_name}"

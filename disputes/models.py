@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from tenancy.db_keys import TenantOneToOneField
 from tenancy.events import Event
 from tenancy.models import TenantOwned
 
@@ -211,7 +210,7 @@ class DisputeCreditNote(TenantOwned):
 
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="credit_links",
                                 verbose_name=_("dispute"))
-    credit_note = TenantOneToOneField("billing.CreditNote", on_delete=models.PROTECT, related_name="dispute_link",
+    credit_note = models.OneToOneField("billing.CreditNote", on_delete=models.PROTECT, related_name="dispute_link",
                                        verbose_name=_("credit note"))
     amount = models.DecimalField(_("amount without VAT"), max_digits=14, decimal_places=2)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -220,7 +219,6 @@ class DisputeCreditNote(TenantOwned):
         verbose_name = _("dispute credit note")
         verbose_name_plural = _("dispute credit notes")
         ordering = ["created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["credit_note", "tenant"], name="dispute_credit_note_once")]
 
     def __str__(self) -> str:
         return f"{self.dispute_id} → {self.credit_note_id}"

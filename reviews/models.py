@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from tenancy.db_keys import TenantOneToOneField
 from tenancy.events import Event
 from tenancy.models import TenantOwned
 
@@ -189,7 +188,7 @@ class ReviewEvent(Event):
 class ReviewConfirmation(TenantOwned):
     """The client signatory's confirmation of the minutes and the plan: the evidence, as for an act."""
 
-    review = TenantOneToOneField(Review, on_delete=models.PROTECT, related_name="confirmation")
+    review = models.OneToOneField(Review, on_delete=models.PROTECT, related_name="confirmation")
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signer_name = models.CharField(max_length=300)
     method = models.CharField(max_length=20, default="password")
@@ -202,4 +201,3 @@ class ReviewConfirmation(TenantOwned):
     class Meta:
         verbose_name = _("review confirmation")
         verbose_name_plural = _("review confirmations")
-        constraints = [models.UniqueConstraint(fields=["review", "tenant"], name="review_confirmation_once")]

@@ -13,7 +13,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenancy.db_keys import TenantOneToOneField
 from tenancy.models import TenantOwned, validate_time_zone
 
 WEEKDAYS = [
@@ -214,7 +213,7 @@ class SLAClock(TenantOwned):
 class Breach(TenantOwned):
     """A clock past its due time: recorded once per clock, by a unique constraint."""
 
-    clock = TenantOneToOneField(SLAClock, on_delete=models.CASCADE, related_name="breach")
+    clock = models.OneToOneField(SLAClock, on_delete=models.CASCADE, related_name="breach")
     # Copies of the clock's tenant, order, contract and provider, for filtering and attribution.
     # The clock's foreign key already guarantees them (the sweep copies them from the clock's
     # rows), so the database does not check them again on each of the sweep's inserts.
@@ -239,7 +238,6 @@ class Breach(TenantOwned):
         verbose_name = _("breach")
         verbose_name_plural = _("breaches")
         ordering = ["-breached_at"]
-        constraints = [models.UniqueConstraint(fields=["clock", "tenant"], name="breach_once_per_clock")]
 
 
 class ForceMajeure(TenantOwned):

@@ -244,7 +244,7 @@ def clock_stop_metric(*, order, metric: str, at=None, breach_if_late: bool = Tru
 
 
 def breach_record(*, clock: SLAClock, due_at: dt.datetime, at: dt.datetime) -> None:
-    """One breach per clock whatever races: the unique (clock, tenant) constraint decides, not Python."""
+    """One breach per clock whatever races: the one-to-one constraint decides, not Python."""
     order = clock.order
     provider_id = order.team.provider_id if order.team_id else order.contract.provider_id
     Breach.objects.bulk_create(
@@ -283,7 +283,7 @@ JOIN contracts_contract k ON k.id = o.contract_id
 LEFT JOIN orders_team t ON t.id = o.team_id
 LEFT JOIN sla_slapolicy p ON p.id = c.policy_id
 WHERE c.breached_at = %s AND c.stopped_at IS NULL
-ON CONFLICT (clock_id, tenant_id) DO NOTHING
+ON CONFLICT (clock_id) DO NOTHING
 """
 
 
@@ -324,7 +324,7 @@ WITH crossed AS (
     LEFT JOIN orders_team t ON t.id = o.team_id
     LEFT JOIN sla_slapolicy p ON p.id = m.policy_id
     WHERE m.breached_now
-    ON CONFLICT (clock_id, tenant_id) DO NOTHING
+    ON CONFLICT (clock_id, tenant_id) DO NOTHING  -- the one-to-one's unique on PostgreSQL (tenancy.db_keys)
     RETURNING clock_id
 )
 SELECT id, tenant_id, warned_now, breached_now FROM marked

@@ -10,19 +10,22 @@ includes `tenant_id`:
   node (co-location). `MATCH SIMPLE`: a NULL `<x>_id` (a `SET_NULL` key) is not checked.
 - `UNIQUE (tenant_id, id)` on every tenant table such a key references (the composite key needs
   it; the primary key stays `id`).
-- A unique constraint between tenant rows names `tenant` among its fields, and a one-to-one
-  between tenant tables is a `TenantOneToOneField`: the reverse accessor of a `OneToOneField`, but
-  the database holds it as `UNIQUE (tenant_id, <x>_id)` declared in the model's `Meta.constraints`.
-  Citus only accepts a unique constraint of a distributed table that includes the distribution
-  column; since the composite key ties `tenant_id` to the referenced row's tenant, the pair is as
-  strict as the single column was.
+- A unique constraint between tenant rows names `tenant` among its fields (last, so that the
+  index keeps serving the lookups it served). Citus only accepts a unique constraint of a
+  distributed table that includes the distribution column; since the composite key ties
+  `tenant_id` to the referenced row's tenant, the wider constraint is as strict as the narrower.
+- A `OneToOneField` between tenant tables stays one to Django (`act.confirmation`, reverse
+  `select_related`); in the database `TenantKeys` swaps its single-column `UNIQUE (act_id)` for
+  `UNIQUE (act_id, tenant_id)` (the same index for lookups by `act_id`). So a later migration
+  that takes the uniqueness away from such a field (a one-to-one made a plain foreign key) drops
+  `<table>_<column>_tenant_id_tuk` itself, with `RunSQL`, before its `AlterField`.
 
 A migration adds the keys with the operation `TenantKeys()`: it reads the migration state's
 models of the migration's own app and, on PostgreSQL only (a no-op on SQLite), adds whatever is
 missing — idempotent, deterministic names, reversible (backwards drops the composite keys of the
 app's tables, and a target's `UNIQUE (tenant_id, id)` once no composite key references it).
-**A migration that adds a foreign key between tenant tables, or a new tenant table with such
-keys, ends with `TenantKeys()`**::
+**A migration that adds a foreign key or a one-to-one between tenant tables, or a tenant table with
+such keys, ends with `TenantKeys()`**::
 
     from tenancy.db_keys import TenantKeys
 
@@ -38,7 +41,7 @@ other app of the project.
 
 from __future__ import annotations
 
-from django.db import migrations, models
+from django.db import migrations
 from django.db.backends.utils import names_digest
 
 TENANT_COLUMN = "tenant_id"
@@ -49,19 +52,6 @@ TENANT_MODEL = "tenancy.tenant"
 GLOBAL_UNIQUE_TABLES = {
     "tenancy_apikey": "a request finds its API key by hash before it knows the tenant",
 }
-
-
-class TenantOneToOneField(models.OneToOneField):
-    """A one-to-one between two tenant tables whose uniqueness is the model's
-    `UniqueConstraint(fields=["tenant", "<name>"])`, not the column alone: the ORM sees a
-    one-to-one (`act.confirmation`), the database `UNIQUE (act_id, tenant_id)`. Declare the
-    constraint with the column first: it is then the index a lookup by `act_id` alone uses (the
-    reverse accessor's), so the field makes no index of its own."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("db_index", False)  # the unique constraint leads with the column
-        super().__init__(*args, **kwargs)
-        self._unique = False
 
 
 def constraint_name(table: str, columns: list[str], suffix: str) -> str:
@@ -84,15 +74,31 @@ def _is_tenant_model(model) -> bool:
     return getattr(field, "related_model", None) is not None and field.related_model._meta.label_lower == TENANT_MODEL
 
 
+def _tenant_models(models_):
+    for model in models_:
+        opts = model._meta
+        if not (opts.abstract or opts.proxy or not opts.managed) and _is_tenant_model(model):
+            yield model
+
+
+def tenant_one_to_ones(models_):
+    """(table, column) of every one-to-one between two tenant tables among `models_`."""
+    return sorted({
+        (model._meta.db_table, field.column)
+        for model in _tenant_models(models_)
+        for field in model._meta.local_fields
+        if field.is_relation and field.one_to_one and field.unique and not field.primary_key
+        and _is_tenant_model(field.related_model)
+    })
+
+
 def tenant_foreign_keys(models_):
     """(source table, column, target table, target column) of every foreign key between two
     tenant tables among `models_` (auto-created many-to-many tables included when they carry the
     tenant), in a stable order."""
     keys = []
-    for model in models_:
+    for model in _tenant_models(models_):
         opts = model._meta
-        if opts.abstract or opts.proxy or not opts.managed or not _is_tenant_model(model):
-            continue
         for field in opts.local_fields:
             if not (field.is_relation and (field.many_to_one or field.one_to_one)) or not field.db_constraint:
                 continue
@@ -153,6 +159,17 @@ def _composite_keys(cursor, table: str, column: str) -> list[tuple[str, str, lis
     ]
 
 
+def _single_uniques(cursor, table: str, column: str) -> list[str]:
+    """Names of the unique constraints of `table` on `column` alone."""
+    cursor.execute(
+        "SELECT c.conname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
+        "AND a.attnum = c.conkey[1] WHERE c.contype = 'u' AND c.conrelid = %s::regclass "
+        "AND array_length(c.conkey, 1) = 1 AND a.attname = %s",
+        [table, column],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
 def _references_to(cursor, table: str) -> int:
     cursor.execute(
         "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND confrelid = %s::regclass "
@@ -175,14 +192,32 @@ class TenantKeys(migrations.operations.base.Operation):
     def state_forwards(self, app_label, state):
         pass
 
+    def _models(self, app_label, state):
+        return list(state.apps.get_app_config(app_label).get_models(include_auto_created=True))
+
     def _keys(self, app_label, state):
-        return tenant_foreign_keys(state.apps.get_app_config(app_label).get_models(include_auto_created=True))
+        return tenant_foreign_keys(self._models(app_label, state))
+
+    def _one_to_ones(self, app_label, state):
+        return tenant_one_to_ones(self._models(app_label, state))
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         connection = schema_editor.connection
         if connection.vendor != "postgresql":
             return
         quote = schema_editor.quote_name
+        for table, column in self._one_to_ones(app_label, to_state):
+            with connection.cursor() as cursor:
+                has_wide = _has_unique(cursor, table, [column, TENANT_COLUMN])
+                narrow = _single_uniques(cursor, table, column)
+            if not has_wide:  # first the wider one, so that the rows are never without
+                name = constraint_name(table, [column, TENANT_COLUMN], "tuk")
+                schema_editor.execute(
+                    f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} "
+                    f"UNIQUE ({quote(column)}, {quote(TENANT_COLUMN)})"
+                )
+            for name in narrow:
+                schema_editor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
         for source, column, target, target_column in self._keys(app_label, to_state):
             with connection.cursor() as cursor:
                 if not _has_unique(cursor, target, [TENANT_COLUMN, target_column]):
@@ -222,6 +257,14 @@ class TenantKeys(migrations.operations.base.Operation):
             if not referenced:
                 name = constraint_name(target, [TENANT_COLUMN, target_column], "tk")
                 schema_editor.execute(f"ALTER TABLE {quote(target)} DROP CONSTRAINT IF EXISTS {quote(name)}")
+        for table, column in self._one_to_ones(app_label, from_state):
+            with connection.cursor() as cursor:
+                narrow = _single_uniques(cursor, table, column)
+            if not narrow:  # Django's own, under the name PostgreSQL gives an inline UNIQUE
+                name = constraint_name(table, [column], "key")
+                schema_editor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} UNIQUE ({quote(column)})")
+            wide = constraint_name(table, [column, TENANT_COLUMN], "tuk")
+            schema_editor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT IF EXISTS {quote(wide)}")
 
     def describe(self):
         return "Composite (tenant_id, …) keys between the app's tenant tables"

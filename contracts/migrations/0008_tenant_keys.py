@@ -1,11 +1,10 @@
 """Unique constraints between tenant rows include the tenant; composite (tenant_id, …) keys
 beside the foreign keys between tenant tables (tenancy.db_keys)."""
 
-import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from tenancy.db_keys import TenantKeys, TenantOneToOneField
+from tenancy.db_keys import TenantKeys
 
 
 class Migration(migrations.Migration):
@@ -48,18 +47,9 @@ class Migration(migrations.Migration):
             model_name='obligationoccurrence',
             name='obligation_occurrence_once',
         ),
-        migrations.AlterField(
-            model_name='amendmentconsent',
-            name='amendment',
-            field=TenantOneToOneField(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='consent', to='contracts.amendment', verbose_name='amendment'),
-        ),
         migrations.AddConstraint(
             model_name='amendment',
             constraint=models.UniqueConstraint(condition=models.Q(('renews_end_date__isnull', False), models.Q(('state__in', ['rejected', 'cancelled']), _negated=True)), fields=('contract', 'renews_end_date', 'tenant'), name='amendment_one_live_renewal'),
-        ),
-        migrations.AddConstraint(
-            model_name='amendmentconsent',
-            constraint=models.UniqueConstraint(fields=('amendment', 'tenant'), name='amendment_consent_once'),
         ),
         migrations.AddConstraint(
             model_name='contractparty',

@@ -1,11 +1,10 @@
 """Unique constraints between tenant rows include the tenant; composite (tenant_id, …) keys
 beside the foreign keys between tenant tables (tenancy.db_keys)."""
 
-import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from tenancy.db_keys import TenantKeys, TenantOneToOneField
+from tenancy.db_keys import TenantKeys
 
 
 class Migration(migrations.Migration):
@@ -24,11 +23,6 @@ class Migration(migrations.Migration):
             model_name='dispute',
             name='dispute_one_open_per_invoice_line',
         ),
-        migrations.AlterField(
-            model_name='disputecreditnote',
-            name='credit_note',
-            field=TenantOneToOneField(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='dispute_link', to='billing.creditnote', verbose_name='credit note'),
-        ),
         migrations.AddConstraint(
             model_name='dispute',
             constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['negotiation', 'mediation', 'arbitration'])), fields=('act', 'tenant'), name='dispute_one_open_per_act'),
@@ -36,10 +30,6 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='dispute',
             constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['negotiation', 'mediation', 'arbitration'])), fields=('invoice_line', 'tenant'), name='dispute_one_open_per_invoice_line'),
-        ),
-        migrations.AddConstraint(
-            model_name='disputecreditnote',
-            constraint=models.UniqueConstraint(fields=('credit_note', 'tenant'), name='dispute_credit_note_once'),
         ),
         TenantKeys(),
     ]

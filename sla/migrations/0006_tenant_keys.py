@@ -1,11 +1,10 @@
 """Unique constraints between tenant rows include the tenant; composite (tenant_id, …) keys
 beside the foreign keys between tenant tables (tenancy.db_keys)."""
 
-import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from tenancy.db_keys import TenantKeys, TenantOneToOneField
+from tenancy.db_keys import TenantKeys
 
 
 class Migration(migrations.Migration):
@@ -27,15 +26,6 @@ class Migration(migrations.Migration):
         migrations.RemoveConstraint(
             model_name='slapolicy',
             name='sla_policy_one_per_priority',
-        ),
-        migrations.AlterField(
-            model_name='breach',
-            name='clock',
-            field=TenantOneToOneField(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='breach', to='sla.slaclock'),
-        ),
-        migrations.AddConstraint(
-            model_name='breach',
-            constraint=models.UniqueConstraint(fields=('clock', 'tenant'), name='breach_once_per_clock'),
         ),
         migrations.AddConstraint(
             model_name='forcemajeure',
