@@ -78,3 +78,4 @@ bench: install
 	$(PY) tests/bench/sla_sweep.py
 	$(PY) tests/bench/acts_invoices.py
 	$(PY) tests/bench/reviews.py
+	$(PY) tests/bench/tenant_keys.py
