@@ -294,6 +294,7 @@ CELERY_TASK_ROUTES = {
     "billing.tasks.render_invoice_pdf": {"queue": "documents"},
     "sla.tasks.notify_clocks": {"queue": "notifications"},
     "sla.tasks.fan_out_notifications": {"queue": "notifications"},
+    "tenancy.mail.send_outbound": {"queue": "notifications"},
     "integrations.webhooks.*": {"queue": "webhooks"},
 }
 CELERY_TASK_SERIALIZER = "json"

@@ -25,14 +25,15 @@ pytestmark = [
 
 # the migrations that add the keys, and where each app stood before them
 KEY_MIGRATIONS = {
-    "tenancy": ("0007_audit_chain_head", "0008_tenant_keys"),
-    "contracts": ("0007_amendments", "0008_tenant_keys"),
+    "tenancy": ("0009_outbound_mail_and_tenant_language", "0010_tenant_keys"),
+    "contracts": ("0008_legal_details", "0009_tenant_keys"),
     "sla": ("0005_target_at_most_a_year", "0006_tenant_keys"),
-    "orders": ("0003_event_base", "0004_tenant_keys"),
+    "orders": ("0004_list_columns", "0005_tenant_keys"),
     "confirmations": ("0003_event_base", "0004_tenant_keys"),
     "billing": ("0003_event_base", "0004_tenant_keys"),
     "reviews": ("0002_event_base", "0003_tenant_keys"),
     "disputes": ("0001_initial", "0002_tenant_keys"),
+    "mail": ("0001_inbound_message", "0002_tenant_keys"),
 }
 
 

@@ -10,7 +10,7 @@ from tenancy.db_keys import TenantKeys
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0003_event_base'),
+        ('orders', '0004_list_columns'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,7 +10,7 @@ from tenancy.db_keys import TenantKeys
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contracts', '0007_amendments'),
+        ('contracts', '0008_legal_details'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

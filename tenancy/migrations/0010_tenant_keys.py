@@ -10,7 +10,7 @@ from tenancy.db_keys import TenantKeys
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenancy', '0007_audit_chain_head'),
+        ('tenancy', '0009_outbound_mail_and_tenant_language'),
         ('contracts', '0001_initial'),  # Membership.client's table
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
