@@ -34,6 +34,7 @@ KEY_MIGRATIONS = {
     "reviews": ("0002_event_base", "0003_tenant_keys"),
     "disputes": ("0001_initial", "0002_tenant_keys"),
     "mail": ("0001_inbound_message", "0002_tenant_keys"),
+    "webhooks": ("0001_initial", "0002_tenant_keys"),
 }
 
 
