@@ -5,7 +5,9 @@ PY     := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 WEB_CMD    = gunicorn config.wsgi:application --bind $${WEB_BIND:-127.0.0.1:8000} --workers $${WEB_WORKERS:-2} --access-logfile -
-WORKER_CMD = celery -A config worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2}
+# every queue of CELERY_TASK_ROUTES and the default one; a scaled-out worker names fewer (docs/SCALING.md)
+WORKER_QUEUES = celery,sweep,documents,notifications,webhooks
+WORKER_CMD = celery -A config worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2} -Q $${WORKER_QUEUES:-$(WORKER_QUEUES)}
 BEAT_CMD   = celery -A config beat --loglevel=INFO
 
 .PHONY: help install migrate demo-data demo run web worker beat test lint messages ci clean bench bench-lists bench-tools
@@ -76,6 +78,7 @@ bench: install bench-tools
 	$(PY) tests/bench/sla_sweep.py
 	$(PY) tests/bench/acts_invoices.py
 	$(PY) tests/bench/reviews.py
+	$(PY) tests/bench/tenant_keys.py
 	$(PY) tests/bench/lists.py
 
 # only the list benchmark (HTTP load through gunicorn with wrk)

@@ -39,7 +39,7 @@ class RatingBand(TenantOwned):
         verbose_name_plural = _("rating bands")
         ordering = ["contract", "-min_rating"]
         constraints = [
-            models.UniqueConstraint(fields=["contract", "min_rating"], name="rating_band_once_per_threshold"),
+            models.UniqueConstraint(fields=["contract", "min_rating", "tenant"], name="rating_band_once_per_threshold"),
             models.CheckConstraint(condition=models.Q(min_rating__gte=1, min_rating__lte=5),
                                    name="rating_band_min_rating_1_to_5"),
             models.CheckConstraint(condition=models.Q(adjustment_pct__gte=-100, adjustment_pct__lte=100),
@@ -103,7 +103,7 @@ class Invoice(ConcurrentTransitionMixin, TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "number"], condition=~models.Q(number=""),
                                     name="invoice_number_unique_per_tenant"),
-            models.UniqueConstraint(fields=["contract", "period_start", "period_end"],
+            models.UniqueConstraint(fields=["contract", "period_start", "period_end", "tenant"],
                                     name="invoice_once_per_contract_period"),
             models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
                                    name="invoice_period_in_order"),
@@ -174,7 +174,7 @@ class InvoiceLine(TenantOwned):
         verbose_name = _("invoice line")
         verbose_name_plural = _("invoice lines")
         ordering = ["invoice", "position"]
-        constraints = [models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position_once")]
+        constraints = [models.UniqueConstraint(fields=["invoice", "position", "tenant"], name="invoice_line_position_once")]
 
     def __str__(self) -> str:
         return f"{self.position}. {self.description}"
@@ -244,7 +244,7 @@ class InvoiceLineAct(TenantOwned):
     act = models.ForeignKey("confirmations.Act", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["line", "act"], name="invoice_line_act_once")]
+        constraints = [models.UniqueConstraint(fields=["line", "act", "tenant"], name="invoice_line_act_once")]
 
 
 class InvoiceLineConfirmation(TenantOwned):
@@ -252,7 +252,7 @@ class InvoiceLineConfirmation(TenantOwned):
     confirmation = models.ForeignKey("confirmations.Confirmation", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["line", "confirmation"], name="invoice_line_confirmation_once")]
+        constraints = [models.UniqueConstraint(fields=["line", "confirmation", "tenant"], name="invoice_line_confirmation_once")]
 
 
 class InvoiceLineBreach(TenantOwned):
@@ -260,7 +260,7 @@ class InvoiceLineBreach(TenantOwned):
     breach = models.ForeignKey("sla.Breach", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["line", "breach"], name="invoice_line_breach_once")]
+        constraints = [models.UniqueConstraint(fields=["line", "breach", "tenant"], name="invoice_line_breach_once")]
 
 
 class CreditNote(TenantOwned):

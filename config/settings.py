@@ -285,6 +285,18 @@ else:
     }
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'results'}"
     (VAR_DIR / "results").mkdir(parents=True, exist_ok=True)
+# Named queues, so that workers can be scaled out per kind of work (docs/SCALING.md). Unrouted
+# tasks go to the default queue `celery`; `make worker` consumes every queue (WORKER_QUEUES).
+CELERY_TASK_ROUTES = {
+    "sla.tasks.sweep": {"queue": "sweep"},
+    "confirmations.tasks.render_act": {"queue": "documents"},
+    "confirmations.tasks.seal_act": {"queue": "documents"},
+    "billing.tasks.render_invoice_pdf": {"queue": "documents"},
+    "sla.tasks.notify_clocks": {"queue": "notifications"},
+    "sla.tasks.fan_out_notifications": {"queue": "notifications"},
+    "tenancy.mail.send_outbound": {"queue": "notifications"},
+    "integrations.webhooks.*": {"queue": "webhooks"},
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"

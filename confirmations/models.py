@@ -130,7 +130,7 @@ class ActLine(TenantOwned):
         verbose_name = _("act line")
         verbose_name_plural = _("act lines")
         ordering = ["act", "position"]
-        constraints = [models.UniqueConstraint(fields=["act", "position"], name="act_line_position_once")]
+        constraints = [models.UniqueConstraint(fields=["act", "position", "tenant"], name="act_line_position_once")]
 
 
 class ActEvent(Event):
@@ -187,7 +187,7 @@ class OrderRating(TenantOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["confirmation", "order"], name="order_rated_once_per_confirmation"),
+            models.UniqueConstraint(fields=["confirmation", "order", "tenant"], name="order_rated_once_per_confirmation"),
             models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5), name="order_rating_1_to_5"),
         ]
 

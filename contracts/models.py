@@ -322,9 +322,9 @@ class ContractParty(TenantOwned):
                     | (~models.Q(kind="customer") & models.Q(client__isnull=True, provider__isnull=False))
                 ),
             ),
-            models.UniqueConstraint(fields=["contract", "provider"], name="party_provider_once",
+            models.UniqueConstraint(fields=["contract", "provider", "tenant"], name="party_provider_once",
                                     condition=models.Q(provider__isnull=False)),
-            models.UniqueConstraint(fields=["contract", "client"], name="party_client_once",
+            models.UniqueConstraint(fields=["contract", "client", "tenant"], name="party_client_once",
                                     condition=models.Q(client__isnull=False)),
         ]
 
@@ -361,7 +361,7 @@ class ContractRole(TenantOwned):
         verbose_name_plural = _("contract roles")
         ordering = ["contract", "role", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["contract", "role", "user"], name="contract_role_once"),
+            models.UniqueConstraint(fields=["contract", "role", "user", "tenant"], name="contract_role_once"),
         ]
 
     def __str__(self) -> str:
@@ -430,8 +430,8 @@ class ContractVersion(TenantOwned):
         verbose_name_plural = _("contract versions")
         ordering = ["contract", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["contract", "number"], name="contract_version_number_once"),
-            models.UniqueConstraint(fields=["contract", "effective_from"], name="contract_version_date_once"),
+            models.UniqueConstraint(fields=["contract", "number", "tenant"], name="contract_version_number_once"),
+            models.UniqueConstraint(fields=["contract", "effective_from", "tenant"], name="contract_version_date_once"),
         ]
 
     def __str__(self) -> str:
@@ -497,7 +497,7 @@ class Amendment(ConcurrentTransitionMixin, TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "number"], name="amendment_number_unique_per_tenant"),
             models.UniqueConstraint(
-                fields=["contract", "renews_end_date"], name="amendment_one_live_renewal",
+                fields=["contract", "renews_end_date", "tenant"], name="amendment_one_live_renewal",
                 condition=models.Q(renews_end_date__isnull=False)
                 & ~models.Q(state__in=["rejected", "cancelled"]),
             ),
@@ -647,7 +647,7 @@ class Obligation(TenantOwned, ObligationRuleFields):
         verbose_name_plural = _("obligations")
         ordering = ["contract", "title", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["contract", "template"], condition=models.Q(template__isnull=False),
+            models.UniqueConstraint(fields=["contract", "template", "tenant"], condition=models.Q(template__isnull=False),
                                     name="obligation_once_per_template"),
         ]
 
@@ -705,7 +705,7 @@ class ObligationOccurrence(TenantOwned):
         verbose_name_plural = _("obligation occurrences")
         ordering = ["due_date", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["obligation", "due_date"], name="obligation_occurrence_once"),
+            models.UniqueConstraint(fields=["obligation", "due_date", "tenant"], name="obligation_occurrence_once"),
         ]
         indexes = [models.Index(fields=["tenant", "state", "due_date"], name="occurrence_state_due_idx")]
 

@@ -112,9 +112,9 @@ class Dispute(ConcurrentTransitionMixin, TenantOwned):
                                    condition=models.Q(claimed_amount__isnull=True) | models.Q(claimed_amount__gte=0)),
             models.CheckConstraint(name="dispute_compensation_not_negative", condition=models.Q(compensation__gte=0)),
             # one open dispute per disputed act (the client disputing the act again joins it)
-            models.UniqueConstraint(fields=["act"], condition=models.Q(state__in=_OPEN),
+            models.UniqueConstraint(fields=["act", "tenant"], condition=models.Q(state__in=_OPEN),
                                     name="dispute_one_open_per_act"),
-            models.UniqueConstraint(fields=["invoice_line"], condition=models.Q(state__in=_OPEN),
+            models.UniqueConstraint(fields=["invoice_line", "tenant"], condition=models.Q(state__in=_OPEN),
                                     name="dispute_one_open_per_invoice_line"),
         ]
         indexes = [

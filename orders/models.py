@@ -45,7 +45,7 @@ class TeamMember(TenantOwned):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["team", "user"], name="team_member_once")]
+        constraints = [models.UniqueConstraint(fields=["team", "user", "tenant"], name="team_member_once")]
 
 
 class OrderState(models.TextChoices):

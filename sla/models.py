@@ -147,7 +147,7 @@ class SLAPolicy(TenantOwned):
         verbose_name_plural = _("SLA policies")
         ordering = ["contract", "priority"]
         constraints = [
-            models.UniqueConstraint(fields=["contract", "priority"], name="sla_policy_one_per_priority"),
+            models.UniqueConstraint(fields=["contract", "priority", "tenant"], name="sla_policy_one_per_priority"),
             models.CheckConstraint(name="sla_targets_positive",
                                    condition=models.Q(response_target__gt=datetime.timedelta(0),
                                                       resolution_target__gt=datetime.timedelta(0))),
@@ -197,7 +197,7 @@ class SLAClock(TenantOwned):
         verbose_name = _("SLA clock")
         verbose_name_plural = _("SLA clocks")
         ordering = ["order", "metric"]
-        constraints = [models.UniqueConstraint(fields=["order", "metric"], name="sla_clock_one_per_metric")]
+        constraints = [models.UniqueConstraint(fields=["order", "metric", "tenant"], name="sla_clock_one_per_metric")]
         indexes = [
             # the sweep's two queries: open clocks by due time and by warning time
             models.Index(fields=["due_at"], name="sla_clock_open_due_idx",
@@ -263,7 +263,7 @@ class ForceMajeure(TenantOwned):
         verbose_name_plural = _("force majeure periods")
         ordering = ["-started_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["contract"], condition=models.Q(lifted_at__isnull=True),
+            models.UniqueConstraint(fields=["contract", "tenant"], condition=models.Q(lifted_at__isnull=True),
                                     name="force_majeure_one_open_per_contract"),
         ]
 

@@ -324,7 +324,7 @@ WITH crossed AS (
     LEFT JOIN orders_team t ON t.id = o.team_id
     LEFT JOIN sla_slapolicy p ON p.id = m.policy_id
     WHERE m.breached_now
-    ON CONFLICT (clock_id) DO NOTHING
+    ON CONFLICT (clock_id, tenant_id) DO NOTHING  -- the one-to-one's unique on PostgreSQL (tenancy.db_keys)
     RETURNING clock_id
 )
 SELECT id, tenant_id, warned_now, breached_now FROM marked

@@ -226,7 +226,7 @@ class Notification(TenantOwned):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["user", "dedupe_key"], name="notification_once")]
+        constraints = [models.UniqueConstraint(fields=["user", "dedupe_key", "tenant"], name="notification_once")]
 
     def __str__(self) -> str:
         return self.title

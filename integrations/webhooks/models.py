@@ -60,7 +60,7 @@ class Delivery(TenantOwned):
     """One event to one endpoint: the same `webhook-id` and body on every attempt and replay."""
 
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
-    message_id = models.CharField(_("webhook-id"), max_length=64, unique=True)
+    message_id = models.CharField(_("webhook-id"), max_length=64)
     event_type = models.CharField(_("event type"), max_length=40)
     event_key = models.CharField(max_length=120, help_text="What happened, once per tenant (idempotency)")
     body = models.TextField(_("body"))
@@ -76,7 +76,9 @@ class Delivery(TenantOwned):
         verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["endpoint", "event_key"], name="webhook_delivery_once_per_endpoint"),
+            models.UniqueConstraint(fields=["endpoint", "event_key", "tenant"], name="webhook_delivery_once_per_endpoint"),
+            # unique with the tenant (tenancy.db_keys); the id is random, so also unique alone
+            models.UniqueConstraint(fields=["message_id", "tenant"], name="webhook_delivery_message_id_once"),
         ]
         indexes = [
             models.Index(fields=["next_attempt_at"], condition=models.Q(state="pending"), name="webhook_delivery_due"),

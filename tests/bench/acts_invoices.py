@@ -79,6 +79,7 @@ def main() -> int:
 
     app.conf.task_always_eager = False
     app.conf.task_default_queue = QUEUE
+    app.conf.task_routes = {}  # every task to that queue, whatever CELERY_TASK_ROUTES names
     worker = None
     try:
         results = _run_single()

@@ -46,6 +46,7 @@ def main() -> int:
     # that no worker reads and that is emptied afterwards.
     app.conf.task_always_eager = False
     app.conf.task_default_queue = "sla-bench"
+    app.conf.task_routes = {}  # the named queues too
     try:
         results = _run()
         results["broker"] = app.conf.broker_url.split("://", 1)[0]
