@@ -219,7 +219,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Service-contract platform API",
     "DESCRIPTION": "Clients, providers, contracts and their transitions; client orders and incidents with "
     "their SLA clocks, breaches, SLA policies, business calendars and force majeure. "
-    "Authenticate with `Authorization: Bearer <api key>`.",
+    "Authenticate with `Authorization: Bearer <api key>`. Every POST takes an `Idempotency-Key` header "
+    "(safe retries: the stored answer comes back marked `Idempotent-Replayed: true`). Requests are rate-limited "
+    "per API key, reads and writes apart; every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and "
+    "`RateLimit-Reset`, and a 429 carries `Retry-After`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -9,8 +9,8 @@ REDIS_URL is set, so every process counts together), each an atomic `add` + `inc
   error shape with `Retry-After`; every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and
   `RateLimit-Reset` (IETF draft names; seconds until the window ends).
 - **Sign-in** (`login_*`): failures per account (its username, case-folded) and per client address in
-  a window that starts with the first failure; at the limit further attempts are refused without
-  checking the password until the window ends. A successful sign-in clears that account's count
+  fixed windows (15 minutes by default); at the limit further attempts are refused without checking
+  the password until the window ends. A successful sign-in clears that account's count
   only — never another account's, nor the address's.
 """
 
@@ -124,35 +124,33 @@ def rate_limit_headers(request) -> dict[str, str]:
 
 
 def _login_keys(username: str | None, address: str | None) -> list[tuple[str, int]]:
+    """The counters of this account and address in the current window, with their limits."""
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    bucket = int(time.time() // window)
     keys = []
     if username:
         digest = hashlib.sha256(username.casefold().encode("utf-8", "surrogatepass")).hexdigest()
-        keys.append((_key("login", "account", digest), settings.LOGIN_FAILURES_PER_ACCOUNT))
+        keys.append((_key("login", "account", digest, bucket), settings.LOGIN_FAILURES_PER_ACCOUNT))
     if address:
-        keys.append((_key("login", "ip", address), settings.LOGIN_FAILURES_PER_IP))
+        keys.append((_key("login", "ip", address, bucket), settings.LOGIN_FAILURES_PER_IP))
     return keys
 
 
 def login_wait(*, username: str | None, address: str | None) -> int:
-    """Seconds until this account and address may try again; 0 when they may now."""
+    """Seconds until this account and address may try again (the window's end); 0 when they may now."""
     cache = _cache()
+    if not any((cache.get(key) or 0) >= limit for key, limit in _login_keys(username, address)):
+        return 0
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
     now = time.time()
-    wait = 0
-    for key, limit in _login_keys(username, address):
-        if (cache.get(key) or 0) >= limit:
-            started = cache.get(f"{key}:start") or now
-            wait = max(wait, math.ceil(started + settings.LOGIN_FAILURE_WINDOW_SECONDS - now), 1)
-    return wait
+    return max(1, math.ceil((now // window + 1) * window - now))
 
 
 def login_failed(*, username: str | None, address: str | None) -> None:
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
     for key, _limit in _login_keys(username, address):
-        _cache().add(f"{key}:start", time.time(), timeout=window)
-        _count(key, window)
+        _count(key, settings.LOGIN_FAILURE_WINDOW_SECONDS + 5)
 
 
 def login_succeeded(*, username: str | None) -> None:
     """Clear this account's failures (only its own: not the address's, not other accounts')."""
-    for key, _limit in _login_keys(username, None):
-        _cache().delete_many([key, f"{key}:start"])
+    _cache().delete_many([key for key, _limit in _login_keys(username, None)])
