@@ -205,6 +205,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "tenancy.api_input.ApiOrderingFilter",
     ],
+    # per API key (or session user) and tenant, reads and writes apart (integrations.idempotency)
+    "DEFAULT_THROTTLE_CLASSES": ["integrations.idempotency.throttling.ApiRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -217,7 +219,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Service-contract platform API",
     "DESCRIPTION": "Clients, providers, contracts and their transitions; client orders and incidents with "
     "their SLA clocks, breaches, SLA policies, business calendars and force majeure. "
-    "Authenticate with `Authorization: Bearer <api key>`.",
+    "Authenticate with `Authorization: Bearer <api key>`. Every POST takes an `Idempotency-Key` header "
+    "(safe retries: the stored answer comes back marked `Idempotent-Replayed: true`). Requests are rate-limited "
+    "per API key, reads and writes apart; every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and "
+    "`RateLimit-Reset`, and a 429 carries `Retry-After`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -237,8 +242,36 @@ SPECTACULAR_SETTINGS = {
                             "AmendmentStateEnum": "contracts.models.AmendmentState"},
 }
 
+# --- rate limits and idempotent writes (integrations.idempotency) -----------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")  # also Celery's broker (below)
+# Throttle counters live in the "throttle" cache: Redis (REDIS_URL) shared by every process; on the
+# embedded default, local memory, so each web process (make demo runs two) counts on its own. The
+# "default" cache (the dashboard's trend) stays in local memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "throttle"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+}
+RATE_LIMIT_CACHE = "throttle"
+RATE_LIMIT_NAMESPACE = ""  # prefixed to every counter's key (tests give each test its own)
+# Requests per minute per API key (or per signed-in user without a key), reads (GET, HEAD, OPTIONS)
+# and writes separately; a tenant's own limits are set in the admin (Rate limits).
+RATE_LIMIT_READS_PER_MINUTE = int(os.environ.get("RATE_LIMIT_READS_PER_MINUTE", 600))
+RATE_LIMIT_WRITES_PER_MINUTE = int(os.environ.get("RATE_LIMIT_WRITES_PER_MINUTE", 120))
+# Failed sign-ins: at most this many per account and per client address in the window, then refused
+# until the window ends. A successful sign-in clears that account's count only.
+LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", 5))
+LOGIN_FAILURES_PER_IP = int(os.environ.get("LOGIN_FAILURES_PER_IP", 20))
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60))
+# Idempotency-Key on POST: a stored answer is replayed for 24 hours; a request that has held its key
+# for longer than the in-flight timeout without answering (its process died) no longer blocks it.
+IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 60 * 60
+IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS = 10 * 60
+
 # --- Celery ---------------------------------------------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL", "")
 BROKER_DIR = VAR_DIR / "broker"
 # Workers that lose nothing. A task's message is acknowledged when the task ends (ACKS_LATE), so a
 # worker that dies mid-task leaves it unacknowledged: a killed pool process is noticed by its worker,
@@ -345,6 +378,9 @@ CELERY_BEAT_SCHEDULE = {
     "mail-poll-imap": {"task": "integrations.mail.tasks.poll_imap", "schedule": 60.0},
     # webhook attempts now due: the retry schedule's long waits, and attempts a dead worker left
     "webhooks-deliver-due": {"task": "integrations.webhooks.tasks.deliver_due", "schedule": 60.0},
+    # hourly: idempotency keys past their 24 hours are deleted (a lookup ignores them already)
+    "idempotency-purge-expired-keys": {"task": "integrations.idempotency.tasks.purge_expired_keys",
+                                       "schedule": 60 * 60.0},
 }
 
 # --- webhooks ---------------------------------------------------------------------------------

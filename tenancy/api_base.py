@@ -31,6 +31,10 @@ from rest_framework.decorators import action
 from rest_framework.settings import api_settings
 from rest_framework.utils import html
 
+from integrations.idempotency.hooks import IdempotentWritesMixin
+from integrations.idempotency.services import HEADER as IDEMPOTENCY_HEADER
+from integrations.idempotency.services import REPLAYED_HEADER
+
 from .api_auth import api_via
 from .api_input import ApiModelSerializer, BooleanField, DateField, DateTimeField, json_type_errors
 
@@ -78,6 +82,8 @@ class ApiAutoSchema(AutoSchema):
         if operation is None:
             return None
         error = self.resolve_serializer(ErrorSerializer, "response").ref
+        if self.method == "POST" and isinstance(self.view, IdempotentWritesMixin):
+            operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
         responses = operation.setdefault("responses", {})
         has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
         for code, description in self._error_responses(path, has_query=has_query):
@@ -96,8 +102,30 @@ class ApiAutoSchema(AutoSchema):
             yield 404, _("No such object in your organisation.")
         elif action == "list" and getattr(self.view, "pagination_class", None):
             yield 404, _("No such page of the list.")
+        idempotent = self.method == "POST" and isinstance(self.view, IdempotentWritesMixin)
         if action in getattr(self.view, "conflict_actions", ()):
-            yield 409, _("The object's state does not allow this now.")
+            yield 409, (_("The object's state does not allow this now, or a request with this Idempotency-Key "
+                          "is still being processed.") if idempotent else _("The object's state does not allow this now."))
+        elif idempotent:
+            yield 409, _("A request with this Idempotency-Key is still being processed.")
+        if idempotent:
+            yield 422, _("This Idempotency-Key was already used for a different request.")
+        yield 429, _("Too many requests: see the Retry-After header.")
+
+
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": IDEMPOTENCY_HEADER,
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    "description": (
+        "Makes the POST safe to retry: a unique value per operation (e.g. a UUID), at most 255 printable "
+        "ASCII characters. The same key with the same request within 24 hours returns the stored answer "
+        f"(marked `{REPLAYED_HEADER}: true`) without doing the work again; with a different request it is "
+        "a 422; while the first request is still running, a 409. Keys belong to the API key (or the "
+        "signed-in user) that sent them; answers of 500 and above are not stored."
+    ),
+}
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -132,8 +160,11 @@ class ApiFilterParameters(DjangoFilterExtension):
 # --- viewsets ---------------------------------------------------------------------------------
 
 
-class TenantViewSet(viewsets.GenericViewSet):
+class TenantViewSet(IdempotentWritesMixin, viewsets.GenericViewSet):
     """Base of the API viewsets.
+
+    Every POST takes an `Idempotency-Key`, and every answer carries the rate-limit headers
+    (integrations.idempotency.hooks).
 
     Subclasses set `model` and implement `scoped_queryset()` from the app's selectors; it runs
     per request inside the tenant the authentication chose. Writes validate the body with a

@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from integrations.idempotency.forms import ThrottledAuthenticationForm
+
 from . import views
 
 tenancy_patterns = [
@@ -12,7 +14,9 @@ tenancy_patterns = [
 
 urlpatterns = [
     # global names: settings.LOGIN_URL and LOGOUT_REDIRECT_URL use them
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    # failed sign-ins are counted per account and per address (integrations.idempotency.throttling)
+    path("accounts/login/", auth_views.LoginView.as_view(
+        redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include((tenancy_patterns, "tenancy"))),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -160,6 +161,16 @@ def _site_language():
     translation.activate(django_settings.LANGUAGE_CODE)
     yield
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_of_their_own(settings):
+    """Each test counts its requests and failed sign-ins apart from every other test (a namespace
+    of its own in the throttle cache, which is Redis under CI and outlives a test), at API limits no
+    test reaches by accident; the tests of the limits (tests/integrations/) set them lower."""
+    settings.RATE_LIMIT_NAMESPACE = f"test-{uuid.uuid4().hex}"
+    settings.RATE_LIMIT_READS_PER_MINUTE = 1_000_000
+    settings.RATE_LIMIT_WRITES_PER_MINUTE = 1_000_000
 
 
 @pytest.fixture(autouse=True)
