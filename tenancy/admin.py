@@ -61,10 +61,13 @@ class TenantAdmin(admin.ModelAdmin):
             and (obj is None or obj.pk == tenant_id) and has_role(user, TENANT_ADMINS)
         )
 
-    def get_fields(self, request, obj=None):
+    def get_fieldsets(self, request, obj=None):
         # a new tenant's mail language is the site's; it is chosen afterwards, on the change form
-        fields = super().get_fields(request, obj)
-        return fields if obj is not None else [f for f in fields if f != "language"]
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        return [(name, {**options, "fields": [f for f in options["fields"] if f != "language"]})
+                for name, options in fieldsets]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
