@@ -51,7 +51,7 @@ def _plain_datetime(field) -> bool:
             and str(getattr(field, "format", api_settings.DATETIME_FORMAT)).lower() == ISO_8601)
 
 
-def _datetime_writer(zone) -> Callable[[dt.datetime], str]:
+def datetime_writer(zone) -> Callable[[dt.datetime], str]:
     """`DateTimeField.to_representation` of an aware column value, the zone looked up once a page;
     anything else (a naive value, no time zones) goes to DRF's own."""
     drf = serializers.DateTimeField().to_representation
@@ -96,7 +96,7 @@ class RowWriter:
 
     def write(self, rows, context: dict) -> list[dict]:
         functions: dict[str, RowFunction] = self.serializer_class.row_fields(context) if self.has_computed else {}
-        datetime = _datetime_writer(timezone.get_current_timezone() if settings.USE_TZ else None)
+        datetime = datetime_writer(timezone.get_current_timezone() if settings.USE_TZ else None)
         plan = [(name, lookup, datetime if convert is _DATETIME else convert, functions.get(name))
                 for name, lookup, convert in self.plan]
         out = []

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.utils.urls import replace_query_param
 
 SALT = "tenancy.keyset"
 COUNT_CAP = 1000
@@ -197,16 +197,15 @@ def keyset_page(queryset: QuerySet, *, sort: Sort, cursor: str | None = None, si
     last = sort.token(found[-1][0], found[-1][1], scope=scope) if found else None
     if backwards:
         # going back: what follows this page is where we came from; more before it if we found more
-        return KeysetPage(rows, next=last or cursor_flip(sort, cursor, scope), previous=first if more else None)
+        return KeysetPage(rows, next=last or _flipped(sort, start, position, backwards, scope), previous=first if more else None)
     return KeysetPage(rows, next=last if more else None,
-                      previous=(first or cursor_flip(sort, cursor, scope)) if cursor else None)
+                      previous=(first or _flipped(sort, start, position, backwards, scope)) if cursor else None)
 
 
-def cursor_flip(sort: Sort, cursor: str | None, scope: str) -> str | None:
-    """The same position facing the other way: an empty page's way back to where it was reached."""
-    if not cursor:
+def _flipped(sort: Sort, index: int, position: list | None, backwards: bool, scope: str) -> str | None:
+    """The cursor's own position facing the other way: an empty page's way back to where it was reached."""
+    if position is None:
         return None
-    index, position, backwards = sort.read(cursor, scope=scope)
     return sort.token(index, [_plain(value) for value in position], backwards=not backwards, scope=scope)
 
 
@@ -295,7 +294,3 @@ class KeysetPagination(BasePagination):
                  "max": self.max_page_size, "default": self.page_size}),
              "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size}},
         ]
-
-
-def without_cursor(url: str) -> str:
-    return remove_query_param(url, "cursor")

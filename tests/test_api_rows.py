@@ -86,12 +86,12 @@ def test_a_field_without_a_column_must_be_given():
 
 
 def test_datetimes_are_written_as_drf_writes_them(settings):
-    from tenancy.api_rows import _datetime_writer
+    from tenancy.api_rows import datetime_writer
 
     drf = serializers.DateTimeField()
     for zone_name in ("UTC", "Europe/Moscow"):
         with timezone.override(zone_name):
-            write = _datetime_writer(timezone.get_current_timezone())
+            write = datetime_writer(timezone.get_current_timezone())
             for value in (dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC),
                           dt.datetime(2026, 10, 25, 1, 30, 15, 123456, tzinfo=dt.UTC)):
                 assert write(value) == drf.to_representation(value)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from sla.models import BusinessCalendar, Metric, SLAClock
 from sla.selectors import clock_status
+from tenancy.api_rows import datetime_writer
 from tenancy.models import ApiKey
 from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, membership_of
 
@@ -37,20 +38,6 @@ _CALENDAR_FIELDS = ("name", "time_zone", "always_on", "working_hours", "holiday_
 _METRIC_ORDER = {Metric.RESPONSE: 0, Metric.RESOLUTION: 1}
 
 
-class _When:
-    """DRF's `DateTimeField` output (ISO 8601 in the current time zone, `Z` for UTC), computed once
-    per page's time zone."""
-
-    def __init__(self):
-        self.zone = timezone.get_current_timezone()
-
-    def __call__(self, value: dt.datetime | None) -> str | None:
-        if value is None:
-            return None
-        text = value.astimezone(self.zone).isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 def _name(row: dict, person: str) -> str:
     if row[f"{person}_id"] is None:
         return ""
@@ -69,7 +56,7 @@ class OrderRows:
         self.request = request
         self.client_view = client_view
         self.now = now or timezone.now()
-        self.when = _When()
+        self.when = datetime_writer(timezone.get_current_timezone())
         self.calendars: dict = {}
         self.transitions: dict = {}
 
