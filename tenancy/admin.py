@@ -21,23 +21,22 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.http import Http404
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from .admin_base import TenantScopedAdmin, adopt, service_call
-from .context import current_tenant_id
+from .admin_base import PlatformAdmin, TenantScopedAdmin, adopt, service_call
 from .errors import DomainError
 from .legal import LEGAL_FIELDS
 from .models import ApiKey, Membership, Notification, OutboundMessage, Tenant
-from .roles import CLIENT_ROLES, TENANT_ADMINS, has_role
+from .roles import CLIENT_ROLES, TENANT_ADMINS
 from .services import api_key_revoke, membership_create, tenant_create
 
 # --- tenants ----------------------------------------------------------------------------------
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(PlatformAdmin):
+    tenant_lookup = "pk"
     list_display = ("name", "slug", "currency", "vat_rate", "time_zone", "created_at")
     search_fields = ("name", "slug")
     fieldsets = [
@@ -47,20 +46,6 @@ class TenantAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at",)
     prepopulated_fields = {"slug": ("name",)}
 
-    @staticmethod
-    def _is_platform_admin(request) -> bool:
-        user = request.user
-        return user.is_active and user.is_staff and user.is_superuser
-
-    @staticmethod
-    def _is_tenant_admin(request, obj=None) -> bool:
-        user = request.user
-        tenant_id = current_tenant_id()
-        return (
-            user.is_active and user.is_staff and tenant_id is not None
-            and (obj is None or obj.pk == tenant_id) and has_role(user, TENANT_ADMINS)
-        )
-
     def get_fieldsets(self, request, obj=None):
         # a new tenant's mail language is the site's; it is chosen afterwards, on the change form
         fieldsets = super().get_fieldsets(request, obj)
@@ -68,31 +53,6 @@ class TenantAdmin(admin.ModelAdmin):
             return fieldsets
         return [(name, {**options, "fields": [f for f in options["fields"] if f != "language"]})
                 for name, options in fieldsets]
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if self._is_platform_admin(request):
-            return queryset
-        tenant_id = current_tenant_id()
-        return queryset.filter(pk=tenant_id) if tenant_id is not None else queryset.none()
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(gettext("No %(name)s matches the given query.") % {"name": self.opts.verbose_name})
-        return obj
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._is_platform_admin(request) or self._is_tenant_admin(request, obj)
-
-    def has_add_permission(self, request):
-        return self._is_platform_admin(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._is_platform_admin(request)
 
     def has_delete_permission(self, request, obj=None):
         return False  # a tenant's rows are PROTECTed; ending a tenant is not an admin click

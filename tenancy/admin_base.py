@@ -45,7 +45,7 @@ from .context import current_tenant_id
 from .errors import DomainError
 from .forms import add_domain_error
 from .models import Tenant, TenantOwned
-from .roles import CONTRACT_MANAGERS, has_role
+from .roles import CONTRACT_MANAGERS, TENANT_ADMINS, has_role
 
 # How the audit trail names the admin as the way an actor reached us (cf. "API").
 VIA_ADMIN = "admin"
@@ -263,3 +263,55 @@ class TenantScopedTabularInline(TenantScopedMixin, admin.TabularInline):
 
 class TenantScopedStackedInline(TenantScopedMixin, admin.StackedInline):
     extra = 0
+
+
+class PlatformAdmin(admin.ModelAdmin):
+    """The admin of a platform-wide model (tenants, their rate limits): a superuser adds and changes
+    every row; a tenant's administrator sees only the current tenant's row, read-only.
+
+    `tenant_lookup` names the current tenant's row: `pk` for the tenant itself, `tenant_id` for a
+    row of one tenant. Another tenant's id answers 404, like a missing one."""
+
+    tenant_lookup = "tenant_id"
+
+    @staticmethod
+    def _is_platform_admin(request) -> bool:
+        user = request.user
+        return user.is_active and user.is_staff and user.is_superuser
+
+    def _is_tenant_admin(self, request, obj=None) -> bool:
+        user = request.user
+        tenant_id = current_tenant_id()
+        return (
+            user.is_active and user.is_staff and tenant_id is not None
+            and (obj is None or getattr(obj, self.tenant_lookup) == tenant_id) and has_role(user, TENANT_ADMINS)
+        )
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self._is_platform_admin(request):
+            return queryset
+        tenant_id = current_tenant_id()
+        return queryset.filter(**{self.tenant_lookup: tenant_id}) if tenant_id is not None else queryset.none()
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("No %(name)s matches the given query.") % {"name": self.opts.verbose_name})
+        return obj
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_platform_admin(request) or self._is_tenant_admin(request, obj)
+
+    def has_add_permission(self, request):
+        return self._is_platform_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._is_platform_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_platform_admin(request)
+
