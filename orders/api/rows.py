@@ -18,11 +18,10 @@ from sla.models import BusinessCalendar, Metric, SLAClock
 from sla.selectors import clock_status
 from tenancy.api_rows import datetime_writer
 from tenancy.models import ApiKey
-from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, membership_of
 
-from ..models import CLIENT, PROVIDER, Order
+from ..models import Order
 from ..selectors import order_attachments
-from ..services import TRANSITIONS
+from ..services import TRANSITIONS, order_side
 from .serializers import OrderAttachmentSerializer
 
 _PEOPLE = ("assignee", "reported_by")
@@ -98,15 +97,9 @@ class OrderRows:
     # --- one row --------------------------------------------------------------------------
 
     def _side(self, row: dict) -> str | None:
-        user = getattr(self.request, "user", None)
-        membership = membership_of(user, row["tenant_id"])
-        if membership is None:
-            return None
-        if membership.role in PROVIDER_ROLES:
-            return PROVIDER
-        if membership.role in CLIENT_ROLES and membership.client_id == row["client_id"]:
-            return CLIENT
-        return None
+        """`orders.services.order_side` of the row: it reads the order's tenant and client only."""
+        order = SimpleNamespace(tenant_id=row["tenant_id"], client_id=row["client_id"])
+        return order_side(actor=getattr(self.request, "user", None), order=order)
 
     def _available(self, row: dict) -> list[str]:
         request = self.request
