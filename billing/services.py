@@ -37,7 +37,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
 
 from confirmations.models import ACCEPTED_STATES, Confirmation
 from contracts.models import Contract, ContractState
@@ -48,6 +47,7 @@ from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
 from tenancy.models import Tenant
 from tenancy.numbering import next_number
 from tenancy.roles import Role, has_role
+from tenancy.transitions import Machine, fire
 
 from . import calc, terms
 from .models import (
@@ -324,42 +324,37 @@ def invoice_transition(*, invoice: Invoice, name: str, actor, note: str = "", vi
             raise TransitionRefused(
                 _("The draft has just been recomputed from new evidence or changed terms; check it and issue again."),
                 code="draft_recomputed")
-    with transaction.atomic():
-        invoice = _lock(Invoice.objects.select_related("contract", "tenant")).get(pk=invoice.pk)
-        method = getattr(invoice, name)
-        from_state = invoice.state
-        if not can_proceed(method):
-            raise TransitionRefused(
-                _("A %(state)s invoice cannot do that.") % {"state": invoice.get_state_display().lower()})
-        meta = method._django_fsm.get_transition(from_state)
-        if meta.custom.get("note_required") and not note.strip():
-            raise DomainError(_("Give a reason."), field="note", code="required")
-        now = timezone.now()
-        if name == "issue":
-            today = timezone.localdate(now, zoneinfo.ZoneInfo(invoice.tenant.time_zone))
-            invoice.issue_date = today
-            invoice.issued_at = now
-            if invoice.due_date is None:
-                invoice.due_date = today + dt.timedelta(days=invoice.contract.payment_terms_days)
-            invoice.number = next_number(series="INV", tenant_id=invoice.tenant_id, at=now)
-        elif name == "pay":
-            invoice.paid_at = now
-        elif name == "void":
-            invoice.voided_at = now
-        method()
-        invoice.save()
-        _record(invoice, kind=InvoiceEvent.Kind.TRANSITION, actor=actor, via=via, transition=name,
-                from_state=from_state, to_state=invoice.state, note=note.strip(),
-                data={"number": invoice.number} if invoice.number else {})
-    return invoice
+    return fire(INVOICE_MACHINE, invoice, name, actor=actor, note=note, via=via)
+
+
+def _invoice_dates(invoice: Invoice, name: str, now: dt.datetime) -> None:
+    """Issuing dates and numbers the invoice (the number counter is the last lock taken)."""
+    if name == "issue":
+        today = timezone.localdate(now, zoneinfo.ZoneInfo(invoice.tenant.time_zone))
+        invoice.issue_date = today
+        invoice.issued_at = now
+        if invoice.due_date is None:
+            invoice.due_date = today + dt.timedelta(days=invoice.contract.payment_terms_days)
+        invoice.number = next_number(series="INV", tenant_id=invoice.tenant_id, at=now)
+    elif name == "pay":
+        invoice.paid_at = now
+    elif name == "void":
+        invoice.voided_at = now
+
+
+INVOICE_MACHINE = Machine(
+    events=InvoiceEvent,
+    transitions=INVOICE_TRANSITIONS,
+    locked=lambda: _lock(Invoice.objects.select_related("contract", "tenant")),
+    refused=lambda invoice: _("A %(state)s invoice cannot do that.") % {
+        "state": invoice.get_state_display().lower()},
+    before=_invoice_dates,
+    after=lambda invoice, name, actor, now: {"number": invoice.number} if invoice.number else {},
+)
 
 
 def invoice_issue(*, invoice, actor, note="", via=""):
     return invoice_transition(invoice=invoice, name="issue", actor=actor, note=note, via=via)
-
-
-def invoice_pay(*, invoice, actor, note="", via=""):
-    return invoice_transition(invoice=invoice, name="pay", actor=actor, note=note, via=via)
 
 
 def invoice_void(*, invoice, actor, note, via=""):

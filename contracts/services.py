@@ -7,12 +7,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
 
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
 from tenancy.legal import LEGAL_FIELDS
 from tenancy.models import Membership
 from tenancy.roles import CLIENT_ROLES, CONTRACT_MANAGERS, PROVIDER_ROLES, Role, has_role
+from tenancy.transitions import Machine, fire
 
 from .models import (
     CLIENT_SIDE_CONTRACT_ROLES,
@@ -191,42 +191,36 @@ def _sync_main_parties(contract: Contract) -> None:
     ContractParty.objects.filter(contract=contract, kind=PartyKind.CONTRACTOR).update(provider=contract.provider)
 
 
-def contract_transition(*, contract: Contract, name: str, actor, note: str = "", via: str = "") -> Contract:
-    """Fire one transition of the contract state machine, under a row lock, and record it.
+def _contract_permits(contract: Contract, meta, actor) -> None:
+    # `actor=None` is the system (a beat task), which the role check does not apply to
+    if actor is not None and not meta.has_perm(contract, actor):
+        raise ActionForbidden(_("Your role does not allow this action."))
 
-    `actor=None` is the system (a beat task), which the role check does not apply to.
-    """
-    if name not in TRANSITIONS:
-        raise TransitionRefused(_("Unknown action “%(name)s”.") % {"name": name}, field="transition")
-    with transaction.atomic():
-        contract = Contract.objects.select_for_update().get(pk=contract.pk)
-        method = getattr(contract, name)
-        from_state = contract.state
-        if not can_proceed(method, check_conditions=False):
-            raise TransitionRefused(
-                _("A %(state)s contract cannot do that.") % {"state": contract.get_state_display().lower()}
-            )
-        meta = method._django_fsm.get_transition(from_state)
-        if actor is not None and not meta.has_perm(contract, actor):
-            raise ActionForbidden(_("Your role does not allow this action."))
-        if meta.custom.get("note_required") and not note.strip():
-            raise DomainError(_("Give a reason."), field="note", code="required")
-        problems = {"activate": contract.activation_problems, "expire": contract.expiry_problems}.get(name)
-        if problems and (found := problems()):
-            raise TransitionRefused(found[0], messages=found, code="conditions_not_met")
-        if not can_proceed(method):
-            raise TransitionRefused(_("The conditions of this action are not met."), code="conditions_not_met")
-        method()
-        data = {}
-        if name == "terminate":
-            data = _end_on_termination(contract, actor=actor)
-        contract.save()
-        if name == "activate":
-            # version 1: the terms in force from the start (contracts.versions)
-            version_write(contract=contract, effective_from=contract.start_date, actor=actor)
-        _record(contract, kind=ContractEvent.Kind.TRANSITION, actor=actor, via=via, transition=name,
-                from_state=from_state, to_state=contract.state, note=note.strip(), data=data)
-    return contract
+
+def _contract_after(contract: Contract, name: str, actor, now) -> dict:
+    if name == "activate":
+        # version 1: the terms in force from the start (contracts.versions)
+        version_write(contract=contract, effective_from=contract.start_date, actor=actor)
+    if name == "terminate":
+        return _end_on_termination(contract, actor=actor)
+    return {}
+
+
+CONTRACT_MACHINE = Machine(
+    events=ContractEvent,
+    transitions=TRANSITIONS,
+    locked=lambda: Contract.objects.select_for_update(),
+    refused=lambda contract: _("A %(state)s contract cannot do that.") % {
+        "state": contract.get_state_display().lower()},
+    permits=_contract_permits,
+    conditions={"activate": Contract.activation_problems, "expire": Contract.expiry_problems},
+    after=_contract_after,
+)
+
+
+def contract_transition(*, contract: Contract, name: str, actor, note: str = "", via: str = "") -> Contract:
+    """Fire one transition of the contract state machine (`tenancy.transitions`)."""
+    return fire(CONTRACT_MACHINE, contract, name, actor=actor, note=note, via=via)
 
 
 def _end_on_termination(contract: Contract, *, actor) -> dict:

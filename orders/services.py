@@ -15,14 +15,14 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
 
 from contracts.models import ContractState
 from sla import services as sla
 from sla.models import Metric, Priority
-from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
+from tenancy.errors import ActionForbidden, DomainError
 from tenancy.numbering import next_number
 from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, membership_of
+from tenancy.transitions import Machine, fire
 
 from .models import (
     CLIENT,
@@ -122,44 +122,45 @@ _STOP_RESOLUTION = {"deliver"}
 _REOPEN_RESOLUTION = {"send_back"}  # rework is the provider's time again
 
 
+def _order_permits(order: Order, meta, actor) -> None:
+    allowed_side = meta.custom.get("side")
+    side = _side(actor, order) if actor is not None else PROVIDER
+    if side is None or (allowed_side != "any" and side != allowed_side):
+        raise ActionForbidden(_("This step belongs to the other side."))
+
+
+def _order_clocks(order: Order, name: str, actor, now: dt.datetime) -> None:
+    """What the transition does to the order's SLA clocks."""
+    if name in _STOP_RESPONSE:
+        sla.clock_stop_metric(order=order, metric=Metric.RESPONSE, at=now)
+    if name in _PAUSE:
+        sla.clocks_pause(order=order, at=now)
+    if name in _RESUME:
+        sla.clocks_resume(order=order, at=now)
+    if name in _STOP_RESOLUTION:
+        sla.clock_stop_metric(order=order, metric=Metric.RESOLUTION, at=now)
+    if name in _REOPEN_RESOLUTION:
+        for clock in order.clocks.filter(metric=Metric.RESOLUTION):
+            sla.clock_reopen(clock=clock, at=now)
+    if name == "cancel":
+        for metric in (Metric.RESPONSE, Metric.RESOLUTION):
+            sla.clock_stop_metric(order=order, metric=metric, at=now, breach_if_late=False)
+
+
+ORDER_MACHINE = Machine(
+    events=OrderEvent,
+    transitions=TRANSITIONS,
+    locked=lambda: Order.objects.select_for_update(),
+    refused=lambda order: _("An order in state “%(state)s” cannot do that.") % {"state": order.get_state_display()},
+    permits=_order_permits,
+    after=_order_clocks,
+    event_fields={"client_visible": True},
+)
+
+
 def order_transition(*, order: Order, name: str, actor, note: str = "", via: str = "") -> Order:
-    if name not in TRANSITIONS:
-        raise TransitionRefused(_("Unknown action “%(name)s”.") % {"name": name}, field="transition")
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
-        method = getattr(order, name)
-        from_state = order.state
-        if not can_proceed(method, check_conditions=False):
-            raise TransitionRefused(_("An order in state “%(state)s” cannot do that.") % {"state": order.get_state_display()})
-        meta = method._django_fsm.get_transition(from_state)
-        allowed_side = meta.custom.get("side")
-        side = _side(actor, order) if actor is not None else PROVIDER
-        if side is None or (allowed_side != "any" and side != allowed_side):
-            raise ActionForbidden(_("This step belongs to the other side."))
-        if meta.custom.get("note_required") and not note.strip():
-            raise DomainError(_("Give a reason."), field="note", code="required")
-        if not can_proceed(method):
-            raise TransitionRefused(_("The conditions of this action are not met."), code="conditions_not_met")
-        method()
-        order.save()
-        now = timezone.now()
-        if name in _STOP_RESPONSE:
-            sla.clock_stop_metric(order=order, metric=Metric.RESPONSE, at=now)
-        if name in _PAUSE:
-            sla.clocks_pause(order=order, at=now)
-        if name in _RESUME:
-            sla.clocks_resume(order=order, at=now)
-        if name in _STOP_RESOLUTION:
-            sla.clock_stop_metric(order=order, metric=Metric.RESOLUTION, at=now)
-        if name in _REOPEN_RESOLUTION:
-            for clock in order.clocks.filter(metric=Metric.RESOLUTION):
-                sla.clock_reopen(clock=clock, at=now)
-        if name == "cancel":
-            for metric in (Metric.RESPONSE, Metric.RESOLUTION):
-                sla.clock_stop_metric(order=order, metric=metric, at=now, breach_if_late=False)
-        _record(order, kind=OrderEvent.Kind.TRANSITION, actor=actor, via=via, transition=name,
-                from_state=from_state, to_state=order.state, note=note.strip())
-    return order
+    """Fire one transition of the order state machine (`tenancy.transitions`); the clocks follow."""
+    return fire(ORDER_MACHINE, order, name, actor=actor, note=note, via=via)
 
 
 @transaction.atomic

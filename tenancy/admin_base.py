@@ -261,10 +261,6 @@ class TenantScopedTabularInline(TenantScopedMixin, admin.TabularInline):
     extra = 0
 
 
-class TenantScopedStackedInline(TenantScopedMixin, admin.StackedInline):
-    extra = 0
-
-
 class PlatformAdmin(admin.ModelAdmin):
     """The admin of a platform-wide model (tenants, their rate limits): a superuser adds and changes
     every row; a tenant's administrator sees only the current tenant's row, read-only.

@@ -68,11 +68,7 @@ class Tenant(LegalDetails):
         return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.time_zone))
 
 
-class TenantQuerySet(models.QuerySet):
-    pass
-
-
-class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
+class TenantManager(models.Manager):
     """Scopes every query to the current tenant and raises when there is none (fails closed)."""
 
     def get_queryset(self):

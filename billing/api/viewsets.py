@@ -24,7 +24,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from sla.selectors import client_scope_of
-from tenancy.api_base import TenantViewSet
+from tenancy.api_base import TenantViewSet, transition_action
 from tenancy.api_rows import FastListMixin
 from tenancy.errors import DomainError
 from tenancy.roles import CLIENT_ROLES
@@ -70,19 +70,20 @@ def _format(request) -> str:
     return fmt
 
 
-def _transition_action(name: str, summary: str, description: str):
-    body = InvoiceVoidSerializer if name == "void" else InvoiceTransitionSerializer
+_DESCRIPTIONS = {
+    "issue": "Draft → issued: the invoice gets the next gapless number of the tenant and year (INV-YYYY-NNNNNN) "
+             "and never changes again. Administrator or accountant.",
+    "pay": "Issued → paid. Administrator or accountant.",
+    "void": "Draft or issued → void; `note` (the reason) is required. Administrator or accountant.",
+}
 
-    def fire(self, request, pk=None):
-        invoice = self.invoice(pk)
-        note = self.validated(body)["note"]
-        services.invoice_transition(invoice=invoice, name=name, actor=request.user, note=note, via=self.via)
-        return Response(self.serialized(self.invoice(pk), InvoiceDetailSerializer))
 
-    fire.__name__ = name
-    fire = action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)(fire)
-    return extend_schema(summary=summary, description=description, request=body,
-                         responses=InvoiceDetailSerializer)(fire)
+def _transition_action(name: str):
+    return transition_action(
+        Invoice, name, response=InvoiceDetailSerializer,
+        request=lambda custom: InvoiceVoidSerializer if custom.get("note_required") else InvoiceTransitionSerializer,
+        description=lambda sources, target, custom: _DESCRIPTIONS[name],
+    )
 
 
 class InvoiceViewSet(FastListMixin, mixins.ListModelMixin, TenantViewSet):
@@ -152,11 +153,15 @@ class InvoiceViewSet(FastListMixin, mixins.ListModelMixin, TenantViewSet):
         services.invoice_rebuild(invoice=self.invoice(pk), actor=request.user, via=self.via)
         return Response(self.serialized(self.invoice(pk), InvoiceDetailSerializer))
 
-    issue = _transition_action("issue", "Issue", "Draft → issued: the invoice gets the next gapless number of the "
-                               "tenant and year (INV-YYYY-NNNNNN) and never changes again. Administrator or accountant.")
-    pay = _transition_action("pay", "Mark paid", "Issued → paid. Administrator or accountant.")
-    void = _transition_action("void", "Void", "Draft or issued → void; `note` (the reason) is required. "
-                              "Administrator or accountant.")
+    def fire_transition(self, request, name: str, body):
+        invoice = self.invoice(self.kwargs["pk"])
+        note = self.validated(body)["note"]
+        services.invoice_transition(invoice=invoice, name=name, actor=request.user, note=note, via=self.via)
+        return Response(self.serialized(self.invoice(invoice.pk), InvoiceDetailSerializer))
+
+    issue = _transition_action("issue")
+    pay = _transition_action("pay")
+    void = _transition_action("void")
 
     @extend_schema(summary="Waive a breach", request=BreachWaiveSerializer, responses=InvoiceDetailSerializer,
                    description="Waive an SLA breach charged on this draft, with a reason; the draft is rebuilt "

@@ -1,0 +1,47 @@
+"""The one transition pipeline (`tenancy.transitions`): each machine declares, `fire` runs.
+
+The behaviour of each machine (roles, conditions, clocks, numbering, events) is tested with its
+app; here: that every machine is a declaration over its model's own transitions, and that no
+service fires a transition outside the pipeline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from billing.services import INVOICE_MACHINE
+from contracts.services import CONTRACT_MACHINE
+from orders.services import ORDER_MACHINE
+from tenancy.errors import TransitionRefused
+from tenancy.transitions import fire
+
+MACHINES = {"contract": CONTRACT_MACHINE, "order": ORDER_MACHINE, "invoice": INVOICE_MACHINE}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("machine", MACHINES.values(), ids=MACHINES.keys())
+def test_an_unknown_action_is_refused_naming_the_field_before_any_row_is_read(machine):
+    with pytest.raises(TransitionRefused) as refused:
+        fire(machine, object(), "explode", actor=None)
+    assert refused.value.field == "transition"
+    assert refused.value.status == 409
+
+
+@pytest.mark.parametrize("machine", MACHINES.values(), ids=MACHINES.keys())
+def test_every_declared_transition_is_one_of_the_models_state_machine(machine):
+    model = machine.events._meta.get_field(machine.events.SUBJECT).related_model
+    assert machine.transitions
+    for name in machine.transitions:
+        assert hasattr(getattr(model, name), "_django_fsm"), f"{model.__name__}.{name} is no transition"
+    assert machine.events.SUBJECT, "the timeline names its subject"
+    for name in machine.conditions:
+        assert name in machine.transitions
+
+
+@pytest.mark.parametrize("app", ["contracts", "orders", "billing"])
+def test_the_services_fire_transitions_only_through_the_pipeline(app):
+    source = (ROOT / app / "services.py").read_text(encoding="utf-8")
+    assert "can_proceed" not in source, f"{app}/services.py checks a transition itself"
+    assert "_django_fsm" not in source
