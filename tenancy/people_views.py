@@ -230,6 +230,9 @@ def profile(request):
             if saved.language:
                 _language_cookie(response, saved.language)
                 translation.activate(saved.language)  # the message is read on the next page, in it
+            else:  # the browser's choice again: its Accept-Language, not an old switcher's cookie
+                response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH,
+                                       domain=settings.LANGUAGE_COOKIE_DOMAIN)
             messages.success(request, _("Your profile is saved."))
             return response
     status = 400 if form.errors else 200
