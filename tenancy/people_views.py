@@ -29,7 +29,7 @@ from .selectors import invitation_open_list, member_events, member_get, member_l
 
 
 def _members_page(request, *, form=None, status=200):
-    form = form or InvitationForm(initial={"language": request.LANGUAGE_CODE})
+    form = form or InvitationForm(initial={"language": request.LANGUAGE_CODE, "role": Role.ENGINEER})
     return render(request, "tenancy/members.html", {
         "members": member_list(), "invitations": invitation_open_list(), "form": form,
     }, status=status)
