@@ -21,13 +21,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .admin_base import PlatformAdmin, TenantScopedAdmin, adopt, service_call
 from .errors import DomainError
 from .legal import LEGAL_FIELDS
 from .models import ApiKey, Membership, Notification, OutboundMessage, Tenant
+from .people import membership_change_role, membership_set_active
 from .roles import CLIENT_ROLES, TENANT_ADMINS
 from .services import api_key_revoke, membership_create, tenant_create
 
@@ -153,12 +154,14 @@ class MembershipAdmin(TenantScopedAdmin):
                     role=form.cleaned_data["role"], client=form.cleaned_data.get("client"),
                 ))
                 return
-            if obj.user_id == request.user.pk and (obj.role not in TENANT_ADMINS or not obj.is_active):
-                raise DomainError(
-                    gettext("You cannot take away your own administrator access; ask another administrator."),
-                    field="role",
-                )
-            obj.save()  # role, client and the active flag: no service owns these yet
+            # through the members page's services: the same rules (never one's own, never the last
+            # administrator) and each change on the membership's trail
+            original = Membership.objects.get(pk=obj.pk)
+            if (obj.role, obj.client_id) != (original.role, original.client_id):
+                original = membership_change_role(membership=original, actor=request.user, role=obj.role,
+                                                  client=obj.client)
+            if obj.is_active != original.is_active:
+                membership_set_active(membership=original, actor=request.user, active=obj.is_active)
 
 
 # --- API keys ---------------------------------------------------------------------------------

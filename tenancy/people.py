@@ -71,18 +71,19 @@ def _locked(membership: Membership) -> Membership:
 # --- members ------------------------------------------------------------------------------------
 
 
-@transaction.atomic(durable=True)
+# not durable: the Django admin calls these inside its own transaction
+@transaction.atomic
 def membership_change_role(*, membership: Membership, actor, role: str, client=None) -> Membership:
     """Give a member another role (and client, for a client role). Never one's own, never the last
     administrator's away."""
     _require_admin(actor)
     _check_role_and_client(role, client)
     membership = _locked(membership)
+    if membership.role == role and membership.client_id == getattr(client, "pk", None):
+        return membership
     if membership.user_id == actor.pk:
         raise DomainError(_("You cannot change your own role; ask another administrator."), field="role",
                           code="own_membership")
-    if membership.role == role and membership.client_id == getattr(client, "pk", None):
-        return membership
     if role != Role.ADMIN:
         _refuse_losing_last_admin(membership)
     changes = {"role": (membership.role, role), "client": (membership.client, client)}
@@ -96,16 +97,17 @@ def membership_change_role(*, membership: Membership, actor, role: str, client=N
     return membership
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def membership_set_active(*, membership: Membership, actor, active: bool) -> Membership:
     """Deactivate (the person loses access at once, nothing of theirs is deleted) or reactivate a
     membership. Never one's own; never the last active administrator."""
     _require_admin(actor)
     membership = _locked(membership)
-    if membership.user_id == actor.pk:
-        raise DomainError(_("You cannot deactivate or reactivate yourself."), code="own_membership")
     if membership.is_active == active:
         return membership
+    if membership.user_id == actor.pk:
+        raise DomainError(_("You cannot deactivate or reactivate yourself."), field="is_active",
+                          code="own_membership")
     if not active:
         _refuse_losing_last_admin(membership)
     source, target = (DEACTIVATED, ACTIVE) if active else (ACTIVE, DEACTIVATED)

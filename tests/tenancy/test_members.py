@@ -197,3 +197,23 @@ def test_the_members_page_costs_the_same_queries_with_more_members(world_a):
     for _ in range(6):
         MembershipFactory(tenant=world_a.tenant, role="client_viewer", client=ClientFactory(tenant=world_a.tenant))
     assert count() == few
+
+
+def test_a_change_in_the_django_admin_goes_through_the_same_rules_and_trail(world_a):
+    from tests.test_admin import form_data
+
+    world_a.admin.is_staff = True
+    world_a.admin.save(update_fields=["is_staff"])
+    client = browser(world_a.admin)
+    engineer = membership_of(world_a, world_a.engineer)
+    change = reverse("admin:tenancy_membership_change", args=[engineer.pk])
+    data = form_data(client.get(change))
+    data["role"] = "accountant"
+    data.pop("is_active", None)  # unticked: deactivated
+    assert client.post(change, data).status_code == 302
+    with world_a.context():
+        engineer.refresh_from_db()
+        assert (engineer.role, engineer.is_active) == ("accountant", False)
+        kinds = list(MembershipEvent.objects.filter(membership=engineer).order_by("id").values_list("kind", flat=True))
+    assert kinds == ["role_changed", "transition"]
+    assert browser(world_a.admin).get(MEMBERS).status_code == 200

@@ -117,3 +117,15 @@ def test_sign_in_throttling_still_holds_on_the_login_page(world_a, settings):
         browser.post(reverse("login"), {"username": world_a.engineer.username, "password": "wrong"})
     refused = browser.post(reverse("login"), {"username": world_a.engineer.username, "password": "wrong"})
     assert "Too many attempts" in str(refused.context["form"].non_field_errors())
+
+
+def test_the_django_admins_password_change_still_works(world_a, password):
+    world_a.admin.is_staff = True
+    world_a.admin.save(update_fields=["is_staff"])
+    browser = Client()
+    browser.force_login(world_a.admin)
+    assert browser.get(reverse("admin:password_change")).status_code == 200
+    done = browser.post(reverse("admin:password_change"), {"old_password": password, "new_password1": NEW_PASSWORD,
+                                                           "new_password2": NEW_PASSWORD}, follow=True)
+    assert done.status_code == 200 and done.redirect_chain[-1][0] == reverse("admin:password_change_done")
+    assert Client().login(username=world_a.admin.username, password=NEW_PASSWORD)
