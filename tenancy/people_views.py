@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -22,6 +23,7 @@ from .errors import DomainError
 from .forms import add_domain_error
 from .middleware import SESSION_KEY
 from .models import Invitation, Membership
+from .password_forms import LocalisedPasswordResetForm
 from .people_forms import AcceptInvitationForm, InvitationForm, MemberForm, ProfileForm
 from .preferences import remember_preferences
 from .roles import TENANT_ADMINS, Role
@@ -256,3 +258,14 @@ def set_language(request):
         remember_preferences(request, people.profile_of(request.user))
     return response
 
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's view with the localised, capped form (it needs the client's address)."""
+
+    form_class = LocalisedPasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    html_email_template_name = "registration/password_reset_email.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "address": self.request.META.get("REMOTE_ADDR")}

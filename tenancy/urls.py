@@ -4,7 +4,6 @@ from django.urls import include, path, reverse_lazy
 from integrations.idempotency.forms import ThrottledAuthenticationForm
 
 from . import people_views, views
-from .password_forms import LocalisedPasswordResetForm
 
 tenancy_patterns = [
     path("organisation/switch/", views.tenant_switch, name="tenant-switch"),
@@ -27,9 +26,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(
         redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(
-        form_class=LocalisedPasswordResetForm, html_email_template_name="registration/password_reset_email.html",
-        email_template_name="registration/password_reset_email.txt"), name="password_reset"),
+    path("accounts/password/reset/", people_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("accounts/password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),

@@ -129,3 +129,16 @@ def test_the_django_admins_password_change_still_works(world_a, password):
                                                            "new_password2": NEW_PASSWORD}, follow=True)
     assert done.status_code == 200 and done.redirect_chain[-1][0] == reverse("admin:password_change_done")
     assert Client().login(username=world_a.admin.username, password=NEW_PASSWORD)
+
+
+def test_one_address_gets_a_few_mails_at_most_and_one_client_a_clear_error(world_a, monkeypatch):
+    from tenancy import password_forms
+
+    browser = Client()
+    for _ in range(5):
+        assert browser.post(reverse("password_reset"), {"email": world_a.engineer.email}).status_code == 302
+    assert len(mail.outbox) == password_forms.RESET_MAILS_PER_ADDRESS
+    monkeypatch.setattr(password_forms, "RESET_REQUESTS_PER_CLIENT", 5)
+    refused = browser.post(reverse("password_reset"), {"email": world_a.accountant.email})
+    assert refused.status_code == 200 and refused.context["form"].non_field_errors()
+    assert len(mail.outbox) == password_forms.RESET_MAILS_PER_ADDRESS
