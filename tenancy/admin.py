@@ -11,6 +11,7 @@
   administrators list them (never the hash) and revoke them through `api_key_revoke`.
 - **Notifications** are a read-only log of what the platform told the tenant's users.
 - **Outgoing e-mails** are a read-only log of every message sent (or failing) with its attempts.
+- **Invitations** are a read-only log; they are sent, resent and revoked on the members page.
 
 The rules every tenant-owned admin keeps are in tenancy/admin_base.py.
 """
@@ -27,7 +28,7 @@ from django.utils.translation import ngettext
 from .admin_base import PlatformAdmin, TenantScopedAdmin, adopt, service_call
 from .errors import DomainError
 from .legal import LEGAL_FIELDS
-from .models import ApiKey, Membership, Notification, OutboundMessage, Tenant
+from .models import ApiKey, Invitation, Membership, Notification, OutboundMessage, Tenant
 from .people import membership_change_role, membership_set_active
 from .roles import CLIENT_ROLES, TENANT_ADMINS
 from .services import api_key_revoke, membership_create, tenant_create
@@ -233,4 +234,23 @@ class OutboundMessageAdmin(TenantScopedAdmin):
     search_fields = ("to", "subject", "message_id")
     fields = ("to", "user", "template", "language", "subject", "url", "state", "attempts", "last_error",
               "created_at", "last_attempt_at", "sent_at", "message_id", "reply_to")
+    readonly_fields = fields
+
+
+# --- invitations and profiles -----------------------------------------------------------------
+
+
+@admin.register(Invitation)
+class InvitationAdmin(TenantScopedAdmin):
+    """A read-only log of the tenant's invitations (sent, resent and revoked on the members page);
+    never the token's hash."""
+
+    manage_roles = TENANT_ADMINS
+    read_only = True
+    list_display = ("email", "role", "client", "invited_by", "sent_at", "expires_at", "used_at", "revoked_at")
+    list_filter = ("role",)
+    list_select_related = ("client", "invited_by")
+    search_fields = ("email", "first_name", "last_name")
+    fields = ("email", "first_name", "last_name", "role", "client", "language", "invited_by", "created_at",
+              "sent_at", "expires_at", "used_at", "accepted_by", "revoked_at")
     readonly_fields = fields

@@ -259,3 +259,18 @@ def test_a_member_added_meanwhile_cannot_use_the_link_twice(world_a):
     with world_a.context():
         assert Invitation.objects.get().used_at is None
         assert not Membership.objects.filter(user__username="new.person@example.com").exists()
+
+
+def test_the_django_admin_lists_the_tenants_invitations_without_their_hash(world_a, world_b):
+    invite(browser(world_a.admin), email="ours@example.com")
+    invite(browser(world_b.admin), email="theirs@example.com")
+    world_a.admin.is_staff = True
+    world_a.admin.save(update_fields=["is_staff"])
+    page = browser(world_a.admin).get(reverse("admin:tenancy_invitation_changelist"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "ours@example.com" in html and "theirs@example.com" not in html
+    with world_a.context():
+        ours = Invitation.objects.get()
+    detail = browser(world_a.admin).get(reverse("admin:tenancy_invitation_change", args=[ours.pk]))
+    assert detail.status_code == 200 and ours.token_hash not in detail.content.decode()
