@@ -70,6 +70,7 @@ def test_an_admin_invites_a_member_who_sets_a_password_and_lands_signed_in(live_
         tab.goto(link)
         sync_api.expect(tab.locator("html")).to_have_attribute("lang", language)
         sync_api.expect(tab.locator("h1")).to_contain_text("Northwind IT")
+        tab.screenshot(path=str(SCREENSHOTS / f"accept-invitation-{language}.png"), full_page=True)
         tab.fill("#id_password1", NEW_PASSWORD)
         tab.fill("#id_password2", NEW_PASSWORD)
         tab.locator("main form button[type=submit]").click()
