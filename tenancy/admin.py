@@ -11,6 +11,7 @@
   administrators list them (never the hash) and revoke them through `api_key_revoke`.
 - **Notifications** are a read-only log of what the platform told the tenant's users.
 - **Outgoing e-mails** are a read-only log of every message sent (or failing) with its attempts.
+- **Invitations** are a read-only log; they are sent, resent and revoked on the members page.
 
 The rules every tenant-owned admin keeps are in tenancy/admin_base.py.
 """
@@ -21,13 +22,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .admin_base import PlatformAdmin, TenantScopedAdmin, adopt, service_call
 from .errors import DomainError
 from .legal import LEGAL_FIELDS
-from .models import ApiKey, Membership, Notification, OutboundMessage, Tenant
+from .models import ApiKey, Invitation, Membership, Notification, OutboundMessage, Tenant
+from .people import membership_change_role, membership_set_active
 from .roles import CLIENT_ROLES, TENANT_ADMINS
 from .services import api_key_revoke, membership_create, tenant_create
 
@@ -153,12 +155,14 @@ class MembershipAdmin(TenantScopedAdmin):
                     role=form.cleaned_data["role"], client=form.cleaned_data.get("client"),
                 ))
                 return
-            if obj.user_id == request.user.pk and (obj.role not in TENANT_ADMINS or not obj.is_active):
-                raise DomainError(
-                    gettext("You cannot take away your own administrator access; ask another administrator."),
-                    field="role",
-                )
-            obj.save()  # role, client and the active flag: no service owns these yet
+            # through the members page's services: the same rules (never one's own, never the last
+            # administrator) and each change on the membership's trail
+            original = Membership.objects.get(pk=obj.pk)
+            if (obj.role, obj.client_id) != (original.role, original.client_id):
+                original = membership_change_role(membership=original, actor=request.user, role=obj.role,
+                                                  client=obj.client)
+            if obj.is_active != original.is_active:
+                membership_set_active(membership=original, actor=request.user, active=obj.is_active)
 
 
 # --- API keys ---------------------------------------------------------------------------------
@@ -230,4 +234,23 @@ class OutboundMessageAdmin(TenantScopedAdmin):
     search_fields = ("to", "subject", "message_id")
     fields = ("to", "user", "template", "language", "subject", "url", "state", "attempts", "last_error",
               "created_at", "last_attempt_at", "sent_at", "message_id", "reply_to")
+    readonly_fields = fields
+
+
+# --- invitations and profiles -----------------------------------------------------------------
+
+
+@admin.register(Invitation)
+class InvitationAdmin(TenantScopedAdmin):
+    """A read-only log of the tenant's invitations (sent, resent and revoked on the members page);
+    never the token's hash."""
+
+    manage_roles = TENANT_ADMINS
+    read_only = True
+    list_display = ("email", "role", "client", "invited_by", "sent_at", "expires_at", "used_at", "revoked_at")
+    list_filter = ("role",)
+    list_select_related = ("client", "invited_by")
+    search_fields = ("email", "first_name", "last_name")
+    fields = ("email", "first_name", "last_name", "role", "client", "language", "invited_by", "created_at",
+              "sent_at", "expires_at", "used_at", "accepted_by", "revoked_at")
     readonly_fields = fields

@@ -8,6 +8,10 @@ class TenancyConfig(AppConfig):
     verbose_name = _("Tenancy")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from .preferences import on_login
         from .rls import install_rls_settings
 
         connection_created.connect(install_rls_settings, dispatch_uid="tenancy.rls")
+        user_logged_in.connect(on_login, dispatch_uid="tenancy.preferences")

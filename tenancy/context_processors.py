@@ -11,4 +11,7 @@ def tenancy(request):
         "can_manage_contracts": role in CONTRACT_MANAGERS,
         "is_tenant_admin": role in TENANT_ADMINS,
         "is_client_user": bool(membership and membership.is_client_side),
+        # the zone pages show times in: the person's own (profile), else the organisation's
+        "display_time_zone": getattr(request, "display_time_zone", None)
+        or (membership.tenant.time_zone if membership else "UTC"),
     }

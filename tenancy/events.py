@@ -113,3 +113,4 @@ def event_models() -> list[type[Event]]:
 
     found = [model for model in apps.get_models() if issubclass(model, Event)]
     return sorted(found, key=lambda model: (model._meta.app_label, model._meta.model_name))
+

@@ -310,3 +310,132 @@ class OutboundMessage(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject or self.template}"
+
+
+class UserProfile(models.Model):
+    """A person's own preferences, the same in every tenant they work in: the language of the pages
+    and e-mails, and the time zone times are shown in (empty: the organisation's)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+                                related_name="profile", verbose_name=_("user"))
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True,
+        help_text=_("Pages and e-mails in this language. Empty: the browser's choice."),
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_time_zone],
+        help_text=_("Times on pages are shown in this zone. Empty: the organisation's."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("user profile")
+        verbose_name_plural = _("user profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Invitation(TenantOwned):
+    """An e-mail invitation to join a tenant with a role. Only the SHA-256 of its token is kept;
+    the link carries the tenant's id and the token. Open until it expires, is revoked or is used
+    (once)."""
+
+    email = models.EmailField(_("e-mail"))
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    client = models.ForeignKey(
+        "contracts.Client", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="invitations", verbose_name=_("client"),
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
+    token_hash = models.CharField(max_length=64, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("invited by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("accepted by"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["token_hash", "tenant"], name="invitation_token_unique"),
+            # one open invitation per address and tenant (an expired one is revoked before a new one)
+            models.UniqueConstraint(fields=["email", "tenant"], name="invitation_one_open_per_email",
+                                    condition=models.Q(used_at__isnull=True, revoked_at__isnull=True)),
+            models.CheckConstraint(
+                name="invitation_client_iff_client_role",
+                condition=(
+                    models.Q(role__in=sorted(r.value for r in CLIENT_ROLES), client__isnull=False)
+                    | (~models.Q(role__in=sorted(r.value for r in CLIENT_ROLES)) & models.Q(client__isnull=True))
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role})"
+
+    @staticmethod
+    def hash_token(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_open(self) -> bool:
+        return self.used_at is None and self.revoked_at is None and not self.is_expired
+
+
+# the event tables of this app (the base sits in tenancy.events, which needs TenantOwned above)
+from .events import Event  # noqa: E402
+
+
+class MembershipEvent(Event):
+    """Append-only trail of a membership: joined, role changed, deactivated, reactivated."""
+
+    class Kind(models.TextChoices):
+        JOINED = "joined", _("Joined")
+        TRANSITION = "transition", _("Status changed")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+
+    SUBJECT = "membership"
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+
+    class Meta(Event.Meta):
+        verbose_name = _("membership event")
+        verbose_name_plural = _("membership events")
+
+
+class InvitationEvent(Event):
+    """Append-only trail of an invitation: sent, sent again, revoked, accepted."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Invited")
+        RESENT = "resent", _("Sent again")
+        REVOKED = "revoked", _("Revoked")
+        ACCEPTED = "accepted", _("Accepted")
+
+    SUBJECT = "invitation"
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+
+    class Meta(Event.Meta):
+        verbose_name = _("invitation event")
+        verbose_name_plural = _("invitation events")

@@ -34,3 +34,29 @@ def provider_staff():
     an order or join a team."""
     members = Membership.objects.filter(is_active=True, role__in=sorted(PROVIDER_ROLES))
     return get_user_model().objects.filter(pk__in=members.values("user_id")).order_by("last_name", "username")
+
+
+def member_list():
+    """Every membership of the current tenant, active ones first, with the person and the client."""
+    return (Membership.objects.select_related("user", "client")
+            .order_by("-is_active", "user__last_name", "user__first_name", "user__username"))
+
+
+def member_get(*, membership_id: int) -> Membership:
+    """One membership of the current tenant (another tenant's: DoesNotExist, as if there were none)."""
+    return member_list().get(pk=membership_id)
+
+
+def member_events(membership: Membership):
+    from .models import MembershipEvent
+
+    return MembershipEvent.objects.filter(membership=membership).select_related("actor").order_by("-at", "-id")
+
+
+def invitation_open_list():
+    """The current tenant's invitations not yet accepted nor revoked (expired ones included: they
+    may be sent again)."""
+    from .models import Invitation
+
+    return (Invitation.objects.filter(used_at__isnull=True, revoked_at__isnull=True)
+            .select_related("client", "invited_by").order_by("-sent_at", "-id"))

@@ -312,11 +312,18 @@ def test_the_page_offers_and_exports_only_the_current_tenants_contracts(world_a,
 # --- the way from each event table to its contract ------------------------------------------------------
 
 
+# the trails about people, which belong to no contract (a contract's export leaves them out)
+NO_CONTRACT = {"tenancy.membershipevent", "tenancy.invitationevent"}
+
+
 def test_every_event_table_names_a_way_to_its_contract_that_resolves(world_a):
     from tenancy.events import event_models
 
     with world_a.context():
         for model in event_models():
+            if model._meta.label_lower in NO_CONTRACT:
+                assert not model.CONTRACT_PATH, model
+                continue
             assert model.CONTRACT_PATH, model
             model.objects.filter(**{f"{model.CONTRACT_PATH}_id": 1}).values(f"{model.CONTRACT_PATH}__number").count()
 
