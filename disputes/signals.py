@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.dispatch import receiver
 from django_fsm.signals import post_transition
 
 from billing.models import Invoice
 from confirmations.models import Act
-from tenancy.context import tenant_context
+from tenancy.effects import on_commit_call
 
 logger = logging.getLogger(__name__)
 
@@ -22,14 +21,7 @@ def _after_commit(tenant_id: int, work, failure: str) -> None:
     """Run `work()` in the tenant once the transition's transaction commits; a failure is logged and
     left to the hourly beat, never undoing the transition."""
 
-    def run():
-        try:
-            with tenant_context(tenant_id):
-                work()
-        except Exception:
-            logger.exception(failure)
-
-    transaction.on_commit(run)
+    on_commit_call(work, tenant_id=tenant_id, failure=failure)
 
 
 @receiver(post_transition, sender=Act, dispatch_uid="disputes.act_disputed")

@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contracts.models import ContractRole
+from tenancy.effects import on_commit_task
 from tenancy.mail import mail_queue
 from tenancy.models import Notification
 
@@ -30,7 +31,7 @@ def queue_clock_notifications(*, warned, breached, using: str | None = None) -> 
     for clock_id, tenant_id in breached:
         by_tenant[tenant_id]["breached"].append(clock_id)
     batches = {str(tenant_id): ids for tenant_id, ids in by_tenant.items()}
-    transaction.on_commit(lambda: fan_out_notifications.delay(batches), using=using)
+    on_commit_task(fan_out_notifications, batches, using=using)
 
 
 def _recipients(clock: SLAClock, roles: tuple[str, ...]):

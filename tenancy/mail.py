@@ -30,12 +30,12 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .context import require_tenant_id
+from .effects import on_commit_task
 from .models import OutboundMessage, Tenant
 
 logger = logging.getLogger(__name__)
@@ -185,10 +185,7 @@ def mail_queue(*, template: str, user=None, to: str = "", context: dict | None =
 
 
 def _enqueue_on_commit(tenant_id: int, message_id: int, secret_context: dict | None) -> None:
-    def enqueue_outbound_mail() -> None:
-        send_outbound.delay(tenant_id, message_id, secret_context)
-
-    transaction.on_commit(enqueue_outbound_mail, robust=True)
+    on_commit_task(send_outbound, tenant_id, message_id, secret_context)
 
 
 # --- sending ----------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tenancy.context import current_tenant_id
+from tenancy.effects import on_commit_task
 from tenancy.errors import ActionForbidden, DomainError
 from tenancy.models import Membership, Tenant
 from tenancy.roles import Role, membership_of
@@ -234,12 +235,8 @@ def _body(event_type: str, data: dict, at: dt.datetime) -> str:
 def _enqueue_after_commit(tenant_id: int, delivery_ids: list[int], *, using: str | None = None) -> None:
     from .tasks import deliver
 
-    def send():
-        for delivery_id in delivery_ids:
-            deliver.delay(tenant_id, delivery_id)
-
-    if delivery_ids:
-        transaction.on_commit(send, using=using)
+    for delivery_id in delivery_ids:
+        on_commit_task(deliver, tenant_id, delivery_id, using=using)
 
 
 def _new_delivery(endpoint: Endpoint, *, event_type: str, event_key: str, body: str, now) -> Delivery | None:
@@ -354,8 +351,7 @@ def _record_answer(delivery: Delivery, endpoint: Endpoint, answer: transport.Ans
         if wait <= COUNTDOWN_MAX:
             from .tasks import deliver
 
-            transaction.on_commit(lambda: deliver.apply_async((delivery.tenant_id, delivery.pk),
-                                                              countdown=wait.total_seconds()))
+            on_commit_task(deliver, delivery.tenant_id, delivery.pk, countdown=wait.total_seconds())
     Delivery.objects.filter(pk=delivery.pk).update(**fields)
     if not answer.ok:
         _note_failure(endpoint, at=at)
