@@ -26,10 +26,9 @@ from billing.models import InvoiceLine, InvoiceState
 from confirmations.models import Act
 from contracts.models import Contract
 from orders.views import attachment_response
-from sla.selectors import client_scope_of
 from tenancy.api_base import DateField, TenantRelatedField, TenantViewSet
 from tenancy.bounds import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH
-from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES
+from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, client_scope_of
 
 from . import selectors, services
 from .models import (

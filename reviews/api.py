@@ -20,12 +20,11 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from contracts.models import Contract
-from sla.selectors import client_scope_of
 from tenancy.api_base import TenantRelatedField, TenantViewSet
 from tenancy.bounds import validate_date_in_range
 from tenancy.errors import DomainError
 from tenancy.models import ApiKey
-from tenancy.roles import CLIENT_ROLES, CONTRACT_MANAGERS, PROVIDER_ROLES, Role
+from tenancy.roles import CLIENT_ROLES, CONTRACT_MANAGERS, PROVIDER_ROLES, Role, client_scope_of
 
 from . import report as reports
 from . import selectors, services

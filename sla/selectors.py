@@ -5,22 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from tenancy.roles import CLIENT_ROLES, membership_of
-
 from . import engine
 from .models import Breach, BusinessCalendar, ForceMajeure, SLAClock, SLAPolicy
 from .services import clock_pause_spans, engine_calendar
-
-
-def client_scope_of(user, tenant_id: int | None = None) -> int | None:
-    """The client a client-side user is limited to; None for provider staff (they see the tenant)."""
-    from tenancy.context import current_tenant_id
-
-    membership = membership_of(user, tenant_id if tenant_id is not None else current_tenant_id())
-    if membership is not None and membership.role in CLIENT_ROLES:
-        return membership.client_id
-    return None
-
 
 # --- clocks -------------------------------------------------------------------------------------
 

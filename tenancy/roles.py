@@ -41,6 +41,17 @@ def membership_of(user, tenant_id: int | None):
     return cache[tenant_id]
 
 
+def client_scope_of(user, tenant_id: int | None = None) -> int | None:
+    """The client a client-side user is limited to; None for provider staff (they see the tenant).
+    Without `tenant_id`, in the current tenant."""
+    from .context import current_tenant_id
+
+    membership = membership_of(user, tenant_id if tenant_id is not None else current_tenant_id())
+    if membership is not None and membership.role in CLIENT_ROLES:
+        return membership.client_id
+    return None
+
+
 def role_of(user, tenant_id: int | None = None) -> str | None:
     from .context import current_tenant_id
 

@@ -23,11 +23,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from sla.selectors import client_scope_of
 from tenancy.api_base import TenantViewSet, transition_action
 from tenancy.api_rows import FastListMixin
 from tenancy.errors import DomainError
-from tenancy.roles import CLIENT_ROLES
+from tenancy.roles import CLIENT_ROLES, client_scope_of
 
 from .. import exports, selectors, services
 from ..models import CreditNote, Invoice, InvoiceState, RatingBand

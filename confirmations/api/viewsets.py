@@ -23,13 +23,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from contracts.models import Contract
-from sla.selectors import client_scope_of
 from tenancy.api_base import ApiAutoSchema, ErrorSerializer, TenantViewSet
 from tenancy.api_input import ApiFilterBackend
 from tenancy.api_rows import FastListMixin
 from tenancy.errors import DomainError
 from tenancy.models import ApiKey
-from tenancy.roles import CLIENT_ROLES, CONTRACT_MANAGERS, PROVIDER_ROLES, Role
+from tenancy.roles import CLIENT_ROLES, CONTRACT_MANAGERS, PROVIDER_ROLES, Role, client_scope_of
 
 from .. import selectors, services
 from ..models import Act, ActState

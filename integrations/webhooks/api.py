@@ -17,9 +17,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from sla.selectors import client_scope_of
 from tenancy.api_base import BooleanField, TenantViewSet
-from tenancy.roles import Role
+from tenancy.roles import Role, client_scope_of
 
 from . import selectors, services
 from .catalog import EventType

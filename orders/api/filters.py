@@ -12,8 +12,8 @@ from django_filters import rest_framework as filters
 
 from contracts.models import Client, Contract
 from sla.models import Priority
-from sla.selectors import client_scope_of
 from tenancy.api_input import ApiOrderingFilter
+from tenancy.roles import client_scope_of
 
 from ..models import Order, OrderState, Team
 from .serializers import provider_staff

@@ -14,10 +14,11 @@ from rest_framework import serializers
 
 from contracts.models import Contract
 from sla.models import Metric, Priority
-from sla.selectors import ClockState, client_scope_of, clock_status
+from sla.selectors import ClockState, clock_status
 from tenancy.api_base import DateTimeField, TenantRelatedField
 from tenancy.bounds import TEXT_MAX_LENGTH
 from tenancy.models import ApiKey
+from tenancy.roles import client_scope_of
 from tenancy.selectors import provider_staff
 
 from ..models import Order, OrderAttachment, OrderComment, OrderEvent, Team, TeamMember

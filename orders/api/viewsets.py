@@ -21,11 +21,10 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from sla.selectors import client_scope_of
 from tenancy.api_base import TenantViewSet, transition_action
 from tenancy.api_input import ApiFilterBackend
 from tenancy.keyset import KeysetPagination
-from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, Role
+from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, Role, client_scope_of
 
 from .. import selectors, services
 from ..models import Order, OrderAttachment, Team

@@ -10,9 +10,9 @@ from __future__ import annotations
 from django_filters import rest_framework as filters
 
 from contracts.models import Contract, Provider
+from tenancy.roles import client_scope_of
 
 from ..models import Breach, BusinessCalendar, ForceMajeure, Metric, Priority, SLAPolicy
-from ..selectors import client_scope_of
 
 
 def _contracts(request):

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from tenancy.api_base import TenantViewSet
 from tenancy.api_rows import FastListMixin
-from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES
+from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, client_scope_of
 
 from .. import selectors, services
 from ..models import Breach, BusinessCalendar, ForceMajeure, SLAPolicy
@@ -45,7 +45,7 @@ class BreachViewSet(FastListMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     @cached_property
     def client_id(self) -> int | None:
-        return selectors.client_scope_of(self.request.user)
+        return client_scope_of(self.request.user)
 
     def scoped_queryset(self):
         return selectors.breach_list(client_id=self.client_id)
