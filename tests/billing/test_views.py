@@ -40,7 +40,7 @@ def test_the_invoice_page_shows_lines_with_their_evidence_and_the_forms(world_a)
     charged = breach(world_a, contract, penalty="700.00")
     invoice = build(world_a, contract)
     html = browser(world_a.accountant).get(f"/billing/invoices/{invoice.pk}/").content.decode()
-    assert act.number in html and charged.order.number in html and "-700.00" in html
+    assert act.number in html and charged.order.number in html and "−700.00" in html
     assert f'name="breach" value="{charged.pk}"' in html and 'data-transition="issue"' in html
 
 
