@@ -107,3 +107,28 @@ def test_the_portal_shows_the_clients_issued_invoices_only(world_a):
     assert portal.get(f"/portal/invoices/{others.pk}/pdf/").status_code == 404
     assert portal.get(f"/portal/invoices/{issued.pk}/pdf/").content.startswith(b"%PDF")
     assert portal.get("/billing/").status_code == 302  # a client user goes to the portal
+
+
+@pytest.mark.parametrize(("language", "separator", "header", "decimal"), [
+    ("ru", ";", "Счёт", ","),
+    ("en", ",", "invoice", "."),
+])
+def test_the_page_csv_speaks_the_readers_spreadsheet_dialect(world_a, language, separator, header, decimal):
+    invoice = build(world_a, billed_contract(world_a))
+    accountant = browser(world_a.accountant)
+    accountant.cookies["django_language"] = language
+    for url in (f"/billing/invoices/{invoice.pk}/export/csv/", f"/billing/export/?period={PERIOD}&format=csv",
+                f"/billing/export/?period={PERIOD}&format=csv&report=adjustments"):
+        body = accountant.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode("utf-8")
+        assert body.startswith("\ufeff"), url
+        first = body[1:].splitlines()[0]
+        assert first.split(separator)[0] == header, (url, first)
+        if "adjustments" not in url:
+            assert f"{separator}{invoice.total:f}".replace(".", decimal) in body
+
+
+def test_the_api_csv_stays_machine_readable_in_russian(world_a, api_as):
+    invoice = build(world_a, billed_contract(world_a))
+    response = api_as(world_a, world_a.accountant).get(f"/api/v1/invoices/{invoice.pk}/export/?format=csv", HTTP_ACCEPT_LANGUAGE="ru")
+    first = response.content.decode("utf-8-sig").splitlines()[0]
+    assert first.startswith("invoice,state,contract")
