@@ -119,6 +119,9 @@ def invoice_transition(request, pk: int, name: str):
     invoice = _invoice_or_404(pk)
     if name not in INVOICE_TRANSITIONS:
         raise Http404
+    if name == "issue" and request.POST.get("confirm") != "1":
+        # issuing is irreversible and takes the next number: the page asks once more (works without JS)
+        return render(request, "billing/invoice_issue_confirm.html", {"invoice": invoice})
     form = NoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:

@@ -9,6 +9,7 @@ tenancy_patterns = [
     path("organisation/switch/", views.tenant_switch, name="tenant-switch"),
     path("organisation/details/", views.legal_details, name="legal-details"),
     path("api-keys/", views.api_keys, name="api-keys"),
+    path("api-keys/created/", views.api_key_created, name="api-key-created"),
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke_view, name="api-key-revoke"),
 ]
 
