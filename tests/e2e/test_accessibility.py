@@ -133,6 +133,20 @@ def test_the_main_pages_have_no_serious_accessibility_violations_in_light_and_da
     assert found == [], "\n".join(found)
 
 
+def too_wide(page) -> list[str]:
+    """The outermost elements that stick out on the right, to name in a failure."""
+    return page.evaluate("""() => {
+        const out = [];
+        for (const el of document.querySelectorAll('body *')) {
+            const r = el.getBoundingClientRect();
+            if (r.right > window.innerWidth + 1 && !(el.parentElement && el.parentElement.getBoundingClientRect().right > window.innerWidth + 1)) {
+                out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + '.' + [...el.classList].join('.') + ' ' + Math.round(r.right));
+            }
+        }
+        return out.slice(0, 5);
+    }""")
+
+
 def overflow(page) -> int:
     return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
 
@@ -149,8 +163,11 @@ def test_in_russian_no_main_page_scrolls_sideways_and_a_phone_shows_the_order_ac
             page.goto(f"{live_server.url}{path}")
             assert page.locator("html").get_attribute("lang") == "ru"
             shot(page, f"layout-ru-{width}-{username}-{slug(path)}")
+            if width == 1440 and path in ("/orders/", "/portal/orders/"):  # every column in sight
+                assert page.evaluate("() => [...document.querySelectorAll('.table-wrap')]"
+                                     ".every(w => w.scrollWidth <= w.clientWidth)"), f"{path}: a column is cut off"
             if (extra := overflow(page)) > 0:
-                wide.append(f"{username} {path}: {extra}px too wide")
+                wide.append(f"{username} {path}: {extra}px too wide, by {too_wide(page)}")
         if width == 375:
             for path in (demo["order"] if username == MANAGER else demo["portal_order"],):
                 page.goto(f"{live_server.url}{path}")
@@ -165,4 +182,13 @@ def test_in_russian_no_main_page_scrolls_sideways_and_a_phone_shows_the_order_ac
             assert page.evaluate("(nav) => nav.scrollWidth <= nav.clientWidth", menu.element_handle()), "menu cut off"
             assert box["x"] >= 0
         page.context.close()
+    # a user of two organisations: the switcher stays on the screen
+    page = new_page(browser, locale="ru-RU", width=width, height=800)
+    page.set_extra_http_headers({"Accept-Language": "ru"})
+    log_in(page, live_server.url, "manager")
+    switcher = page.locator("#tenant-switch").bounding_box()
+    assert switcher and switcher["x"] >= 0 and switcher["x"] + switcher["width"] <= width, switcher
+    assert overflow(page) <= 0, too_wide(page)
+    shot(page, f"layout-ru-{width}-manager-switcher")
+    page.context.close()
     assert wide == [], "\n".join(wide)
