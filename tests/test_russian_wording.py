@@ -49,3 +49,18 @@ def test_every_app_has_a_translated_admin_section():
                         if not any("\u0400" <= ch <= "\u04ff" for ch in str(config.verbose_name))
                         and str(config.verbose_name) not in ("SLA", "API")]
     assert untranslated == []
+
+
+def test_no_counted_text_says_s_in_brackets():
+    """A count is said with ngettext / blocktranslate count, never "rating(s)"; the one exception is
+    the review's consent text, a signed statement whose words the signatures keep."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    po = (Path(settings.BASE_DIR) / "locale" / "ru" / "LC_MESSAGES" / "django.po").read_text()
+    msgids = re.findall(r'^msgid ((?:".*"\n)+)', po, re.M)
+    texts = ["".join(re.findall(r'"(.*)"', block)) for block in msgids]
+    bracketed = [text for text in texts if "(s)" in text and not text.startswith("I confirm, on behalf of")]
+    assert bracketed == []
