@@ -53,7 +53,7 @@ def headers(columns: list[str], language: str | None) -> list[str]:
 
 
 def cell(value, language: str | None):
-    """A Decimal with a decimal comma for a Russian spreadsheet; everything else unchanged."""
-    if isinstance(value, Decimal) and is_russian(language):
+    """A decimal number with a decimal comma for a Russian spreadsheet; everything else unchanged."""
+    if isinstance(value, Decimal | float) and is_russian(language):
         return str(value).replace(".", ",")
     return value
