@@ -90,3 +90,29 @@ def test_money_filter_follows_the_active_language_and_russian_has_no_point():
     assert "." not in text
     with translation.override("en"):
         assert template.render(Context({"value": Decimal("-1220.5")})) == "\u22121,220.50\u00a0RUB|\u22121,220.50"
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_tone_reads_at_4_5_to_1_or_better(scheme):
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+    css = (Path(settings.BASE_DIR) / "static" / "css" / "app.css").read_text()
+    light, dark = css.split("@media (prefers-color-scheme: dark)", 1)
+    block = light if scheme == "light" else dark
+    values = dict(re.findall(r"--(tone-[a-z]+(?:-bg)?):\s*(#[0-9a-f]{6})", block))
+    for tone in TONES:
+        ratio = _contrast(values[f"tone-{tone}"], values[f"tone-{tone}-bg"])
+        assert ratio >= 4.5, (scheme, tone, round(ratio, 2))
