@@ -64,3 +64,12 @@ def test_no_counted_text_says_s_in_brackets():
     texts = ["".join(re.findall(r'"(.*)"', block)) for block in msgids]
     bracketed = [text for text in texts if "(s)" in text and not text.startswith("I confirm, on behalf of")]
     assert bracketed == []
+
+
+def test_a_system_note_written_in_english_reads_in_russian():
+    from contracts.models import ContractEvent
+
+    event = ContractEvent(note="The end date has passed.", actor_label="System")
+    with translation.override("ru"):
+        assert event.note_display == "Дата окончания прошла."
+        assert event.actor_display == "Система"
