@@ -20,6 +20,8 @@ import io
 from collections.abc import Iterable
 from decimal import Decimal
 
+from tenancy import spreadsheet
+
 from .models import InvoiceState
 from .selectors import adjustment_rows
 
@@ -74,13 +76,16 @@ def _cell(value):
     return value
 
 
-def to_csv(rows: list[dict], columns: list[str]) -> bytes:
+def to_csv(rows: list[dict], columns: list[str], *, language: str | None = None) -> bytes:
+    """The rows as CSV; with `language` (a page's download) in that reader's dialect (tenancy.spreadsheet),
+    without it (the API) with "," and the column keys."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
+    writer = csv.writer(buffer, delimiter=spreadsheet.delimiter(language), lineterminator="\r\n")
+    writer.writerow(spreadsheet.headers(columns, language))
     for row in rows:
-        writer.writerow({key: "" if row.get(key) is None else _cell(row.get(key)) for key in columns})
-    return ("\ufeff" + buffer.getvalue()).encode()  # a BOM, so Excel reads Cyrillic as UTF-8
+        writer.writerow(["" if row.get(key) is None else spreadsheet.cell(_cell(row.get(key)), language)
+                         for key in columns])
+    return (spreadsheet.BOM + buffer.getvalue()).encode()  # a BOM, so Excel reads Cyrillic as UTF-8
 
 
 def to_xlsx(rows: list[dict], columns: list[str], *, title: str) -> bytes:
@@ -111,14 +116,14 @@ def to_xlsx(rows: list[dict], columns: list[str], *, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def invoices_file(invoices, fmt: str) -> bytes:
+def invoices_file(invoices, fmt: str, *, language: str | None = None) -> bytes:
     rows = invoice_rows(invoices)
-    return to_csv(rows, INVOICE_COLUMNS) if fmt == "csv" else to_xlsx(rows, INVOICE_COLUMNS, title="Invoices")
+    return to_csv(rows, INVOICE_COLUMNS, language=language) if fmt == "csv" else to_xlsx(rows, INVOICE_COLUMNS, title="Invoices")
 
 
-def register_file(invoices, fmt: str) -> bytes:
+def register_file(invoices, fmt: str, *, language: str | None = None) -> bytes:
     rows = adjustment_rows(invoices)
-    return to_csv(rows, REGISTER_COLUMNS) if fmt == "csv" else to_xlsx(rows, REGISTER_COLUMNS, title="Adjustments")
+    return to_csv(rows, REGISTER_COLUMNS, language=language) if fmt == "csv" else to_xlsx(rows, REGISTER_COLUMNS, title="Adjustments")
 
 
 CONTENT_TYPES = {

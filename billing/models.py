@@ -13,8 +13,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from tenancy.events import Event
@@ -132,7 +133,7 @@ class Invoice(ConcurrentTransitionMixin, TenantOwned):
         pass
 
     @transition(field=state, source=[InvoiceState.DRAFT, InvoiceState.ISSUED], target=InvoiceState.VOID,
-                custom={"label": _("Void"), "note_required": True, "danger": True})
+                custom={"label": pgettext_lazy("button", "Void"), "note_required": True, "danger": True})
     def void(self):
         pass
 
@@ -192,12 +193,31 @@ class InvoiceLine(TenantOwned):
         return describe_line(self.kind, self.data) or self.description
 
 
+MONEY_KEYS = ("fee", "base", "cap", "penalties", "excess")
+
+
+def _localised(data: dict) -> dict:
+    """`data` with its amounts grouped (`96 000,00`) and its decimals written as the active language
+    writes them (a comma in Russian): the stored values are machine strings like "96000.00"."""
+    from tenancy.money import format_amount
+
+    out = dict(data)
+    for key in MONEY_KEYS:
+        if out.get(key) not in (None, ""):
+            out[key] = format_amount(out[key])
+    if (translation.get_language() or "").startswith("ru"):
+        for key in ("mean", "pct"):
+            if isinstance(out.get(key), str | float):
+                out[key] = str(out[key]).replace(".", ",")
+    return out
+
+
 def describe_line(kind: str, data: dict) -> str:
     """A line's description from its `data`. A part of a month (the contract started or ended in it,
     or an amendment split it) names its dates and days: `start`, `end`, `days`, `month_days`, `fee`."""
     from django.utils.translation import gettext, ngettext
 
-    data = data or {}
+    data = _localised(data or {})
     try:
         if kind == LineKind.FEE and "days" in data:
             return ngettext(
@@ -210,14 +230,20 @@ def describe_line(kind: str, data: dict) -> str:
         if kind == LineKind.FEE:
             return gettext("Services under contract %(contract)s for %(period)s") % data
         if kind == LineKind.QUALITY and "start" in data:
-            return gettext(
-                "Quality adjustment for %(start)s–%(end)s: mean rating %(mean)s from %(count)s rating(s), "
-                "%(pct)s %% of the quality-linked share %(base)s"
+            return ngettext(
+                "Quality adjustment for %(start)s–%(end)s: mean rating %(mean)s from %(count)s rating, "
+                "%(pct)s %% of the quality-linked share %(base)s",
+                "Quality adjustment for %(start)s–%(end)s: mean rating %(mean)s from %(count)s ratings, "
+                "%(pct)s %% of the quality-linked share %(base)s",
+                int(data["count"]),
             ) % data
         if kind == LineKind.QUALITY:
-            return gettext(
-                "Quality adjustment: mean rating %(mean)s from %(count)s rating(s), %(pct)s %% of the "
-                "quality-linked share %(base)s"
+            return ngettext(
+                "Quality adjustment: mean rating %(mean)s from %(count)s rating, %(pct)s %% of the "
+                "quality-linked share %(base)s",
+                "Quality adjustment: mean rating %(mean)s from %(count)s ratings, %(pct)s %% of the "
+                "quality-linked share %(base)s",
+                int(data["count"]),
             ) % data
         if kind == LineKind.PENALTY:
             from sla.models import Metric

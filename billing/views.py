@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -118,6 +119,9 @@ def invoice_transition(request, pk: int, name: str):
     invoice = _invoice_or_404(pk)
     if name not in INVOICE_TRANSITIONS:
         raise Http404
+    if name == "issue" and request.POST.get("confirm") != "1":
+        # issuing is irreversible and takes the next number: the page asks once more (works without JS)
+        return render(request, "billing/invoice_issue_confirm.html", {"invoice": invoice})
     form = NoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
@@ -188,7 +192,7 @@ def _export_invoice(request, invoice, fmt: str) -> HttpResponse:
     name = invoice.number or f"invoice-draft-{invoice.pk}"
     if fmt == "pdf":
         return _file(render_invoices_pdf([invoice], language=request.GET.get("lang", "ru")), fmt, name)
-    return _file(exports.invoices_file([invoice], fmt), fmt, name)
+    return _file(exports.invoices_file([invoice], fmt, language=get_language()), fmt, name)
 
 
 @provider_page(roles=BILLING_READERS)
@@ -210,11 +214,11 @@ def period_export(request):
     if request.GET.get("report") == "adjustments":
         if fmt == "pdf":
             raise Http404
-        return _file(exports.register_file(invoices, fmt), fmt, f"adjustments-{start:%Y-%m}")
+        return _file(exports.register_file(invoices, fmt, language=get_language()), fmt, f"adjustments-{start:%Y-%m}")
     if fmt == "pdf":
         return _file(render_invoices_pdf(invoices, language=request.GET.get("lang", "ru")), fmt,
                      f"invoices-{start:%Y-%m}")
-    return _file(exports.invoices_file(invoices, fmt), fmt, f"invoices-{start:%Y-%m}")
+    return _file(exports.invoices_file(invoices, fmt, language=get_language()), fmt, f"invoices-{start:%Y-%m}")
 
 
 # --- rating bands of a contract ------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from tenancy.events import Event
@@ -230,8 +231,8 @@ class CorrectiveAction(TenantOwned):
     """Opened by a rating of 2 or less; open until a later confirmation of that client rates 4 or more."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("corrective action state", "Open")
+        CLOSED = "closed", pgettext_lazy("corrective action state", "Closed")
 
     contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, related_name="corrective_actions")
     client = models.ForeignKey("contracts.Client", on_delete=models.PROTECT, related_name="corrective_actions")

@@ -24,6 +24,7 @@ from contracts.models import ContractRole, ContractRoleKind, ContractState
 from tenancy.context import require_tenant_id
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
 from tenancy.models import Membership, Tenant
+from tenancy.money import format_money
 from tenancy.numbering import next_number
 from tenancy.roles import CONTRACT_MANAGERS, Role, membership_of
 from tenancy.services import notify_users
@@ -457,7 +458,8 @@ def dispute_resolve(*, dispute: Dispute, actor, compensation, note: str, via: st
                                     % {"state": dispute.get_state_display().lower()})
         if dispute.claimed_amount is not None and amount > dispute.claimed_amount:
             raise DomainError(_("The compensation cannot exceed the claimed amount (%(claimed)s).")
-                              % {"claimed": dispute.claimed_amount}, field="compensation", code="exceeds_claim")
+                              % {"claimed": format_money(dispute.claimed_amount, dispute.contract.currency)},
+                              field="compensation", code="exceeds_claim")
         source = dispute.state
         dispute.resolve()
         dispute.compensation = amount
@@ -471,7 +473,7 @@ def dispute_resolve(*, dispute: Dispute, actor, compensation, note: str, via: st
                 key=f"dispute:{dispute.pk}:resolved",
                 title=_("Dispute %(number)s resolved") % {"number": dispute.number},
                 body=_("%(note)s\nCompensation: %(amount)s (credited on the next invoice).")
-                % {"note": note, "amount": amount} if amount else note)
+                % {"note": note, "amount": format_money(amount, dispute.contract.currency)} if amount else note)
     return dispute
 
 

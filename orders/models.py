@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from sla.models import Priority
@@ -197,7 +198,7 @@ class OrderEvent(Event):
     """Append-only history of an order: transitions, scope and deadline changes, assignment."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", _("Created")
+        CREATED = "created", pgettext_lazy("order event", "Created")
         TRANSITION = "transition", _("State changed")
         CHANGED = "changed", _("Changed")
         ASSIGNED = "assigned", _("Assigned")

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from tenancy.events import Event
@@ -31,8 +32,8 @@ class ReviewState(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     PREPARED = "prepared", _("Prepared")
     HELD = "held", _("Held")
-    CLOSED = "closed", _("Closed")
-    CANCELLED = "cancelled", _("Cancelled")
+    CLOSED = "closed", pgettext_lazy("review state", "Closed")
+    CANCELLED = "cancelled", pgettext_lazy("review state", "Cancelled")
 
 
 OPEN_REVIEW_STATES = (ReviewState.SCHEDULED, ReviewState.PREPARED, ReviewState.HELD)
@@ -116,9 +117,9 @@ REVIEW_TRANSITIONS = ("prepare", "hold", "close", "cancel")
 
 
 class ActionItemState(models.TextChoices):
-    OPEN = "open", _("Open")
-    DONE = "done", _("Done")
-    DROPPED = "dropped", _("Dropped")
+    OPEN = "open", pgettext_lazy("action item state", "Open")
+    DONE = "done", pgettext_lazy("action item state", "Done")
+    DROPPED = "dropped", pgettext_lazy("action item state", "Dropped")
 
 
 def evidence_upload_to(item: ActionItem, filename: str) -> str:
@@ -179,6 +180,34 @@ class ReviewEvent(Event):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="events")
     item = models.ForeignKey(ActionItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
     # kind: created, transition, refreshed, item_*, confirmed
+
+    KIND_LABELS = {
+        "created": _("Review scheduled"), "transition": _("State changed"), "refreshed": _("Report refreshed"),
+        "rescheduled": _("Rescheduled"), "confirmed": _("Confirmed by the client"),
+        "item_created": _("Action item added"), "item_changed": _("Action item changed"),
+        "item_transition": _("Action item state changed"),
+    }
+
+    @property
+    def kind_label(self) -> str:
+        return str(self.KIND_LABELS.get(self.kind, self.kind))
+
+    @property
+    def machine(self) -> str:
+        """The state machine the event's states belong to, for their badges."""
+        return "action_item" if self.kind.startswith("item_") else "review"
+
+    def _state_label(self, state: str) -> str:
+        choices = ActionItemState if self.machine == "action_item" else ReviewState
+        return str(dict(choices.choices).get(state, state))
+
+    @property
+    def from_state_label(self) -> str:
+        return self._state_label(self.from_state) if self.from_state else ""
+
+    @property
+    def to_state_label(self) -> str:
+        return self._state_label(self.to_state) if self.to_state else ""
 
     class Meta(Event.Meta):
         verbose_name = _("review event")

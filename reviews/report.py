@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sla.models import Priority
+from tenancy import spreadsheet
 
 from . import charts
 from .models import Review
@@ -101,11 +102,17 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def render_csv(report: dict) -> str:
+def render_csv(report: dict, *, language: str | None = None) -> str:
+    """The figures as CSV; `language` (the page's download) gives a Russian reader ";", decimal commas,
+    translated headers and a BOM (tenancy.spreadsheet); the API passes none and gets plain CSV."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in csv_rows(report):
-        writer.writerow([_safe_cell(cell) for cell in row])
+    writer = csv.writer(buffer, delimiter=spreadsheet.delimiter(language))
+    rows = csv_rows(report)
+    if language:
+        buffer.write(spreadsheet.BOM)
+        rows = [spreadsheet.headers(rows[0], language), *rows[1:]]
+    for row in rows:
+        writer.writerow([_safe_cell(spreadsheet.cell(cell, language)) for cell in row])
     return buffer.getvalue()
 
 

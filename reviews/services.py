@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from contracts.models import Contract, ContractRole, ContractRoleKind, ContractState
 from tenancy.context import require_tenant_id
@@ -616,13 +616,15 @@ def reviews_remind(*, today: dt.date | None = None) -> int:
         url = portal_review_url(review) if membership and membership.is_client_side else review_url(review)
         sent += notify([item.owner], kind="review_item_overdue", key=f"review-item:{item.pk}:overdue:{today}",
                        title=_("Action item overdue: %(what)s") % {"what": item.what[:120]},
-                       body=_("It was due %(due)s (%(days)s day(s) ago).") % {"due": item.due_date.isoformat(),
-                                                                              "days": days}, url=url)
+                       body=ngettext("It was due %(due)s (%(days)s day ago).", "It was due %(due)s (%(days)s days ago).",
+                                     days) % {"due": formats.date_format(item.due_date, "SHORT_DATE_FORMAT"),
+                                              "days": days}, url=url)
         if days >= ESCALATE_AFTER_DAYS:
             sent += notify(managers(review.contract_id), kind="review_item_escalated",
                            key=f"review-item:{item.pk}:escalated:{today}",
-                           title=_("Action item overdue %(days)s day(s): %(what)s") % {"days": days,
-                                                                                    "what": item.what[:100]},
+                           title=ngettext("Action item overdue %(days)s day: %(what)s",
+                                          "Action item overdue %(days)s days: %(what)s", days)
+                           % {"days": days, "what": item.what[:100]},
                            body=_("Owner: %(owner)s; contract %(number)s.") % {
                                "owner": item.owner.get_full_name() or item.owner.get_username(),
                                "number": review.contract.number}, url=review_url(review))

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -231,7 +232,7 @@ def report_pdf(request, pk: int):
 @provider_page
 def report_csv(request, pk: int):
     review = _review_or_404(request, pk)
-    response = HttpResponse(reports.render_csv(selectors.review_report(review)), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(reports.render_csv(selectors.review_report(review), language=get_language()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{reports.filename(review, "csv")}"'
     return response
 

@@ -23,6 +23,7 @@ from django.apps import apps
 from django.db.models import CharField, F, Value
 from django.utils.translation import gettext as _
 
+from . import spreadsheet
 from .bounds import validate_date_in_range
 from .chain import ROW_FIELDS, iso_utc, keyset_pages, subject_attname, table_label
 from .events import Event, event_models
@@ -140,11 +141,13 @@ class _Line:
         return value
 
 
-def stream(tenant, query: ExportQuery) -> Iterator[bytes]:
-    """The export file, a piece at a time (for a StreamingHttpResponse)."""
+def stream(tenant, query: ExportQuery, *, language: str | None = None) -> Iterator[bytes]:
+    """The export file, a piece at a time (for a StreamingHttpResponse). `language` (the page's
+    download) gives a Russian reader ";" and translated headers; the API passes none."""
     if query.fmt == "csv":
-        writer = csv.writer(_Line(), lineterminator="\r\n")
-        yield ("\ufeff" + writer.writerow(COLUMNS)).encode()  # a BOM, so Excel reads Cyrillic as UTF-8
+        writer = csv.writer(_Line(), delimiter=spreadsheet.delimiter(language), lineterminator="\r\n")
+        header = spreadsheet.headers(COLUMNS, language)
+        yield (spreadsheet.BOM + writer.writerow(header)).encode()  # a BOM, so Excel reads Cyrillic as UTF-8
         for record in records(tenant, query):
             yield writer.writerow([safe_cell(record[column]) for column in COLUMNS]).encode()
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import audit_export
@@ -68,7 +69,7 @@ def audit_export_view(request):
     if not form.is_valid():
         return _page(request, form, status=400)
     query = form.query()
-    response = StreamingHttpResponse(audit_export.stream(request.tenant, query),
+    response = StreamingHttpResponse(audit_export.stream(request.tenant, query, language=get_language()),
                                      content_type=audit_export.CONTENT_TYPES[query.fmt])
     response["Content-Disposition"] = f'attachment; filename="{audit_export.filename(request.tenant, query)}"'
     return response

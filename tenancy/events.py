@@ -23,9 +23,10 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .audit import actor_label
+from .audit import actor_label, translated_actor_label
 from .models import TenantOwned
 
 
@@ -59,6 +60,20 @@ class Event(TenantOwned):
 
     def __str__(self) -> str:
         return f"{getattr(self, f'{self.SUBJECT}_id', '')} {self.kind} {self.from_state}→{self.to_state}"
+
+    @property
+    def actor_display(self) -> str:
+        """Who acted, in the reader's language: `actor_label` is written once in the language active
+        then (and hashed into the chain), so "System" and "(portal)" are translated here for display."""
+        return translated_actor_label(self.actor_label, system=self.actor_id is None)
+
+    @property
+    def note_display(self) -> str:
+        """The note; the system's own notes (no actor: "The end date has passed.") are written in the
+        site's language when they happen and shown in the reader's."""
+        if self.actor_id is None and self.note:
+            return gettext(self.note)
+        return self.note
 
     def save(self, *args, **kwargs):
         """Append; the tenant's chain links the row once its transaction commits (tenancy.chain).

@@ -17,6 +17,7 @@ tenancy_patterns = [
     path("invitations/<str:token>/", people_views.invitation_accept, name="invitation-accept"),
     path("accounts/profile/", people_views.profile, name="profile"),
     path("api-keys/", views.api_keys, name="api-keys"),
+    path("api-keys/created/", views.api_key_created, name="api-key-created"),
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke_view, name="api-key-revoke"),
 ]
 

@@ -46,10 +46,27 @@ def api_keys(request):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            # rendered, not redirected: the raw key must not be stored anywhere, not even the session
-            return render(request, "tenancy/api_key_created.html", {"key": key, "raw_key": raw_key}, status=201)
+            # POST → redirect → GET: a reload must not create a second key. The raw key waits in the
+            # session only until that GET, which takes it out (a second reload shows it no more).
+            request.session[CREATED_KEY_SESSION] = {"id": key.pk, "raw": raw_key}
+            return redirect("tenancy:api-key-created")
     status = 400 if form.errors else 200
     return render(request, "tenancy/api_keys.html", {"keys": api_key_list(), "form": form}, status=status)
+
+
+CREATED_KEY_SESSION = "api_key_created"
+
+
+@provider_page(roles=TENANT_ADMINS)
+@never_cache
+def api_key_created(request):
+    """The new key, shown once: the session gives it up on this first view."""
+    created = request.session.pop(CREATED_KEY_SESSION, None)
+    key = api_key_list().filter(pk=created["id"]).first() if created else None
+    if key is None:
+        messages.info(request, _("The new key was shown once and is no longer available: only its fingerprint is stored."))
+        return redirect("tenancy:api-keys")
+    return render(request, "tenancy/api_key_created.html", {"key": key, "raw_key": created["raw"]})
 
 
 @provider_page(roles=TENANT_ADMINS)

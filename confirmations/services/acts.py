@@ -57,8 +57,10 @@ def _next_number(tenant_id: int) -> str:
 
 
 def _month_label(day: dt.date, language: str) -> str:
+    """"December 2026"; in Russian "декабрь 2026" (after "за"), lower case as Russian writes month names."""
     with translation.override(language):
-        return formats.date_format(day, "F Y")
+        label = formats.date_format(day, "F Y")
+    return label.lower() if language.startswith("ru") else label
 
 
 def act_prefill_lines(*, contract, period_start: dt.date, period_end: dt.date, basis: str = Basis.ORDERS,

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tenancy.models import TenantOwned
 
@@ -51,9 +52,9 @@ class Endpoint(TenantOwned):
 
 
 class DeliveryState(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    DELIVERED = "delivered", _("Delivered")
-    FAILED = "failed", _("Failed")
+    PENDING = "pending", pgettext_lazy("webhook delivery state", "Pending")
+    DELIVERED = "delivered", pgettext_lazy("webhook delivery state", "Delivered")
+    FAILED = "failed", pgettext_lazy("webhook delivery state", "Failed")
 
 
 class Delivery(TenantOwned):

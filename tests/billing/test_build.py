@@ -76,7 +76,7 @@ def test_a_bad_month_loses_ten_percent_and_its_penalties_stop_at_the_cap(world_a
     with world_a.context():
         cap_line = invoice.lines.get(kind="penalty_cap")
         assert set(cap_line.breaches.all()) == set(breaches)
-        assert "15.00" in cap_line.description and "18000.00" in cap_line.description
+        assert "15.00" in cap_line.description and "18,000.00" in cap_line.description
 
 
 def test_each_line_is_rounded_half_up_and_the_lines_sum_to_the_totals(world_a):

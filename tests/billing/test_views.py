@@ -40,7 +40,7 @@ def test_the_invoice_page_shows_lines_with_their_evidence_and_the_forms(world_a)
     charged = breach(world_a, contract, penalty="700.00")
     invoice = build(world_a, contract)
     html = browser(world_a.accountant).get(f"/billing/invoices/{invoice.pk}/").content.decode()
-    assert act.number in html and charged.order.number in html and "-700.00" in html
+    assert act.number in html and charged.order.number in html and "−700.00" in html
     assert f'name="breach" value="{charged.pk}"' in html and 'data-transition="issue"' in html
 
 
@@ -53,7 +53,10 @@ def test_waive_issue_and_credit_from_the_pages(world_a):
     accountant.post(f"{url}waive/", {"breach": charged.pk, "reason": "planned maintenance"})
     assert reload(world_a, invoice).subtotal == Decimal("100000.00")
     assert accountant.get(f"{url}transition/issue/").status_code == 405  # never a GET
-    accountant.post(f"{url}transition/issue/")
+    confirm = accountant.post(f"{url}transition/issue/")  # irreversible: asks once more first
+    assert confirm.status_code == 200 and 'name="confirm"' in confirm.content.decode()
+    assert reload(world_a, invoice).state == "draft" and not reload(world_a, invoice).number
+    accountant.post(f"{url}transition/issue/", {"confirm": "1"})
     issued = reload(world_a, invoice)
     year = local_today(world_a.tenant).year  # numbers count per year in the tenant's time zone
     assert issued.state == "issued" and issued.number == f"INV-{year}-000001"
@@ -98,7 +101,7 @@ def test_the_portal_shows_the_clients_issued_invoices_only(world_a):
     others = build(world_a, billed_contract(world_a, client=ClientFactory(tenant=world_a.tenant)))
     accountant = browser(world_a.accountant)
     for invoice in (issued, others):
-        accountant.post(f"/billing/invoices/{invoice.pk}/transition/issue/")
+        accountant.post(f"/billing/invoices/{invoice.pk}/transition/issue/", {"confirm": "1"})
     portal = browser(world_a.client_viewer)
     html = portal.get("/portal/invoices/").content.decode()
     assert f"/portal/invoices/{issued.pk}/" in html and f"/portal/invoices/{draft.pk}/" not in html
@@ -107,3 +110,41 @@ def test_the_portal_shows_the_clients_issued_invoices_only(world_a):
     assert portal.get(f"/portal/invoices/{others.pk}/pdf/").status_code == 404
     assert portal.get(f"/portal/invoices/{issued.pk}/pdf/").content.startswith(b"%PDF")
     assert portal.get("/billing/").status_code == 302  # a client user goes to the portal
+
+
+@pytest.mark.parametrize(("language", "separator", "header", "decimal"), [
+    ("ru", ";", "Счёт", ","),
+    ("en", ",", "invoice", "."),
+])
+def test_the_page_csv_speaks_the_readers_spreadsheet_dialect(world_a, language, separator, header, decimal):
+    invoice = build(world_a, billed_contract(world_a))
+    accountant = browser(world_a.accountant)
+    accountant.cookies["django_language"] = language
+    for url in (f"/billing/invoices/{invoice.pk}/export/csv/", f"/billing/export/?period={PERIOD}&format=csv",
+                f"/billing/export/?period={PERIOD}&format=csv&report=adjustments"):
+        body = accountant.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode("utf-8")
+        assert body.startswith("\ufeff"), url
+        first = body[1:].splitlines()[0]
+        assert first.split(separator)[0] == header, (url, first)
+        if "adjustments" not in url:
+            assert f"{separator}{invoice.total:f}".replace(".", decimal) in body
+
+
+def test_the_api_csv_stays_machine_readable_in_russian(world_a, api_as):
+    invoice = build(world_a, billed_contract(world_a))
+    response = api_as(world_a, world_a.accountant).get(f"/api/v1/invoices/{invoice.pk}/export/?format=csv", HTTP_ACCEPT_LANGUAGE="ru")
+    first = response.content.decode("utf-8-sig").splitlines()[0]
+    assert first.startswith("invoice,state,contract")
+
+
+def test_the_desk_filters_are_laid_out_as_labelled_fields(world_a):
+    html = browser(world_a.accountant).get(f"/billing/?period={PERIOD}").content.decode()
+    filters = html.split('data-testid="desk-filters"')[1].split("</form>")[0]
+    assert filters.count('<div class="field') == 2 and 'class="filter-buttons"' in filters
+
+
+def test_the_issue_button_asks_for_confirmation_without_javascript(world_a):
+    invoice = build(world_a, billed_contract(world_a))
+    html = browser(world_a.accountant).get(f"/billing/invoices/{invoice.pk}/").content.decode()
+    step = html.split('data-testid="issue-confirm"')[1].split("</details>")[0]
+    assert "<summary" in step and 'name="confirm" value="1"' in step

@@ -118,3 +118,11 @@ def test_a_client_sees_only_their_own_reviews(world_a, review):
     assert page.get(f"/portal/reviews/{review.pk}/report.pdf").status_code == 404
     assert review.contract.number not in page.get("/portal/reviews/").content.decode()
     assert review.contract.number in browser(world_a.client_admin).get("/portal/reviews/").content.decode()
+
+
+@pytest.mark.parametrize(("language", "header"), [("ru", "\ufeffРаздел;Показатель;Значение"), ("en", "\ufeffsection,item,value")])
+def test_the_report_csv_is_in_the_readers_spreadsheet_dialect(world_a, review, language, header):
+    body = browser(world_a.account_manager, language).get(f"/reviews/{review.pk}/report.csv").content.decode("utf-8")
+    assert body.splitlines()[0].startswith(header)
+    if language == "ru":
+        assert not any("." in line.split(";")[-1] for line in body.splitlines()[1:] if line.startswith("compliance_"))

@@ -339,3 +339,12 @@ def test_a_table_without_a_way_to_its_contract_is_left_out_of_a_contracts_export
     everything = jsonl_rows(api_as(world_a).get(EVENTS, period(world_a, format="jsonl")))
     act_rows = [row for row in everything if row["table"] == "confirmations.actevent"]
     assert act_rows and act_rows[0]["contract"] == ""
+
+
+@pytest.mark.parametrize(("language", "header"), [("ru", "№;Хеш;Таблица"), ("en", "seq,hash,table")])
+def test_the_page_csv_follows_the_readers_spreadsheet_and_the_api_stays_plain(world_a, trail, api_as, language, header):
+    response = page_client(world_a.admin, language).get(reverse("audit:audit-export"), period(world_a, format="csv"))
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff" + header)
+    api = api_as(world_a).get(EVENTS, period(world_a, format="csv"), HTTP_ACCEPT_LANGUAGE=language)
+    assert b"".join(api.streaming_content).decode("utf-8").startswith("\ufeffseq,hash,table")

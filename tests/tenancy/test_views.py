@@ -117,8 +117,10 @@ def test_choosing_russian_renders_the_pages_in_russian(client, world_a):
 def test_admin_creates_a_key_that_is_shown_once_and_stored_hashed(client, world_a):
     signed_in(client, world_a.admin)
     assert client.get(reverse("tenancy:api-keys")).status_code == 200
-    response = client.post(reverse("tenancy:api-keys"), {"name": "1C accounting", "scopes": ["read", "write"]})
-    assert response.status_code == 201
+    posted = client.post(reverse("tenancy:api-keys"), {"name": "1C accounting", "scopes": ["read", "write"]})
+    assert posted.status_code == 302 and posted["Location"] == reverse("tenancy:api-key-created")
+    response = client.get(posted["Location"])
+    assert response.status_code == 200
     raw_key = response.context["raw_key"]
     assert raw_key in response.content.decode()
     assert response["Cache-Control"].startswith("max-age=0")
@@ -128,6 +130,12 @@ def test_admin_creates_a_key_that_is_shown_once_and_stored_hashed(client, world_
     assert key.key_hash == hashlib.sha256(raw_key.encode()).hexdigest()
     assert raw_key not in {key.name, key.prefix, key.key_hash}
     assert key.scopes == ["read", "write"] and key.created_by == world_a.admin
+    # reloading the page neither shows the key again nor creates a second one
+    again = client.get(reverse("tenancy:api-key-created"))
+    assert again.status_code == 302 and raw_key not in client.get(again["Location"]).content.decode()
+    with world_a.context():
+        assert ApiKey.objects.filter(name="1C accounting").count() == 1
+    assert raw_key not in str(dict(client.session))
     # the list shows the prefix, never the key again
     listing = client.get(reverse("tenancy:api-keys")).content.decode()
     assert key.prefix in listing and raw_key not in listing

@@ -160,7 +160,7 @@ class Command(BaseCommand):
             sub = Provider.objects.get(name=spec["subcontractor"])
             clients = []
             for index, name in enumerate(spec["clients"], start=1):
-                client = contracts.client_create(actor=admin, name=name, legal_name=f"{name} (legal entity)",
+                client = contracts.client_create(actor=admin, name=name, legal_name=f"{name} LLC",
                                                  email=f"office@{p}{index}.example", **spec["client_legal"][index - 1])
                 clients.append(client)
                 for role, suffix in CLIENT_ROLES:
