@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import zoneinfo
 
 import pytest
 
@@ -86,16 +87,36 @@ def test_the_sealed_act_shows_who_signed_when_with_which_rating(world_a, django_
     capture = django_capture_on_commit_callbacks
     act = sign(world_a, sent_act(world_a, capture, language=language), capture, rating=4)
     sealed = read(act.sealed_pdf)
+    with world_a.context():
+        client = act.contract.client
     stamp = stamp_of(sealed)
     assert stamp["rect"] == pytest.approx(list(STAMP_BOX), abs=0.01)
     assert stamp["on_last_page"]
     text = stamp["text"]
     assert act.evidence.signer_name in text
-    assert (act.contract.client.legal_name or act.contract.client.name) in text
+    assert (client.legal_name or client.name) in text
     assert act.pdf_sha256[:16] in text
     assert "/verify/" in text
     assert ("4 of 5" if language == "en" else "4 из 5") in text
     assert ("signed electronically" if language == "en" else "подписано электронной подписью") in text.casefold()
-    signed_at = act.evidence.signed_at.astimezone(__import__("zoneinfo").ZoneInfo(act.tenant.time_zone))
-    assert f"{signed_at:%d.%m.%Y %H:%M} {act.tenant.time_zone}" in text
+    zone = world_a.tenant.time_zone
+    signed_at = act.evidence.signed_at.astimezone(zoneinfo.ZoneInfo(zone))
+    assert f"{signed_at:%d.%m.%Y %H:%M} {zone}" in text
     assert services.act_verify(pdf=sealed).verdict == Verdict.GENUINE
+
+
+def test_an_act_rendered_before_the_stamp_box_gets_an_invisible_seal_that_still_verifies(world_a):
+    """Acts sent before the box existed have no free space at the bottom: their seal draws nothing."""
+    from weasyprint import HTML
+
+    from confirmations.pdf import has_stamp_box
+    from confirmations.signing import seal_pdf
+
+    old = HTML(string="<p>An act of the old layout</p>").write_pdf()
+    assert not has_stamp_box(old)
+    with world_a.context():
+        sealed = seal_pdf(old, reason="Act X r1: test", signer_name="Test", stamp=None)
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    (signature,) = PdfFileReader(io.BytesIO(sealed.pdf), strict=False).embedded_signatures
+    assert [float(v) for v in signature.sig_field["/Rect"]] == [0, 0, 0, 0]
