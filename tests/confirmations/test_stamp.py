@@ -4,6 +4,7 @@ tenant's zone), the rating, the document's hash and where to verify it; the seal
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zoneinfo
@@ -15,7 +16,7 @@ from confirmations.pdf import STAMP_BOX
 from confirmations.services import Verdict
 from confirmations.signing import SIGNATURE_FIELD
 
-from .support import read, sent_act, sign
+from .support import read, reload, sent_act, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +121,17 @@ def test_an_act_rendered_before_the_stamp_box_gets_an_invisible_seal_that_still_
 
     (signature,) = PdfFileReader(io.BytesIO(sealed.pdf), strict=False).embedded_signatures
     assert [float(v) for v in signature.sig_field["/Rect"]] == [0, 0, 0, 0]
+
+
+def test_a_deemed_accepted_act_is_stamped_as_accepted_at_the_deadline(world_a, django_capture_on_commit_callbacks):
+    import time_machine
+
+    from confirmations import tasks
+
+    capture = django_capture_on_commit_callbacks
+    act = sent_act(world_a, capture, language="ru")
+    with time_machine.travel(act.accept_by + dt.timedelta(minutes=1)), capture(execute=True):
+        assert tasks.deem_overdue_acts.delay().get() == 1
+    act = reload(world_a, act)
+    text = stamp_of(read(act.sealed_pdf))["text"]
+    assert "Принят по истечении срока" in text and "из 5" not in text
