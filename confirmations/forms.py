@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract, ContractState
@@ -12,7 +14,14 @@ from tenancy.forms import DateInput
 from .models import Act, SignatureEvidence
 from .services import Basis
 
-RATING_CHOICES = [("", "—"), *[(str(n), str(n)) for n in range(5, 0, -1)]]
+
+def _stars(n: int) -> str:
+    return gettext("%(rating)s of 5") % {"rating": n}
+
+
+# stars left to right, each an accessible "n of 5" (the page draws them as stars, see _stars.html)
+STAR_CHOICES = [(str(n), lazy(_stars, str)(n)) for n in range(1, 6)]
+RATING_CHOICES = [("", _("No rating")), *STAR_CHOICES]
 
 
 class ActCreateForm(forms.Form):
@@ -48,8 +57,9 @@ ActLineFormSet = forms.formset_factory(ActLineForm, extra=1, can_delete=True)
 
 
 class SignForm(forms.Form):
-    rating = forms.TypedChoiceField(label=_("Overall rating"), choices=RATING_CHOICES, coerce=int,
-                                    help_text=_("5 is excellent, 1 is unacceptable."))
+    rating = forms.TypedChoiceField(label=_("Overall rating"), choices=STAR_CHOICES, coerce=int,
+                                    widget=forms.RadioSelect, help_text=_("5 is excellent, 1 is unacceptable."),
+                                    error_messages={"required": _("Rate the work from 1 to 5.")})
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
                               help_text=_("Required with a rating of 2 or less."))
     method = forms.ChoiceField(label=_("Confirm with"), widget=forms.RadioSelect, initial=SignatureEvidence.Method.PASSWORD,
@@ -67,7 +77,7 @@ class SignForm(forms.Form):
         for order in self.orders:
             self.fields[f"order_{order.pk}_rating"] = forms.TypedChoiceField(
                 label=f"{order.number} — {order.title}", choices=RATING_CHOICES, coerce=int, required=False,
-                empty_value=None)
+                empty_value=None, widget=forms.RadioSelect, initial="")
             self.fields[f"order_{order.pk}_comment"] = forms.CharField(
                 label=_("Comment on %(number)s") % {"number": order.number}, required=False,
                 widget=forms.Textarea(attrs={"rows": 2}))
@@ -97,4 +107,6 @@ class DisputeForm(forms.Form):
 
 
 class VerifyForm(forms.Form):
-    file = forms.FileField(label=_("PDF of the act"), widget=forms.ClearableFileInput(attrs={"accept": ".pdf,application/pdf"}))
+    file = forms.FileField(label=_("PDF of the act"), widget=forms.ClearableFileInput(attrs={"accept": ".pdf,application/pdf"}),
+                           error_messages={"empty": _("This file is not a PDF. Upload the PDF of the signed act, as "
+                                                      "you received it.")})

@@ -128,10 +128,33 @@ class Sealed:
     fingerprint: str
 
 
-def seal_pdf(pdf: bytes, *, reason: str, signer_name: str, location: str = "") -> Sealed:
+def _stamp_style(stamp_pdf: bytes):
+    """A pyHanko stamp style whose appearance is the first page of `stamp_pdf` (rendered by WeasyPrint:
+    pyHanko's own text stamps need uharfbuzz for anything beyond Latin-1)."""
+    from pyhanko.pdf_utils import content
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.stamp import StaticStampStyle
+
+    class _PdfPageBytes(content.ImportedPdfPage):
+        def render(self) -> bytes:
+            from pyhanko.pdf_utils.layout import BoxConstraints
+
+            xobj = self._ensure_writer.import_page_as_xobject(PdfFileReader(io.BytesIO(stamp_pdf)), page_ix=0)
+            self.resources.xobject["/StampPage"] = xobj
+            x1, y1, x2, y2 = xobj.get_object()["/BBox"]
+            self.box = BoxConstraints(width=abs(x1 - x2), height=abs(y1 - y2))
+            return b"/StampPage Do"
+
+    return StaticStampStyle(background=_PdfPageBytes(None), border_width=0, background_opacity=1.0)
+
+
+def seal_pdf(pdf: bytes, *, reason: str, signer_name: str, location: str = "", stamp: bytes | None = None,
+             stamp_box: tuple[float, float, float, float] | None = None) -> Sealed:
     """Append a PAdES signature over the whole of `pdf` under the current tenant's certificate.
 
-    The signature is an incremental update: the original bytes stay the sealed file's prefix.
+    The signature is an incremental update: the original bytes stay the sealed file's prefix. With
+    `stamp` (a one-page PDF) and `stamp_box` (x1, y1, x2, y2 in points on the last page) the signature
+    field is visible there, drawn as that page; without, the signature is invisible.
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
@@ -149,7 +172,14 @@ def seal_pdf(pdf: bytes, *, reason: str, signer_name: str, location: str = "") -
         reason=reason[:200], name=signer_name[:200], location=location[:200] or None,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer)
+    if stamp and stamp_box:
+        last_page = int(writer.root["/Pages"]["/Count"]) - 1
+        pdf_signer = signers.PdfSigner(
+            meta, signer=signer, stamp_style=_stamp_style(stamp),
+            new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD, on_page=last_page, box=stamp_box))
+    else:
+        pdf_signer = signers.PdfSigner(meta, signer=signer)
+    out = pdf_signer.sign_pdf(writer)
     sealed = out.getvalue()
     return Sealed(pdf=sealed, sha256=sha256_hex(sealed), fingerprint=record.fingerprint)
 

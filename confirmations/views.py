@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -208,11 +208,17 @@ def _rated_orders(act: Act):
     return [line.order for line in act.lines.all() if line.order_id]
 
 
+def _chosen_method(request) -> dict:
+    """`?method=email_code` (where "Send code" without JS comes back to) opens the form on that method."""
+    method = request.GET.get("method", "")
+    return {"method": method} if method in SignatureEvidence.Method.values else {}
+
+
 def _portal_detail(request, act: Act, *, sign_form=None, dispute_form=None, status: int = 200):
     can_sign = act.state == ActState.SENT and services.is_signatory(request.user, act)
     return _detail(request, act, template="confirmations/portal_act_detail.html", status=status,
                    can_sign=can_sign,
-                   sign_form=sign_form or SignForm(orders=_rated_orders(act)),
+                   sign_form=sign_form or SignForm(orders=_rated_orders(act), initial=_chosen_method(request)),
                    dispute_form=dispute_form or DisputeForm())
 
 
@@ -251,16 +257,27 @@ def portal_act_sign(request, pk: int):
 @client_page
 @require_POST
 def portal_act_code(request, pk: int):
+    """Email a one-time code. From the sign form's "Send code" button via htmx: the line under the
+    code field says where it went or why not (the page stays as it is); without JS: back to the page."""
     act = _act_or_404(request, pk)
+    htmx = is_htmx(request)
     try:
         services.signing_code_send(act=act, actor=request.user)
     except ActionForbidden as error:
         raise PermissionDenied(str(error.message)) from error
     except DomainError as error:
+        if htmx:
+            return render(request, "confirmations/_code_status.html", {"code_error": str(error.message)})
         _refusal(request, error)
     else:
-        messages.success(request, _("We emailed you a code; it is valid for 10 minutes."))
-    return redirect(reverse("confirmations:portal-act-detail", args=[act.pk]) + "#sign")
+        minutes = int(services.CODE_TTL.total_seconds() // 60)
+        if htmx:
+            return render(request, "confirmations/_code_status.html",
+                          {"code_sent_to": request.user.email, "code_minutes": minutes})
+        messages.success(request, ngettext("Code sent to %(email)s, valid %(minutes)s minute.",
+                                           "Code sent to %(email)s, valid %(minutes)s minutes.", minutes)
+                         % {"email": request.user.email, "minutes": minutes})
+    return redirect(reverse("confirmations:portal-act-detail", args=[act.pk]) + "?method=email_code#sign")
 
 
 @client_page
@@ -377,6 +394,10 @@ def verify(request):
                 result, status = None, 400
             else:
                 result["method_label"] = dict(SignatureEvidence.Method.choices).get(result["method"], "")
+                act = verification.act
+                confirmation = getattr(act, "confirmation", None) if act is not None else None
+                result["rating"] = confirmation.rating if confirmation is not None else None
+                result["zone"] = act.tenant.time_zone if act is not None else "UTC"
                 status = 200 if result["genuine"] else 400
     elif form.is_bound:
         status = 400

@@ -28,6 +28,7 @@ from ..models import (
     Confirmation,
     SignatureEvidence,
 )
+from ..pdf import STAMP_BOX, has_stamp_box, render_stamp_pdf
 from ..signing import seal_pdf, sha256_hex
 from ._common import _money, _notify_client, _on_commit_task, _record, _require_manager
 
@@ -289,7 +290,7 @@ def act_seal(*, act_id: int) -> Act:
 
     The seal is computed outside the row lock (it takes a while); the lock is taken only to store it,
     and a second run that finds the act sealed already keeps the first seal."""
-    act = Act.objects.select_related("evidence").get(pk=act_id)
+    act = Act.objects.select_related("evidence", "tenant", "client", "confirmation").get(pk=act_id)
     if act.sealed_sha256 or act.state not in ACCEPTED_STATES:
         return act
     with act.pdf.open("rb") as handle:
@@ -299,8 +300,9 @@ def act_seal(*, act_id: int) -> Act:
     evidence = act.evidence
     when = evidence.signed_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     how = "deemed accepted" if act.state == ActState.DEEMED_ACCEPTED else f"signed by {evidence.signer_name}"
+    stamp = render_stamp_pdf(act, evidence) if has_stamp_box(original) else None
     sealed = seal_pdf(original, reason=f"Act {act.number} r{act.revision}: {how}, {when}",
-                      signer_name=evidence.signer_name or "—")
+                      signer_name=evidence.signer_name or "—", stamp=stamp, stamp_box=STAMP_BOX)
     with transaction.atomic():
         act = Act.objects.select_for_update(of=("self",)).get(pk=act_id)
         if act.sealed_sha256 or act.state not in ACCEPTED_STATES:

@@ -85,7 +85,7 @@ def _prefix_digests(data: bytes) -> list[str]:
 
 
 def _acts():
-    return Act.objects.select_related("tenant", "client", "contract", "evidence")
+    return Act.objects.select_related("tenant", "client", "contract", "evidence", "confirmation")
 
 
 def act_verify(*, pdf: bytes) -> Verification:

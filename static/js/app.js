@@ -115,4 +115,27 @@
     list.appendChild(item);
     item.scrollIntoView({ block: "nearest" });
   }
+  // <time datetime="…" data-local-time>: the server writes the time in the tenant's zone (named);
+  // the browser rewrites it to the viewer's own zone, naming that one.
+  function localiseTimes(root) {
+    if (typeof Intl === "undefined" || !Intl.DateTimeFormat) {
+      return;
+    }
+    var lang = document.documentElement.lang || undefined;
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    (root || document).querySelectorAll("time[data-local-time]").forEach(function (element) {
+      var moment = new Date(element.getAttribute("datetime"));
+      if (isNaN(moment.getTime())) {
+        return;
+      }
+      var text = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" }).format(moment);
+      element.textContent = text + (zone ? " (" + zone + ")" : "");
+      element.setAttribute("data-zone", zone || "");
+    });
+  }
+
+  localiseTimes(document);
+  document.addEventListener("htmx:afterSwap", function (event) {
+    localiseTimes(event.detail.target);
+  });
 })();
