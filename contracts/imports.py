@@ -464,6 +464,7 @@ def _cross_check(rows: list[Row]) -> None:
     seen_roles: set[tuple] = set()
     existing_numbers = set(Contract.objects.values_list("number", flat=True))
     existing_clients = set(Client.objects.values_list("name", flat=True))
+    inn_owners = dict(Client.objects.exclude(inn="").values_list("inn", "name"))
     for row in rows:
         if row.errors:
             continue
@@ -474,6 +475,10 @@ def _cross_check(rows: list[Row]) -> None:
                           % {"name": name, "row": first.number})
             else:
                 seen_clients[name.casefold()] = row
+            inn = row.values.get("inn", "")
+            if inn and inn_owners.setdefault(inn, name) != name:
+                row.error(_label("clients", "inn"), _("The INN %(inn)s already belongs to the client “%(name)s”.")
+                          % {"inn": inn, "name": inn_owners[inn]})
         elif row.kind == "contracts":
             number = row.values["number"]
             if (first := seen_numbers.get(number.casefold())) is not None:

@@ -207,6 +207,15 @@ def test_duplicate_numbers_in_the_file_and_in_the_database_are_row_errors(world_
     assert errors_of(dup)[0][:2] == (3, "Name")
 
 
+def test_an_inn_used_by_another_client_in_the_file_or_the_database_is_a_row_error(world_a):
+    with world_a.context():
+        Client.objects.filter(pk=world_a.client.pk).update(inn=INN)
+    result = preview(world_a, clients_csv([["Newco", INN, "", ""], [world_a.client.name, INN, "", ""]]))
+    assert errors_of(result) == [(2, "INN", f"The INN {INN} already belongs to the client “{world_a.client.name}”.")]
+    twice = preview(world_a, clients_csv([["One", "500100732259", "", ""], ["Two", "500100732259", "", ""]]))
+    assert [(n, c) for n, c, _m in errors_of(twice)] == [(3, "INN")]
+
+
 def test_a_contract_naming_an_unknown_client_is_a_row_error_but_a_client_in_the_same_file_is_fine(world_a):
     data = workbook({
         "Clients": [["Name"], ["Newco"]],
