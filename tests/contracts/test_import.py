@@ -392,3 +392,11 @@ def test_the_command_previews_imports_and_exits_non_zero_on_errors(world_a, tmp_
     assert refused.value.returncode == 2
     with pytest.raises(CommandError):
         call_command("import_data", str(good), tenant="no-such-tenant")
+
+
+def test_a_file_missing_a_required_column_is_named_on_the_preview_page(client, world_a):
+    response = upload(client, world_a.admin, b"Number;Client\nSC-1;Foo\n")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Required columns are missing: Title." in page and CONFIRM not in page
+    assert count(world_a, Contract) == 0
