@@ -242,7 +242,8 @@ def test_dates_money_currency_and_roles_in_a_wrong_format_are_row_errors(world_a
 
 
 def test_wrong_legal_details_are_row_errors_naming_the_column(world_a):
-    data = clients_csv([["Good", INN, KPP, ""], ["Bad INN", "7707083890", "", ""], ["Bad KPP", INN, "77-36", ""]])
+    data = clients_csv([["Good", INN, KPP, ""], ["Bad INN", "7707083890", "", ""],
+                        ["Bad KPP", "7736050003", "77-36", ""]])
     result = preview(world_a, data)
     assert [(n, c) for n, c, _m in errors_of(result)] == [(3, "INN"), (4, "KPP")]
     assert "check digit" in errors_of(result)[0][2]
