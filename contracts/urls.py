@@ -1,12 +1,16 @@
 from django.urls import include, path
 
-from . import amendment_views, obligation_views, views
+from . import amendment_views, import_views, obligation_views, views
 
 contract_patterns = [
     path("clients/", views.client_list, name="client-list"),
     path("clients/new/", views.client_create, name="client-create"),
     path("clients/<int:pk>/", views.client_detail, name="client-detail"),
     path("clients/<int:pk>/edit/", views.client_edit, name="client-edit"),
+    path("import/", import_views.import_upload, name="import"),
+    path("import/confirm/", import_views.import_confirm, name="import-confirm"),
+    path("import/template.xlsx", import_views.import_template_xlsx, name="import-template-xlsx"),
+    path("import/template-<slug:kind>.csv", import_views.import_template_csv, name="import-template-csv"),
     path("providers/", views.provider_list, name="provider-list"),
     path("providers/new/", views.provider_create, name="provider-create"),
     path("providers/<int:pk>/edit/", views.provider_edit, name="provider-edit"),
