@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from tenancy.events import Event
@@ -132,7 +133,7 @@ class Invoice(ConcurrentTransitionMixin, TenantOwned):
         pass
 
     @transition(field=state, source=[InvoiceState.DRAFT, InvoiceState.ISSUED], target=InvoiceState.VOID,
-                custom={"label": _("Void"), "note_required": True, "danger": True})
+                custom={"label": pgettext_lazy("invoice action", "Void"), "note_required": True, "danger": True})
     def void(self):
         pass
 

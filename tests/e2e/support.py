@@ -20,6 +20,11 @@ def t(language: str, message: str) -> str:
         return str(translation.gettext(message))
 
 
+def tp(language: str, context: str, message: str) -> str:
+    with translation.override(language):
+        return str(translation.pgettext(context, message))
+
+
 @contextlib.contextmanager
 def page_in(browser, language: str):
     context = browser.new_context(locale=LOCALES[language], extra_http_headers={"Accept-Language": language},

@@ -16,7 +16,7 @@ from tests.billing.support import breach, build
 from tests.clock import add_months, local_today
 from tests.conftest import build_world
 from tests.disputes.support import contract_of
-from tests.e2e.support import Shots, page_in, sign_in, t
+from tests.e2e.support import Shots, page_in, sign_in, t, tp
 from tests.e2e.test_manager_journey import browser  # noqa: F401 — the fixture
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -75,6 +75,9 @@ def test_an_accountant_waives_a_breach_issues_the_invoice_and_exports_it(  # noq
         confirm_if_asked(page, language)
         page.wait_for_url(f"**/billing/invoices/{invoice.pk}/")
         sync_api.expect(page.locator("h1 .badge")).to_have_text(t(language, "Issued"))
+        # the history names the states as the badge does, and "Void" is an action here, not the state
+        sync_api.expect(page.locator(".timeline")).to_contain_text(f"{t(language, 'Draft')} → {t(language, 'Issued')}")
+        sync_api.expect(page.locator("button[data-transition=void]")).to_have_text(tp(language, "invoice action", "Void"))
         shot(page, "issued")
 
         with page.expect_download() as csv_download:
