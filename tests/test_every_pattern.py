@@ -1,8 +1,8 @@
 """Every page of the URL configuration, as every role the demo has, in English and in Russian.
 
-The crawler in test_every_page.py only finds what a menu links to; this walks
-`django.urls.get_resolver()` instead, fills each pattern's arguments with real ids from the demo data
-and GETs it. It fails on a server error, on a variable a project template asked for and did not get,
+A crawler from the home page only finds what a menu links to; this walks `django.urls.get_resolver()`
+instead, fills each pattern's arguments with real ids from the demo data and GETs it, then follows
+each page's links with a query (filters, tabs, periods) once per shape. It fails on a server error, on a variable a project template asked for and did not get,
 and, in the Russian pass, on every message looked up that has no Russian translation. A page a role
 may not reach answers 302/403/404 (405 for a POST-only action, 400 for one that needs a query), never 500. A new pattern with
 arguments must be filled in `FILL` or listed in `UNFILLED` with its reason: nothing is skipped silently.
@@ -10,8 +10,10 @@ arguments must be filled in `FILL` or listed in `UNFILLED` with its reason: noth
 
 from __future__ import annotations
 
+import html
 import inspect
 import re
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.core.management import call_command
@@ -26,6 +28,8 @@ STAFF = ["nw-account-manager", "nw-admin", "nw-accountant", "nw-engineer"]
 CLIENT_ROLES = ["client_signatory", "client_viewer", "client_admin"]
 LANGUAGES = ["en", "ru"]
 OUTSIDE = re.compile(r"^(admin|api|static|i18n)/|^accounts/logout/$")
+ANSWERS = {200, 302, 303, 400, 403, 404, 405}
+QUERY_LINK = re.compile(r'href="(/[^"#]*\?[^"#]*)')
 
 # Patterns with arguments the demo has no object for, with the reason. Add a demo object (or a row
 # made below in `_extra_rows`) and a FILL entry rather than a line here.
@@ -185,6 +189,21 @@ def _patterns(patterns=None, prefix: str = ""):
             yield route
 
 
+def _query_links(response):
+    """(shape, link) of each same-site link with a query on an HTML page: /orders/?state=new and
+    /orders/?state=late have one shape; PDFs are left out (their routes are fetched once already)."""
+    if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+        return []
+    links = []
+    for href in QUERY_LINK.findall(response.content.decode()):
+        parsed = urlparse(html.unescape(href))
+        if OUTSIDE.search(parsed.path.lstrip("/")) or "pdf" in parsed.path or "lang=" in parsed.query:
+            continue
+        shape = re.sub(r"\d+", "N", parsed.path) + "?" + "&".join(sorted(parse_qs(parsed.query, keep_blank_values=True)))
+        links.append((shape, parsed.geturl()))
+    return links
+
+
 def _extra_rows(tenant, monkeypatch) -> None:
     """Rows the demo does not make but a page needs: an API key, an obligation template, a webhook endpoint with one
     (undelivered) test event."""
@@ -312,18 +331,26 @@ def test_every_url_pattern_answers_every_role_in_both_languages_without_errors(s
     assert unfillable == [], "fill these patterns in FILL or list them in UNFILLED with a reason"
     assert set(UNFILLED) <= set(_patterns()), "UNFILLED names a pattern that no longer exists"
 
-    failures, statuses = [], {}
+    failures, statuses, followed = [], {}, 0
     for username in users:
         for language in LANGUAGES:
             client = Client(headers={"accept-language": language})
             assert client.login(username=username, password=PASSWORD), username
             untranslated.on = language == "ru"
+            queried: dict[str, str] = {}
             for path in paths:
                 response = client.get(path)
                 statuses.setdefault(path, set()).add(response.status_code)
-                if response.status_code >= 500 or response.status_code not in (200, 302, 303, 400, 403, 404, 405):
+                if response.status_code not in ANSWERS:
                     failures.append((username, language, path, response.status_code))
+                queried.update({shape: href for shape, href in _query_links(response) if shape not in queried})
+            followed += len(queried)
+            for href in queried.values():  # the filters, tabs and periods the pages link to, one of each
+                response = client.get(href)
+                if response.status_code not in ANSWERS:
+                    failures.append((username, language, href, response.status_code))
             untranslated.on = False
+    assert followed > len(users) * len(LANGUAGES), "the pages' filter links were not followed"
     # every page is reached by someone: a pattern that only ever answers 404 tests nothing
     never_shown = sorted(path for path, codes in statuses.items() if codes.isdisjoint({200, 302, 303, 405}))
     variables = sorted(seen for seen in missing.seen if seen not in ALLOWED_MISSING)
