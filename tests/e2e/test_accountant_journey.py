@@ -17,7 +17,6 @@ from tests.clock import add_months, local_today
 from tests.conftest import build_world
 from tests.disputes.support import contract_of
 from tests.e2e.support import Shots, page_in, sign_in, t, tp
-from tests.e2e.test_manager_journey import browser  # noqa: F401 — the fixture
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -48,7 +47,7 @@ def confirm_if_asked(page, language: str) -> None:
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_an_accountant_waives_a_breach_issues_the_invoice_and_exports_it(  # noqa: PLR0915
-        live_server, browser, draft_with_breaches, language, tmp_path):  # noqa: F811
+        live_server, browser, draft_with_breaches, language, tmp_path):
     world, invoice, waived, kept = draft_with_breaches
     shot = Shots("test_accountant_journey", language)
     page_dialogs = []

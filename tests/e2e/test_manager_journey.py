@@ -23,19 +23,6 @@ def world(transactional_db):
     return world, contract_of(world, title="Service desk")
 
 
-@pytest.fixture
-def browser():
-    from tests.e2e.conftest import CHROMIUM
-
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 def clock_states(page) -> dict[str, str]:
     rows = page.locator("#clocks .clock-row")
     return {rows.nth(i).get_attribute("data-metric"): rows.nth(i).get_attribute("data-clock-state")
