@@ -206,12 +206,15 @@ def policies_to_text(value) -> str:
         entry = (value or {}).get(priority)
         if entry is None:
             continue
-        parts = [f"{_('response')} {duration_text(entry['response_target_seconds'])}",
-                 f"{_('resolution')} {duration_text(entry['resolution_target_seconds'])}"]
+        # the words outside the f-strings: xgettext does not look inside them
+        response, resolution, calendar = _("response"), _("resolution"), _("calendar")
+        warning, penalty = _("warning"), _("penalty")
+        parts = [f"{response} {duration_text(entry['response_target_seconds'])}",
+                 f"{resolution} {duration_text(entry['resolution_target_seconds'])}"]
         if entry.get("calendar_id"):
-            parts.append(f"{_('calendar')} {entry['calendar_name']}")
-        parts.append(f"{_('warning')} {entry['warning_threshold_pct']}%")
-        parts.append(f"{_('penalty')} {entry['penalty_per_breach']}")
+            parts.append(f"{calendar} {entry['calendar_name']}")
+        parts.append(f"{warning} {entry['warning_threshold_pct']}%")
+        parts.append(f"{penalty} {entry['penalty_per_breach']}")
         lines.append(f"{_priority_label(priority).lower()}: {', '.join(parts)}")
     return "\n".join(lines)
 

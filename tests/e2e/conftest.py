@@ -39,3 +39,17 @@ def page():
             yield context.new_page()
         finally:
             browser.close()
+
+
+@pytest.fixture
+def browser():
+    """Chromium itself, for a test that opens pages in a language of its own (tests.e2e.support.page_in)."""
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
