@@ -204,13 +204,19 @@ def _query_links(response):
     return links
 
 
-def _extra_rows(tenant, monkeypatch) -> None:
+def _extra_rows(tenant, monkeypatch) -> dict:
     """Rows the demo does not make but a page needs: an API key, an obligation template, a webhook endpoint with one
-    (undelivered) test event."""
-    from contracts import obligations
+    (undelivered) test event, an open invitation; and the arguments of the pages that need them (with a
+    password-reset link of a member)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from contracts import imports, obligations
     from contracts.models import ObligationRule
     from integrations.webhooks import services as webhooks
     from integrations.webhooks import transport
+    from tenancy import people
     from tenancy.models import Membership
     from tenancy.services import api_key_create
 
@@ -221,6 +227,19 @@ def _extra_rows(tenant, monkeypatch) -> None:
     obligations.obligation_template_create(actor=admin, title="Quarterly security report", rule=ObligationRule.MONTHLY, day=10)
     endpoint = webhooks.endpoint_create(actor=admin, url="https://hooks.example/contracts", event_types=["order.created"])
     webhooks.endpoint_send_test(endpoint=endpoint, actor=admin)
+    invitation, token = people.invitation_create(actor=admin, email="new.engineer@example.com", role="engineer")
+    member = Membership.objects.filter(role="engineer").order_by("pk").first()
+    return {
+        "organisation/members/<int:pk>/": {"pk": member.pk},
+        "organisation/members/<int:pk>/active/": {"pk": member.pk},
+        "organisation/invitations/<int:pk>/resend/": {"pk": invitation.pk},
+        "organisation/invitations/<int:pk>/revoke/": {"pk": invitation.pk},
+        "invitations/<str:token>/": {"token": token},
+        "accounts/password/reset/<uidb64>/<token>/": {
+            "uidb64": urlsafe_base64_encode(force_bytes(member.user.pk)),
+            "token": default_token_generator.make_token(member.user)},
+        "import/template-<slug:kind>.csv": {"kind": imports.ORDER[0]},
+    }
 
 
 class MissingVariable(str):
@@ -308,8 +327,9 @@ def test_every_url_pattern_answers_every_role_in_both_languages_without_errors(s
     call_command("demo_data", "--quiet-logins")
     tenant = Tenant.objects.get(slug="northwind")
     with tenant_context(tenant):
-        _extra_rows(tenant, monkeypatch)
+        extra = _extra_rows(tenant, monkeypatch)
         client, fill = _ids(tenant)
+        fill.update(extra)
         users = STAFF + [client.memberships.get(role=role).user.username for role in CLIENT_ROLES]
     missing = MissingVariable()
     templates = [dict(settings.TEMPLATES[0], OPTIONS=dict(settings.TEMPLATES[0]["OPTIONS"], string_if_invalid=missing))]
