@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from sla.models import Metric, Priority
@@ -38,6 +38,7 @@ from . import selectors, services
 from .forms import (
     AssignForm,
     AttachmentForm,
+    BulkActionForm,
     CommentForm,
     OrderEditForm,
     OrderFilterForm,
@@ -123,7 +124,7 @@ def _annotate_clock_states(orders, now: dt.datetime) -> None:
         order.any_paused = any(c.paused_since is not None and c.stopped_at is None for c in clocks)
 
 
-def _list_page(request, *, template: str, client_id: int | None):
+def _list_page(request, *, template: str, client_id: int | None, extra: dict | None = None):
     form = OrderFilterForm(request.GET or None, client_id=client_id)
     orders, sort = _filtered_orders(form, client_id)
     try:
@@ -134,12 +135,45 @@ def _list_page(request, *, template: str, client_id: int | None):
     _annotate_clock_states(page.rows, timezone.now())
     count, more = capped_count(orders)
     return render(request, template, {"filter_form": form, "page": page, "orders": page.rows,
-                                      "count": count, "count_more": more})
+                                      "count": count, "count_more": more, **(extra or {})})
 
 
 @provider_page
 def order_list(request):
-    return _list_page(request, template="orders/order_list.html", client_id=None)
+    return _list_page(request, template="orders/order_list.html", client_id=None,
+                      extra={"bulk_form": BulkActionForm()})
+
+
+@provider_page
+@require_POST
+def order_bulk(request):
+    """Assign the ticked orders, or move each one a step, through the single-order services: each
+    order changes in its own transaction, all of it or nothing; the message lists every refusal."""
+    form = BulkActionForm(request.POST, orders=selectors.order_list().prefetch_related(None))
+    back = reverse("orders:order-list")
+    if query := request.POST.get("return_query", "").replace("\r", "").replace("\n", "")[:2000]:
+        back = f"{back}?{query}"
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
+            for message in errors:
+                messages.error(request, f"{label}: {message}" if label else message)
+        return redirect(back)
+    orders = sorted(form.cleaned_data["orders"], key=lambda order: order.number)
+    if form.cleaned_data["action"] == BulkActionForm.ASSIGN:
+        result = services.orders_bulk_assign(orders=orders, actor=request.user, assignee=form.cleaned_data["assignee"])
+    else:
+        result = services.orders_bulk_transition(orders=orders, name=form.cleaned_data["transition"],
+                                                 actor=request.user, note=form.cleaned_data["note"])
+    if result.done:
+        messages.success(request, ngettext("%(count)s order changed.", "%(count)s orders changed.",
+                                           len(result.done)) % {"count": len(result.done)})
+    if result.failed:
+        messages.error(request, ngettext("%(count)s order was not changed:", "%(count)s orders were not changed:",
+                                         len(result.failed)) % {"count": len(result.failed)}, extra_tags="heading")
+        for order, reasons in result.failed:
+            messages.error(request, f"{order.number}: {' '.join(reasons)}")
+    return redirect(back)
 
 
 @client_page

@@ -80,6 +80,7 @@ PAGES = {
     "portal-dispute-list": ("/portal/disputes/", "client_admin"),
     "list": ("/notifications/", "account_manager"),
     "audit": ("/audit/", "admin"),
+    "search": ("/search/?q=printer", "admin"),
     # pages of one row that list what is under it
     "contract-detail": (("/contracts/{}/", "contract"), "admin"),
     "contract-obligations": (("/contracts/{}/obligations/", "contract"), "admin"),
@@ -101,7 +102,8 @@ PAGES = {
 NOT_LIST_PAGES = {"set_language", "login", "logout", "tenant-switch", "client-create", "provider-create",
                   "contract-create", "order-create", "portal-order-create", "calendar-create", "build",
                   "period-export", "act-create", "verify", "review-create", "dispute-create",
-                  "portal-dispute-create", "read-all", "audit-export", "legal-details"}
+                  "portal-dispute-create", "read-all", "audit-export", "legal-details",
+                  "order-bulk"}
 
 
 # figures over the rows (their size need not grow with them)
