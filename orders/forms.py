@@ -194,6 +194,7 @@ class TransitionForm(forms.Form):
 
 SORTS = [
     ("due", _("Due soonest")),
+    ("-due", _("Due latest first")),
     ("newest", _("Newest first")),
     ("oldest", _("Oldest first")),
 ]

@@ -85,13 +85,16 @@ def _time_zone(request) -> str:
 SORTS = {
     # due soonest: running clocks by due time; orders with no running clock after them, newest first
     "due": "next_due_at",
+    "-due": "-next_due_at",
     "newest": "-reported_at",
     "oldest": "reported_at",
 }
+# The sortable column headers of the list, each over sorts its indexes serve: (ascending, descending).
+HEADER_SORTS = {"due": ("due", "-due"), "reported": ("oldest", "newest")}
 
 
 def _filtered_orders(form: OrderFilterForm, client_id: int | None) -> tuple:
-    """The orders the form's filters select, and the sort to page them by."""
+    """The orders the form's filters select, the sort to page them by and its key (an unknown key: due soonest)."""
     filters = {}
     if form.is_bound:
         form.is_valid()  # an invalid choice is shown on the form; the valid filters still apply
@@ -109,7 +112,8 @@ def _filtered_orders(form: OrderFilterForm, client_id: int | None) -> tuple:
             orders = orders.filter(**{name: filters[name]})
     if filters.get("breached") is not None:
         orders = orders.filter(is_breached=filters["breached"])
-    return orders, Sort.parse(SORTS.get(filters.get("sort") or "due", SORTS["due"]), Order)
+    key = filters.get("sort") if filters.get("sort") in SORTS else "due"
+    return orders, Sort.parse(SORTS[key], Order), key
 
 
 def _annotate_clock_states(orders, now: dt.datetime) -> None:
@@ -126,7 +130,7 @@ def _annotate_clock_states(orders, now: dt.datetime) -> None:
 
 def _list_page(request, *, template: str, client_id: int | None, extra: dict | None = None):
     form = OrderFilterForm(request.GET or None, client_id=client_id)
-    orders, sort = _filtered_orders(form, client_id)
+    orders, sort, sort_key = _filtered_orders(form, client_id)
     try:
         page = keyset_page(orders, sort=sort, cursor=request.GET.get("cursor") or None, size=PER_PAGE)
     except InvalidCursor:
@@ -135,7 +139,8 @@ def _list_page(request, *, template: str, client_id: int | None, extra: dict | N
     _annotate_clock_states(page.rows, timezone.now())
     count, more = capped_count(orders)
     return render(request, template, {"filter_form": form, "page": page, "orders": page.rows,
-                                      "count": count, "count_more": more, **(extra or {})})
+                                      "count": count, "count_more": more, "sort": sort_key,
+                                      "header_sorts": HEADER_SORTS, **(extra or {})})
 
 
 @provider_page
