@@ -103,7 +103,7 @@ NOT_LIST_PAGES = {"set_language", "login", "logout", "tenant-switch", "client-cr
                   "contract-create", "order-create", "portal-order-create", "calendar-create", "build",
                   "period-export", "act-create", "verify", "review-create", "dispute-create",
                   "portal-dispute-create", "read-all", "audit-export", "legal-details",
-                  "order-bulk"}
+                  "order-bulk", "saved-view-create"}
 
 
 # figures over the rows (their size need not grow with them)
