@@ -103,6 +103,12 @@ def test_punctuation_only_asks_for_a_word(client, world_a, two_clients, language
     assert response.context["groups"] == []
 
 
+def test_control_characters_are_spaces(client, world_a, two_clients):
+    response = search(client, world_a.account_manager, "print\x00er\x1b printer")
+    assert response.status_code == 200
+    assert response.context["query"].words == ["print", "er", "printer"]
+
+
 def test_sql_wildcards_are_plain_characters(client, world_a, two_clients):
     response = search(client, world_a.account_manager, "100%_ printer")
     assert response.status_code == 200
