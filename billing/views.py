@@ -24,6 +24,7 @@ from sla.models import Breach
 from tenancy.decorators import client_page, provider_page
 from tenancy.errors import ActionForbidden, DomainError
 from tenancy.forms import add_domain_error
+from tenancy.sorting import ColumnSort
 
 from . import calc, exports, selectors, services
 from .forms import BuildForm, CreditNoteForm, NoteForm, PeriodFilterForm, RatingBandForm, WaiveForm
@@ -62,6 +63,13 @@ def _detail_url(invoice) -> str:
 
 # --- the desk -----------------------------------------------------------------------------------
 
+INVOICE_SORT = ColumnSort({
+    "number": ("number", "period_start"), "period": ("period_start", "contract__number"),
+    "contract": ("contract__number", "period_start"), "client": ("client__name", "period_start"),
+    "state": ("state", "period_start"), "total": ("total", "period_start"), "due": ("due_date", "period_start"),
+}, default="-period")
+
+
 @provider_page(roles=BILLING_READERS)
 def desk(request):
     form = PeriodFilterForm(request.GET or None)
@@ -69,13 +77,15 @@ def desk(request):
     start = end = None
     if filters.get("period"):
         start, end = services.month_bounds(filters["period"])
-    invoices = selectors.invoice_list(period_start=start, period_end=end, state=filters.get("state", ""))
+    invoices, sort = INVOICE_SORT.apply(
+        selectors.invoice_list(period_start=start, period_end=end, state=filters.get("state", "")),
+        request.GET.get("sort"))
     groups = [(state, label, [i for i in invoices if i.state == state]) for state, label in InvoiceState.choices]
     page = Paginator(invoices, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "billing/desk.html", {
         "form": form, "groups": groups, "page": page, "period": filters.get("period", ""),
         "build_form": BuildForm(initial={"period": filters.get("period", "")}),
-        "can_build": request.membership.role in INVOICE_BUILDERS,
+        "can_build": request.membership.role in INVOICE_BUILDERS, "sort": sort,
     })
 
 
@@ -310,9 +320,10 @@ def rating_band_delete(request, pk: int, band_pk: int):
 
 @client_page
 def portal_invoice_list(request):
-    invoices = selectors.invoice_list(client_id=request.membership.client_id)
+    invoices, sort = INVOICE_SORT.apply(selectors.invoice_list(client_id=request.membership.client_id),
+                                        request.GET.get("sort"))
     page = Paginator(invoices, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "billing/portal_invoice_list.html", {"page": page})
+    return render(request, "billing/portal_invoice_list.html", {"page": page, "sort": sort})
 
 
 @client_page

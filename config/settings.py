@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "integrations.idempotency",
     "integrations.mail",
     "integrations.accounting",
+    "search",
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("integrations.idempotency.urls")),
     path("", include("integrations.mail.urls")),
     path("", include("integrations.accounting.urls")),
+    path("", include("search.urls")),
     path("notifications/", include("tenancy.notification_urls")),
     path("audit/", include("tenancy.audit_urls")),
 ]

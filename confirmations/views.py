@@ -25,6 +25,7 @@ from tenancy.decorators import client_page, is_htmx, member_required, provider_p
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
 from tenancy.forms import add_domain_error
 from tenancy.roles import CONTRACT_MANAGERS
+from tenancy.sorting import ColumnSort
 
 from . import selectors, services
 from .forms import ActCreateForm, ActLineFormSet, DisputeForm, SignForm, VerifyForm
@@ -74,13 +75,20 @@ def _refusal(request, error: DomainError) -> None:
 
 # --- lists ------------------------------------------------------------------------------------
 
+ACT_SORT = ColumnSort({
+    "number": ("number",), "contract": ("contract__number", "number"), "client": ("client__name", "number"),
+    "period": ("period_start", "number"), "amount": ("amount", "number"), "state": ("state", "number"),
+    "accept_by": ("accept_by", "number"),
+}, default="-period")
+
+
 def _list(request, *, template: str, client_id: int | None):
     state = request.GET.get("state", "")
     if state not in ActState.values:
         state = ""
-    acts = selectors.act_list(client_id=client_id, state=state)
+    acts, sort = ACT_SORT.apply(selectors.act_list(client_id=client_id, state=state), request.GET.get("sort"))
     page = Paginator(acts, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, template, {"page": page, "state": state, "states": ActState.choices})
+    return render(request, template, {"page": page, "state": state, "states": ActState.choices, "sort": sort})
 
 
 @provider_page

@@ -25,6 +25,7 @@ from tenancy.errors import ActionForbidden, DomainError
 from tenancy.forms import add_domain_error
 from tenancy.roles import CONTRACT_MANAGERS, Role
 from tenancy.selectors import tenant_members
+from tenancy.sorting import ColumnSort
 
 from . import selectors, services
 from .forms import (
@@ -56,6 +57,17 @@ def _get_or_404(selector, **lookup):
         return selector(**lookup)
     except ObjectDoesNotExist as exc:
         raise Http404 from exc
+
+
+CONTRACT_SORT = ColumnSort({
+    "number": ("number",), "title": ("title",), "client": ("client__name", "number"), "state": ("state", "number"),
+    "start": ("start_date", "number"), "fee": ("monthly_fee", "number"), "created": ("created_at",),
+}, default="-created")
+CLIENT_SORT = ColumnSort({
+    "name": ("name",), "legal_name": ("legal_name", "name"), "tax_id": ("tax_id", "name"),
+    "contracts": ("contract_count", "name"), "active_contracts": ("active_contract_count", "name"),
+    "status": ("is_active", "name"),
+}, default="name")
 
 
 def _page(request, queryset):
@@ -118,7 +130,9 @@ def client_list(request):
     form = ClientFilterForm(request.GET or None)
     filters = _filters(form)
     clients = selectors.client_list(search=filters.get("q", ""), active=filters.get("active"))
-    return render(request, "contracts/client_list.html", {"filter_form": form, "page": _page(request, clients)})
+    clients, sort = CLIENT_SORT.apply(clients, request.GET.get("sort"))
+    return render(request, "contracts/client_list.html", {"filter_form": form, "page": _page(request, clients),
+                                                          "sort": sort})
 
 
 @provider_page
@@ -207,7 +221,9 @@ def contract_list(request):
     contracts = selectors.contract_list(
         state=filters.get("state", ""), client_id=client.pk if client else None, search=filters.get("q", "")
     )
-    return render(request, "contracts/contract_list.html", {"filter_form": form, "page": _page(request, contracts)})
+    contracts, sort = CONTRACT_SORT.apply(contracts, request.GET.get("sort"))
+    return render(request, "contracts/contract_list.html", {"filter_form": form, "page": _page(request, contracts),
+                                                            "sort": sort})
 
 
 @manager_page

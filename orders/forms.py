@@ -194,6 +194,7 @@ class TransitionForm(forms.Form):
 
 SORTS = [
     ("due", _("Due soonest")),
+    ("-due", _("Due latest first")),
     ("newest", _("Newest first")),
     ("oldest", _("Oldest first")),
 ]
@@ -224,3 +225,49 @@ class OrderFilterForm(forms.Form):
             self.fields["assignee"].queryset = provider_staff()
         self.fields["contract"].queryset = contracts
         self.fields["contract"].show_client = client_id is None
+
+
+def _provider_transition_choices() -> list[tuple[str, str]]:
+    """The steps provider staff may take, in the state machine's order, with their button labels."""
+    from .services import TRANSITIONS
+
+    labels: dict[str, str] = {}
+    for transition in Order._meta.get_field("state").get_all_transitions(Order):
+        if transition.custom.get("side") in ("provider", "any"):
+            labels.setdefault(transition.name, transition.custom.get("label", transition.name))
+    return [(name, labels[name]) for name in TRANSITIONS if name in labels]
+
+
+class BulkActionForm(forms.Form):
+    """Several orders of the list at once: assign them, or move each one a step along."""
+
+    ASSIGN, TRANSITION = "assign", "transition"
+
+    orders = forms.ModelMultipleChoiceField(label=_("Orders"), queryset=None,
+                                            error_messages={"required": _("Tick at least one order.")})
+    action = forms.ChoiceField(label=_("Action"), choices=[(ASSIGN, _("Assign to")), (TRANSITION, _("Move along"))])
+    assignee = StaffChoiceField(label=_("Assign to"), queryset=None, required=False, empty_label=_("Nobody"))
+    transition = forms.ChoiceField(label=_("Step"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=TEXT_MAX_LENGTH,
+                           help_text=_("Needed for steps that ask for a reason (wait for the client, cancel)."))
+
+    def __init__(self, *args, orders=None, **kwargs):
+        kwargs.setdefault("prefix", "bulk")
+        super().__init__(*args, **kwargs)
+        self.fields["orders"].queryset = orders if orders is not None else Order.objects.all()
+        self.fields["assignee"].queryset = provider_staff()
+        self.fields["transition"].choices = [("", _("Choose a step")), *_provider_transition_choices()]
+
+    def clean_orders(self):
+        from .services import BULK_LIMIT
+
+        orders = self.cleaned_data["orders"]
+        if len(orders) > BULK_LIMIT:
+            raise forms.ValidationError(_("At most %(limit)s orders at once.") % {"limit": BULK_LIMIT})
+        return orders
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.TRANSITION and not data.get("transition"):
+            self.add_error("transition", _("Choose a step."))
+        return data

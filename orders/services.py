@@ -381,3 +381,40 @@ def order_create_with_attachments(*, actor, attachments: Sequence = (), via: str
             attachment.file.delete(save=False)
         raise
     return order
+
+
+# --- bulk actions -------------------------------------------------------------------------------
+
+BULK_LIMIT = 100
+
+
+@dataclass
+class BulkResult:
+    """What a bulk action did: the orders it changed and, for each one it could not, why."""
+
+    done: list[Order]
+    failed: list[tuple[Order, list[str]]]
+
+
+def _each(orders: Sequence[Order], action) -> BulkResult:
+    """`action(order)` for every order, each in its own transaction (the single-order service's):
+    an order is changed entirely or not at all, and one refusal does not undo the others."""
+    result = BulkResult(done=[], failed=[])
+    for order in orders:
+        try:
+            result.done.append(action(order))
+        except DomainError as error:
+            result.failed.append((order, [str(message) for message in error.messages]))
+    return result
+
+
+def orders_bulk_assign(*, orders: Sequence[Order], actor, assignee, via: str = "") -> BulkResult:
+    """Assign each order to `assignee` (None: nobody), keeping its team; `order_assign`'s rules apply to each."""
+    return _each(orders, lambda order: order_assign(order=order, actor=actor, team=order.team, assignee=assignee,
+                                                    via=via))
+
+
+def orders_bulk_transition(*, orders: Sequence[Order], name: str, actor, note: str = "", via: str = "") -> BulkResult:
+    """Fire transition `name` on each order through `order_transition` (its side, state, condition
+    and note rules, its clocks and its event), one order per transaction."""
+    return _each(orders, lambda order: order_transition(order=order, name=name, actor=actor, note=note, via=via))

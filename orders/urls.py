@@ -5,6 +5,7 @@ from . import views
 order_patterns = [
     path("orders/", views.order_list, name="order-list"),
     path("orders/new/", views.order_create, name="order-create"),
+    path("orders/bulk/", views.order_bulk, name="order-bulk"),
     path("orders/<int:pk>/", views.order_detail, name="order-detail"),
     path("orders/<int:pk>/edit/", views.order_edit, name="order-edit"),
     path("orders/<int:pk>/transition/<slug:name>/", views.order_transition, name="order-transition"),

@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from sla.models import Metric, Priority
@@ -38,6 +38,7 @@ from . import selectors, services
 from .forms import (
     AssignForm,
     AttachmentForm,
+    BulkActionForm,
     CommentForm,
     OrderEditForm,
     OrderFilterForm,
@@ -84,13 +85,16 @@ def _time_zone(request) -> str:
 SORTS = {
     # due soonest: running clocks by due time; orders with no running clock after them, newest first
     "due": "next_due_at",
+    "-due": "-next_due_at",
     "newest": "-reported_at",
     "oldest": "reported_at",
 }
+# The sortable column headers of the list, each over sorts its indexes serve: (ascending, descending).
+HEADER_SORTS = {"due": ("due", "-due"), "reported": ("oldest", "newest")}
 
 
 def _filtered_orders(form: OrderFilterForm, client_id: int | None) -> tuple:
-    """The orders the form's filters select, and the sort to page them by."""
+    """The orders the form's filters select, the sort to page them by and its key (an unknown key: due soonest)."""
     filters = {}
     if form.is_bound:
         form.is_valid()  # an invalid choice is shown on the form; the valid filters still apply
@@ -108,7 +112,8 @@ def _filtered_orders(form: OrderFilterForm, client_id: int | None) -> tuple:
             orders = orders.filter(**{name: filters[name]})
     if filters.get("breached") is not None:
         orders = orders.filter(is_breached=filters["breached"])
-    return orders, Sort.parse(SORTS.get(filters.get("sort") or "due", SORTS["due"]), Order)
+    key = filters.get("sort") if filters.get("sort") in SORTS else "due"
+    return orders, Sort.parse(SORTS[key], Order), key
 
 
 def _annotate_clock_states(orders, now: dt.datetime) -> None:
@@ -123,9 +128,9 @@ def _annotate_clock_states(orders, now: dt.datetime) -> None:
         order.any_paused = any(c.paused_since is not None and c.stopped_at is None for c in clocks)
 
 
-def _list_page(request, *, template: str, client_id: int | None):
+def _list_page(request, *, template: str, client_id: int | None, extra: dict | None = None):
     form = OrderFilterForm(request.GET or None, client_id=client_id)
-    orders, sort = _filtered_orders(form, client_id)
+    orders, sort, sort_key = _filtered_orders(form, client_id)
     try:
         page = keyset_page(orders, sort=sort, cursor=request.GET.get("cursor") or None, size=PER_PAGE)
     except InvalidCursor:
@@ -134,12 +139,46 @@ def _list_page(request, *, template: str, client_id: int | None):
     _annotate_clock_states(page.rows, timezone.now())
     count, more = capped_count(orders)
     return render(request, template, {"filter_form": form, "page": page, "orders": page.rows,
-                                      "count": count, "count_more": more})
+                                      "count": count, "count_more": more, "sort": sort_key,
+                                      "header_sorts": HEADER_SORTS, **(extra or {})})
 
 
 @provider_page
 def order_list(request):
-    return _list_page(request, template="orders/order_list.html", client_id=None)
+    return _list_page(request, template="orders/order_list.html", client_id=None,
+                      extra={"bulk_form": BulkActionForm()})
+
+
+@provider_page
+@require_POST
+def order_bulk(request):
+    """Assign the ticked orders, or move each one a step, through the single-order services: each
+    order changes in its own transaction, all of it or nothing; the message lists every refusal."""
+    form = BulkActionForm(request.POST, orders=selectors.order_list().prefetch_related(None))
+    back = reverse("orders:order-list")
+    if query := request.POST.get("return_query", "").replace("\r", "").replace("\n", "")[:2000]:
+        back = f"{back}?{query}"
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
+            for message in errors:
+                messages.error(request, f"{label}: {message}" if label else message)
+        return redirect(back)
+    orders = sorted(form.cleaned_data["orders"], key=lambda order: order.number)
+    if form.cleaned_data["action"] == BulkActionForm.ASSIGN:
+        result = services.orders_bulk_assign(orders=orders, actor=request.user, assignee=form.cleaned_data["assignee"])
+    else:
+        result = services.orders_bulk_transition(orders=orders, name=form.cleaned_data["transition"],
+                                                 actor=request.user, note=form.cleaned_data["note"])
+    if result.done:
+        messages.success(request, ngettext("%(count)s order changed.", "%(count)s orders changed.",
+                                           len(result.done)) % {"count": len(result.done)})
+    if result.failed:
+        messages.error(request, ngettext("%(count)s order was not changed:", "%(count)s orders were not changed:",
+                                         len(result.failed)) % {"count": len(result.failed)}, extra_tags="heading")
+        for order, reasons in result.failed:
+            messages.error(request, f"{order.number}: {' '.join(reasons)}")
+    return redirect(back)
 
 
 @client_page

@@ -21,6 +21,7 @@ from contracts.selectors import contract_get
 from tenancy.decorators import provider_page
 from tenancy.errors import DomainError
 from tenancy.roles import CONTRACT_MANAGERS
+from tenancy.sorting import ColumnSort
 
 from . import selectors, services
 from .forms import (
@@ -215,6 +216,12 @@ def force_majeure_lift(request, pk: int):
 
 # --- breaches -----------------------------------------------------------------------------------
 
+BREACH_SORT = ColumnSort({
+    "order": ("order__number",), "contract": ("contract__number", "breached_at"), "metric": ("metric", "breached_at"),
+    "due": ("due_at",), "breached": ("breached_at",), "penalty": ("penalty", "breached_at"),
+}, default="-breached")
+
+
 @provider_page
 def breach_list(request):
     form = BreachFilterForm(request.GET or None)
@@ -227,5 +234,7 @@ def breach_list(request):
         if filters.get("metric"):
             breaches = breaches.filter(metric=filters["metric"])
     totals = breaches.aggregate(count=Count("id"), waived=Count("id", filter=Q(waived_at__isnull=False)))
+    breaches, sort = BREACH_SORT.apply(breaches, request.GET.get("sort"))
     page = Paginator(breaches, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "sla/breach_list.html", {"filter_form": form, "page": page, "totals": totals})
+    return render(request, "sla/breach_list.html", {"filter_form": form, "page": page, "totals": totals,
+                                                    "sort": sort})

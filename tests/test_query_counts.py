@@ -81,6 +81,7 @@ PAGES = {
     "portal-dispute-list": ("/portal/disputes/", "client_admin"),
     "list": ("/notifications/", "account_manager"),
     "audit": ("/audit/", "admin"),
+    "search": ("/search/?q=printer", "admin"),
     # pages of one row that list what is under it
     "contract-detail": (("/contracts/{}/", "contract"), "admin"),
     "contract-obligations": (("/contracts/{}/obligations/", "contract"), "admin"),
@@ -104,7 +105,7 @@ NOT_LIST_PAGES = {"set_language", "login", "logout", "tenant-switch", "client-cr
                   "period-export", "act-create", "verify", "review-create", "dispute-create",
                   "portal-dispute-create", "read-all", "audit-export", "legal-details",
                   "invitation-create", "profile", "password_reset", "password_reset_done", "password_reset_complete",
-                  "password_change", "password_change_done"}
+                  "password_change", "password_change_done", "order-bulk", "saved-view-create"}
 
 
 # figures over the rows (their size need not grow with them)

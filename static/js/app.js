@@ -139,3 +139,12 @@
     localiseTimes(event.detail.target);
   });
 })();
+
+// Bulk actions (helper 2): a header checkbox ticks every row checkbox of its group.
+document.addEventListener("change", function (event) {
+  var all = event.target.closest && event.target.closest("[data-check-all]");
+  if (!all) return;
+  document.querySelectorAll('input[type="checkbox"][name="' + all.dataset.checkAll + '"]').forEach(function (box) {
+    box.checked = all.checked;
+  });
+});

@@ -1,0 +1,185 @@
+"""The global search: one query over orders, contracts, clients, acts and invoices of the current tenant.
+
+Each kind asks its own app's selector for the rows the caller may see (a client user: their
+client's rows, only what the portal shows them), then narrows them by the words typed. On
+PostgreSQL that is full-text search ('simple' configuration: it works for Russian and English
+alike) plus a prefix match on numbers; on SQLite every word must appear (icontains) in one of the
+fields. Each group is one query with its joins (no per-row query) and is cut at `LIMIT` rows.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from billing import selectors as billing_selectors
+from billing.services import BILLING_READERS
+from confirmations import selectors as act_selectors
+from contracts import selectors as contract_selectors
+from contracts.models import Client
+from orders import selectors as order_selectors
+
+MAX_QUERY_LENGTH = 200  # characters searched; the rest of a longer query is dropped (and the user told)
+MAX_WORDS = 8
+LIMIT = 5
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class CleanQuery:
+    text: str  # what is searched
+    words: list[str]
+    truncated: bool
+
+    @property
+    def empty(self) -> bool:
+        return not self.words
+
+
+def clean_query(raw: str | None) -> CleanQuery:
+    """The query as searched: trimmed, at most MAX_QUERY_LENGTH characters and MAX_WORDS words.
+    A query of punctuation only has no words (and is not searched)."""
+    text = "".join(" " if unicodedata.category(char).startswith("C") else char for char in (raw or "")[:10 * MAX_QUERY_LENGTH])
+    text = " ".join(text.split())  # no control characters (PostgreSQL refuses a NUL), single spaces
+    truncated = len(text) > MAX_QUERY_LENGTH
+    text = text[:MAX_QUERY_LENGTH].strip()
+    words = [word for word in re.split(r"\s+", text) if WORD.search(word)][:MAX_WORDS]
+    return CleanQuery(text=" ".join(words), words=words, truncated=truncated)
+
+
+@dataclass
+class Hit:
+    title: str
+    url: str
+    subtitle: str = ""
+
+
+@dataclass
+class Group:
+    kind: str
+    label: str
+    hits: list[Hit] = field(default_factory=list)
+    more: bool = False
+    more_url: str = ""
+
+
+def _words_match(words: list[str], fields: tuple[str, ...]) -> Q:
+    """Every word in at least one of `fields` (the SQLite way, and the number match on PostgreSQL)."""
+    condition = Q()
+    for word in words:
+        any_field = Q()
+        for name in fields:
+            any_field |= Q(**{f"{name}__icontains": word})
+        condition &= any_field
+    return condition
+
+
+def _match(queryset: QuerySet, query: CleanQuery, *, tenant_id: int, number: str | None,
+           text_fields: tuple[str, ...]) -> QuerySet:
+    """The rows of `queryset` that match, best first. The tenant filter is explicit, beside the scoped
+    manager and row-level security: a search is the one page that reads every kind of row at once."""
+    queryset = queryset.filter(tenant_id=tenant_id)
+    fields = ((number,) if number else ()) + text_fields
+    if connection.vendor != "postgresql":
+        return queryset.filter(_words_match(query.words, fields)).order_by("-id")
+    vector = SearchVector(*text_fields, config="simple")
+    search = SearchQuery(query.text, search_type="websearch", config="simple")
+    condition = Q(_fts=search)
+    if number:
+        condition |= Q(**{f"{number}__istartswith": query.text}) | _words_match(query.words, (number,))
+    return (queryset.annotate(_fts=vector, _rank=SearchRank(vector, search))
+            .filter(condition).order_by("-_rank", "-id"))
+
+
+def _cut(queryset: QuerySet) -> tuple[list, bool]:
+    rows = list(queryset[: LIMIT + 1])
+    return rows[:LIMIT], len(rows) > LIMIT
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def search_all(*, query: CleanQuery, membership) -> list[Group]:
+    """The groups of hits the member may open, in a fixed order (empty groups included)."""
+    if query.empty:
+        return []
+    client_id = membership.client_id if membership.is_client_side else None
+    portal = client_id is not None
+    tenant_id = membership.tenant_id
+    groups = []
+
+    orders = order_selectors.order_list(client_id=client_id).prefetch_related(None).select_related(
+        "contract", "client", "assignee")
+    rows, more = _cut(_match(orders, query, tenant_id=tenant_id, number="number", text_fields=("number", "title", "description",
+                                                                               "client__name")))
+    group = Group("orders", _("Orders"), more=more)
+    for order in rows:
+        group.hits.append(Hit(
+            title=f"{order.number} · {order.title}",
+            url=reverse("orders:portal-order-detail" if portal else "orders:order-detail", args=[order.pk]),
+            subtitle=" · ".join(part for part in (
+                "" if portal else order.client.name, order.contract.number, order.get_state_display(),
+                "" if portal else _person(order.assignee)) if part)))
+    group.more_url = _list_url("orders:portal-order-list" if portal else "orders:order-list", query) if more else ""
+    groups.append(group)
+
+    contracts = contract_selectors.contract_list(client_scope=membership.client if portal else None)
+    rows, more = _cut(_match(contracts, query, tenant_id=tenant_id, number="number", text_fields=("number", "title", "client__name")))
+    group = Group("contracts", _("Contracts"), more=more,
+                  more_url=_list_url("contracts:contract-list", query) if more and not portal else "")
+    for contract in rows:
+        group.hits.append(Hit(
+            title=f"{contract.number} · {contract.title}",
+            url=reverse("contracts:portal-contract" if portal else "contracts:contract-detail", args=[contract.pk]),
+            subtitle=" · ".join(part for part in ("" if portal else contract.client.name,
+                                                  contract.get_state_display()) if part)))
+    groups.append(group)
+
+    if not portal:
+        clients = Client.objects.order_by("name")
+        rows, more = _cut(_match(clients, query, tenant_id=tenant_id, number="tax_id", text_fields=("name", "legal_name", "tax_id")))
+        group = Group("clients", _("Clients"), more=more,
+                      more_url=_list_url("contracts:client-list", query) if more else "")
+        for client in rows:
+            group.hits.append(Hit(title=client.name, url=reverse("contracts:client-detail", args=[client.pk]),
+                                  subtitle=" · ".join(p for p in (client.legal_name, client.tax_id) if p)))
+        groups.append(group)
+
+    acts = act_selectors.act_list(client_id=client_id).select_related(None).select_related("contract", "client")
+    rows, more = _cut(_match(acts, query, tenant_id=tenant_id, number="number", text_fields=("number", "contract__number",
+                                                                           "contract__title", "client__name")))
+    group = Group("acts", _("Acts"), more=more)
+    for act in rows:
+        group.hits.append(Hit(
+            title=act.number,
+            url=reverse("confirmations:portal-act-detail" if portal else "confirmations:act-detail", args=[act.pk]),
+            subtitle=" · ".join(p for p in ("" if portal else act.client.name, act.contract.number,
+                                            act.get_state_display()) if p)))
+    groups.append(group)
+
+    if portal or membership.role in BILLING_READERS:
+        invoices = billing_selectors.invoice_list(client_id=client_id)
+        rows, more = _cut(_match(invoices, query, tenant_id=tenant_id, number="number", text_fields=("number", "contract__number",
+                                                                                   "contract__title", "client__name")))
+        group = Group("invoices", _("Invoices"), more=more)
+        for invoice in rows:
+            group.hits.append(Hit(
+                title=invoice.number or str(_("Draft invoice")),
+                url=reverse("billing:portal-invoice-detail" if portal else "billing:invoice-detail", args=[invoice.pk]),
+                subtitle=" · ".join(p for p in ("" if portal else invoice.client.name, invoice.contract.number,
+                                                invoice.get_state_display()) if p)))
+        groups.append(group)
+    return groups
+
+
+def _list_url(name: str, query: CleanQuery) -> str:
+    return f"{reverse(name)}?{urlencode({'q': query.text})}"

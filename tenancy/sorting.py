@@ -1,0 +1,33 @@
+"""Sortable list columns: `?sort=<key>` or `?sort=-<key>` orders a list by one of its declared columns.
+
+A list declares its columns once (`ColumnSort({"number": ("number",), "client": ("client__name", "number")},
+default="-created")`); `apply(queryset, raw)` returns the queryset in that order (the id last, so
+pages are stable) and the sort in effect, which the header cells (`includes/sort_th.html`) read to
+show the arrow, `aria-sort` and the link that turns the order around. An unknown key is ignored:
+the list keeps its default order. Lists paged by keyset (orders) declare `tenancy.keyset.Sort`s
+instead and map their headers to those. This module is the floor app's: it imports no other app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import F, QuerySet
+
+
+@dataclass(frozen=True)
+class ColumnSort:
+    columns: dict[str, tuple[str, ...]]
+    default: str  # a key, with "-" for descending
+
+    def parse(self, raw: str | None) -> str:
+        """The sort in effect: `raw` when it names a column, else the default."""
+        raw = (raw or "").strip()
+        return raw if raw.lstrip("-") in self.columns and raw.count("-") <= 1 else self.default
+
+    def apply(self, queryset: QuerySet, raw: str | None) -> tuple[QuerySet, str]:
+        term = self.parse(raw)
+        descending = term.startswith("-")
+        fields = self.columns[term.lstrip("-")]
+        order = [F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True) for name in fields]
+        return queryset.order_by(*order, "-id" if descending else "id"), term
