@@ -180,11 +180,11 @@ def mail_queue(*, template: str, user=None, to: str = "", context: dict | None =
     )
     # robust: a broker that is down at commit must not undo the caller's work; the beat task
     # `requeue_stale` finds the row still queued and queues it again
-    _enqueue_on_commit(tenant_id, message.pk, secret_context or None)
+    _enqueue_after_commit(tenant_id, message.pk, secret_context or None)
     return message
 
 
-def _enqueue_on_commit(tenant_id: int, message_id: int, secret_context: dict | None) -> None:
+def _enqueue_after_commit(tenant_id: int, message_id: int, secret_context: dict | None) -> None:
     on_commit_task(send_outbound, tenant_id, message_id, secret_context)
 
 
@@ -264,7 +264,7 @@ def outbound_requeue_stale() -> int:
                 last_error="Lost before it was sent; it held a one-time secret and is not sent again.")
             continue
         OutboundMessage.objects.filter(pk=message.pk).update(last_attempt_at=timezone.now())
-        _enqueue_on_commit(message.tenant_id, message.pk, None)
+        _enqueue_after_commit(message.tenant_id, message.pk, None)
         count += 1
     return count
 

@@ -216,6 +216,7 @@ def _extra_rows(tenant, monkeypatch) -> dict:
     from contracts.models import ObligationRule
     from integrations.webhooks import services as webhooks
     from integrations.webhooks import transport
+    from search.services import saved_view_create
     from tenancy import people
     from tenancy.models import Membership
     from tenancy.services import api_key_create
@@ -229,6 +230,7 @@ def _extra_rows(tenant, monkeypatch) -> dict:
     webhooks.endpoint_send_test(endpoint=endpoint, actor=admin)
     invitation, token = people.invitation_create(actor=admin, email="new.engineer@example.com", role="engineer")
     member = Membership.objects.filter(role="engineer").order_by("pk").first()
+    view = saved_view_create(user=admin, list_name="orders", name="Breached", query="breached=1")
     return {
         "organisation/members/<int:pk>/": {"pk": member.pk},
         "organisation/members/<int:pk>/active/": {"pk": member.pk},
@@ -239,6 +241,7 @@ def _extra_rows(tenant, monkeypatch) -> dict:
             "uidb64": urlsafe_base64_encode(force_bytes(member.user.pk)),
             "token": default_token_generator.make_token(member.user)},
         "import/template-<slug:kind>.csv": {"kind": imports.ORDER[0]},
+        "saved-views/<int:pk>/delete/": {"pk": view.pk},
     }
 
 

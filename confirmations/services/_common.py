@@ -6,7 +6,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -27,10 +26,6 @@ CENT = Decimal("0.01")
 
 def _record(act: Act, *, kind: str, actor=None, via: str = "", **fields: Any) -> ActEvent:
     return ActEvent.record(act, kind=kind, actor=actor, via=via, **fields)
-
-
-def _on_commit_task(task, *args) -> None:
-    transaction.on_commit(lambda: task.delay(*args))
 
 
 def _require_manager(actor) -> None:

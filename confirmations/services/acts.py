@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contracts.models import ContractState
+from tenancy.effects import on_commit_task
 from tenancy.errors import DomainError, TransitionRefused
 from tenancy.numbering import next_number
 
@@ -30,7 +31,7 @@ from ..models import (
 )
 from ..pdf import STAMP_BOX, has_stamp_box, render_stamp_pdf
 from ..signing import seal_pdf, sha256_hex
-from ._common import _money, _notify_client, _on_commit_task, _record, _require_manager
+from ._common import _money, _notify_client, _record, _require_manager
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +207,7 @@ def act_send(*, act: Act, actor, via: str = "") -> Act:
         act.save()
         _record(act, kind="transition", actor=actor, via=via, transition="send", from_state=from_state,
                 to_state=act.state, data={"revision": act.revision, "accept_by": act.accept_by.isoformat()})
-        _on_commit_task(render_act, act.tenant_id, act.pk, act.revision)
+        on_commit_task(render_act, act.tenant_id, act.pk, act.revision)
     return act
 
 
@@ -263,7 +264,7 @@ def act_deem_accepted(*, act: Act, now: dt.datetime | None = None) -> Act:
                        body=_("You did not sign or dispute act %(number)s by %(deadline)s UTC, so under the contract "
                               "it is deemed accepted.") % {"number": act.number,
                                                            "deadline": act.accept_by.strftime("%Y-%m-%d %H:%M")})
-        _on_commit_task(seal_act, act.tenant_id, act.pk)
+        on_commit_task(seal_act, act.tenant_id, act.pk)
     return act
 
 
@@ -329,9 +330,9 @@ def _requeue(act: Act, *, task, actor=None, via: str = "") -> None:
     what = "render" if task.name.endswith("render_act") else "seal"
     _record(act, kind=REQUEUED, actor=actor, via=via, data={"task": what, "revision": act.revision})
     if what == "render":
-        _on_commit_task(task, act.tenant_id, act.pk, act.revision)
+        on_commit_task(task, act.tenant_id, act.pk, act.revision)
     else:
-        _on_commit_task(task, act.tenant_id, act.pk)
+        on_commit_task(task, act.tenant_id, act.pk)
 
 
 def _missing_documents(now: dt.datetime):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contracts.models import ContractRole, ContractRoleKind
+from tenancy.effects import on_commit_task
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
 from tenancy.mail import mail_queue
 from tenancy.services import notify_users
@@ -35,7 +36,7 @@ from ..models import (
     SigningCode,
     SigningLockout,
 )
-from ._common import _notify_managers, _on_commit_task, _record, is_signatory
+from ._common import _notify_managers, _record, is_signatory
 
 CODE_TTL = dt.timedelta(minutes=10)
 CODE_ATTEMPTS = 5
@@ -285,7 +286,7 @@ def act_sign(*, act: Act, actor, data: SignInput, via: str = "") -> Act:
                          body=_("%(name)s signed act %(number)s and rated the work %(rating)s of 5.")
                          % {"name": actor.get_full_name() or actor.get_username(), "number": act.number,
                             "rating": data.rating})
-        _on_commit_task(seal_act, act.tenant_id, act.pk)
+        on_commit_task(seal_act, act.tenant_id, act.pk)
     return act
 
 

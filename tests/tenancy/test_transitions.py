@@ -45,3 +45,24 @@ def test_the_services_fire_transitions_only_through_the_pipeline(app):
     source = (ROOT / app / "services.py").read_text(encoding="utf-8")
     assert "can_proceed" not in source, f"{app}/services.py checks a transition itself"
     assert "_django_fsm" not in source
+
+
+# --- side effects after commit (tenancy.effects) ----------------------------------------------------
+
+APPS = ["tenancy", "contracts", "sla", "orders", "confirmations", "billing", "reviews", "disputes", "integrations",
+        "search"]
+# the audit chain's own after-commit hook: it merges the links of many events into one per tenant
+OWN_ON_COMMIT = {"tenancy/chain.py", "tenancy/effects.py"}
+
+
+def test_work_after_commit_is_queued_only_through_tenancy_effects():
+    offenders = []
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            relative = path.relative_to(ROOT).as_posix()
+            if "/migrations/" in relative or relative in OWN_ON_COMMIT:
+                continue
+            if "on_commit(" in path.read_text(encoding="utf-8").replace("on_commit_task(", "").replace(
+                    "on_commit_call(", ""):
+                offenders.append(relative)
+    assert offenders == [], "queue after-commit work with tenancy.effects.on_commit_task / on_commit_call"
