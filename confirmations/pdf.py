@@ -102,6 +102,7 @@ def stamp_context(act: Act, evidence) -> dict:
     deemed = evidence.method == evidence.Method.DEEMED
     client = act.client
     sha = evidence.document_sha256 or act.pdf_sha256
+    verify_url = settings.SITE_URL + reverse("confirmations:verify")
     return {
         "language": act.language,
         "labels": {**labels, "title": labels["deemed_title"] if deemed else labels["title"]},
@@ -110,9 +111,23 @@ def stamp_context(act: Act, evidence) -> dict:
         "signed_at": f"{signed_at:%d.%m.%Y %H:%M} {zone} (UTC{_offset(signed_at)})",
         "rating": f"{'★' * rating}{'☆' * (5 - rating)} {rating} {labels['of']} 5" if rating else "",
         "sha_short": f"{sha[:16]}…{sha[-8:]}" if sha else "—",
-        "verify_url": settings.SITE_URL + reverse("confirmations:verify"),
+        "verify_url": verify_url,
+        "qr": _qr_data_uri(verify_url),
         "width_mm": STAMP_WIDTH_MM, "height_mm": STAMP_HEIGHT_MM,
     }
+
+
+def _qr_data_uri(text: str) -> str:
+    """A QR code of `text` as an SVG data URI (vector, so it stays sharp when printed)."""
+    import base64
+
+    import qrcode
+    from qrcode.image.svg import SvgPathImage
+
+    code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(text)
+    svg = code.make_image(image_factory=SvgPathImage).to_string()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
 
 
 def _offset(moment) -> str:

@@ -135,3 +135,27 @@ def test_a_deemed_accepted_act_is_stamped_as_accepted_at_the_deadline(world_a, d
     act = reload(world_a, act)
     text = stamp_of(read(act.sealed_pdf))["text"]
     assert "Принят по истечении срока" in text and "из 5" not in text
+
+
+def test_the_stamp_carries_the_verification_link_as_a_qr_code(world_a, django_capture_on_commit_callbacks):
+    import base64
+
+    import qrcode
+
+    from confirmations.pdf import stamp_context
+
+    capture = django_capture_on_commit_callbacks
+    act = sign(world_a, sent_act(world_a, capture, language="en"), capture, rating=5)
+    with world_a.context():
+        context = stamp_context(act, act.evidence)
+    assert context["qr"].startswith("data:image/svg+xml;base64,")
+    svg = base64.b64decode(context["qr"].split(",", 1)[1]).decode()
+    # the same link drawn by the same encoder: the stamp's code reads as the verification page
+    expected = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    expected.add_data(context["verify_url"])
+    from qrcode.image.svg import SvgPathImage
+
+    assert svg == expected.make_image(image_factory=SvgPathImage).to_string().decode()
+    assert "<path" in svg
+    # and the sealed file's stamp draws it (an image beside the text)
+    assert b"/Subtype /Form" in read(act.sealed_pdf) or b"/Subtype/Form" in read(act.sealed_pdf)
