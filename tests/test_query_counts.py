@@ -105,7 +105,8 @@ NOT_LIST_PAGES = {"set_language", "login", "logout", "tenant-switch", "client-cr
                   "period-export", "act-create", "verify", "review-create", "dispute-create",
                   "portal-dispute-create", "read-all", "audit-export", "legal-details",
                   "invitation-create", "profile", "password_reset", "password_reset_done", "password_reset_complete",
-                  "password_change", "password_change_done", "order-bulk", "saved-view-create"}
+                  "password_change", "password_change_done", "order-bulk", "saved-view-create", "api-key-created", "import", "import-confirm",
+                  "import-template-xlsx", "import-template-csv"}
 
 
 # figures over the rows (their size need not grow with them)
