@@ -43,10 +43,10 @@ from contracts.models import Contract, ContractState
 from contracts.versions import version_from_today
 from sla.models import Breach
 from tenancy.context import require_tenant_id
-from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
+from tenancy.errors import DomainError, TransitionRefused
 from tenancy.models import Tenant
 from tenancy.numbering import next_number
-from tenancy.roles import Role, has_role
+from tenancy.roles import Role, require_role
 from tenancy.transitions import Machine, fire
 
 from . import calc, terms
@@ -86,8 +86,7 @@ def _lock(queryset):
 
 def _require(actor, roles, message) -> None:
     """`actor=None` is the system (a beat task); people need one of `roles`."""
-    if actor is not None and not has_role(actor, roles):
-        raise ActionForbidden(message)
+    require_role(actor, roles, message, system=True)
 
 
 def _record(invoice: Invoice, *, kind: str, actor, via: str = "", **fields) -> InvoiceEvent:

@@ -11,7 +11,12 @@ from django.utils.translation import gettext as _
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
 from tenancy.legal import LEGAL_FIELDS
 from tenancy.models import Membership
-from tenancy.roles import CLIENT_ROLES, CONTRACT_MANAGERS, PROVIDER_ROLES, Role, has_role
+from tenancy.roles import (
+    CLIENT_ROLES,
+    PROVIDER_ROLES,
+    Role,
+    require_manager,
+)
 from tenancy.transitions import Machine, fire
 
 from .models import (
@@ -43,11 +48,6 @@ CONTRACT_FIELDS_ALWAYS_EDITABLE = (
     "title", "description", "end_date", "auto_renew", "renewal_term_months", "renewal_notice_days",
     "dispute_negotiation_days", "dispute_mediation_days", "dispute_arbitration_days",
 )
-
-
-def _require_manager(actor) -> None:
-    if actor is not None and not has_role(actor, CONTRACT_MANAGERS):
-        raise ActionForbidden(_("Only an administrator or an account manager may do this."))
 
 
 def _validated_save(obj, *, unique_field: str | None = None, exclude=None) -> None:
@@ -94,7 +94,7 @@ def _record(contract: Contract, *, kind: str, actor, via: str = "", **fields: An
 
 @transaction.atomic
 def client_create(*, actor, **fields: Any) -> Client:
-    _require_manager(actor)
+    require_manager(actor, system=True)
     client = Client(**{k: v for k, v in fields.items() if k in CLIENT_FIELDS})
     _check_unique(Client, field="name", value=client.name)
     _validated_save(client, unique_field="name", exclude=["tenant"])
@@ -103,7 +103,7 @@ def client_create(*, actor, **fields: Any) -> Client:
 
 @transaction.atomic
 def client_update(*, client: Client, actor, **changes: Any) -> Client:
-    _require_manager(actor)
+    require_manager(actor, system=True)
     for key, value in changes.items():
         if key in CLIENT_FIELDS:
             setattr(client, key, value)
@@ -114,7 +114,7 @@ def client_update(*, client: Client, actor, **changes: Any) -> Client:
 
 @transaction.atomic
 def provider_create(*, actor, **fields: Any) -> Provider:
-    _require_manager(actor)
+    require_manager(actor, system=True)
     provider = Provider(**{k: v for k, v in fields.items() if k in PROVIDER_FIELDS})
     _check_unique(Provider, field="name", value=provider.name)
     _validated_save(provider, unique_field="name", exclude=["tenant"])
@@ -123,7 +123,7 @@ def provider_create(*, actor, **fields: Any) -> Provider:
 
 @transaction.atomic
 def provider_update(*, provider: Provider, actor, **changes: Any) -> Provider:
-    _require_manager(actor)
+    require_manager(actor, system=True)
     for key, value in changes.items():
         if key in PROVIDER_FIELDS:
             setattr(provider, key, value)
@@ -137,7 +137,7 @@ def provider_update(*, provider: Provider, actor, **changes: Any) -> Provider:
 @transaction.atomic
 def contract_create(*, actor, via: str = "", client: Client, provider: Provider, **terms: Any) -> Contract:
     """A draft contract with its two parties: the client as customer, the provider as contractor."""
-    _require_manager(actor)
+    require_manager(actor, system=True)
     contract = Contract(
         client=client, provider=provider, created_by=actor,
         **{k: v for k, v in terms.items() if k in CONTRACT_TERMS and k not in ("client", "provider")},
@@ -153,7 +153,7 @@ def contract_create(*, actor, via: str = "", client: Client, provider: Provider,
 @transaction.atomic
 def contract_update(*, contract: Contract, actor, via: str = "", **changes: Any) -> Contract:
     """Change the terms of a draft or negotiated contract; once signed only title, description, end date."""
-    _require_manager(actor)
+    require_manager(actor, system=True)
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     allowed = CONTRACT_TERMS if contract.terms_editable else CONTRACT_FIELDS_ALWAYS_EDITABLE
     changed: dict[str, list[str]] = {}
@@ -293,7 +293,7 @@ def contracts_expire_ended() -> int:
 def contract_party_add(*, contract: Contract, actor, kind: str, client: Client | None = None,
                        provider: Provider | None = None, representative: str = "", basis: str = "",
                        responsibilities: str = "", via: str = "") -> ContractParty:
-    _require_manager(actor)
+    require_manager(actor, system=True)
     if kind == PartyKind.CUSTOMER:
         if client is None:
             raise DomainError(_("Choose the client."), field="client", code="required")
@@ -317,7 +317,7 @@ def contract_party_add(*, contract: Contract, actor, kind: str, client: Client |
 
 @transaction.atomic
 def contract_party_remove(*, party: ContractParty, actor, via: str = "") -> None:
-    _require_manager(actor)
+    require_manager(actor, system=True)
     if party.kind == PartyKind.CUSTOMER or (
         party.kind == PartyKind.CONTRACTOR
         and party.provider_id == Contract.objects.values_list("provider_id", flat=True).get(pk=party.contract_id)
@@ -336,7 +336,7 @@ def contract_role_assign(*, contract: Contract, actor, role: str, user, via: str
     Provider-side roles go to provider staff; client approver and signatory to users of the
     contract's client (a signatory must hold the client signatory or client admin role).
     """
-    _require_manager(actor)
+    require_manager(actor, system=True)
     membership = Membership.objects.filter(user=user, is_active=True).first()
     if membership is None:
         raise DomainError(_("This user is not a member of your organisation."), field="user", code="invalid")
@@ -359,7 +359,7 @@ def contract_role_assign(*, contract: Contract, actor, role: str, user, via: str
 
 @transaction.atomic
 def contract_role_remove(*, assignment: ContractRole, actor, via: str = "") -> None:
-    _require_manager(actor)
+    require_manager(actor, system=True)
     contract = Contract.objects.select_for_update().get(pk=assignment.contract_id)
     if contract.state in (ContractState.ACTIVE, ContractState.SUSPENDED) and assignment.role in (
         "account_manager", "client_signatory"

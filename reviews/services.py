@@ -23,7 +23,14 @@ from contracts.models import Contract, ContractRole, ContractRoleKind, ContractS
 from tenancy.context import require_tenant_id
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
 from tenancy.models import Membership, Tenant
-from tenancy.roles import CLIENT_ROLES, CONTRACT_MANAGERS, PROVIDER_ROLES, Role, membership_of
+from tenancy.roles import (
+    CLIENT_ROLES,
+    CONTRACT_MANAGERS,
+    PROVIDER_ROLES,
+    Role,
+    membership_of,
+    require_manager,
+)
 from tenancy.services import notify_users
 
 from . import selectors
@@ -56,12 +63,6 @@ CONSENT_TEXT = gettext_lazy(
 def _record(review: Review, *, kind: str, actor=None, via: str = "", item: ActionItem | None = None,
             **fields) -> ReviewEvent:
     return ReviewEvent.record(review, kind=kind, actor=actor, via=via, item=item, **fields)
-
-
-def _require_manager(actor) -> None:
-    membership = membership_of(actor, require_tenant_id())
-    if membership is None or membership.role not in CONTRACT_MANAGERS:
-        raise ActionForbidden(_("Only an administrator or an account manager may do this."))
 
 
 def _lock(review: Review) -> Review:
@@ -160,7 +161,7 @@ def review_create(*, contract: Contract, kind: str, period_start, period_end, pr
 
     One per contract, kind and period: a second one is refused (the unique constraint decides)."""
     if actor is not None:
-        _require_manager(actor)
+        require_manager(actor)
     with transaction.atomic():
         contract = Contract.objects.select_related("tenant").get(pk=contract.pk)
         period_start, period_end, meeting = _check_new_review(
@@ -226,7 +227,7 @@ def _refuse_unless(review: Review, states, message) -> None:
 
 def review_prepare(*, review: Review, actor, via: str = "") -> Review:
     """Freeze the report (figures and chart data) with the review: later changes don't rewrite it."""
-    _require_manager(actor)
+    require_manager(actor)
     with transaction.atomic():
         review = _lock(review)
         _refuse_unless(review, (ReviewState.SCHEDULED,), _("Only a scheduled review can be prepared."))
@@ -241,7 +242,7 @@ def review_prepare(*, review: Review, actor, via: str = "") -> Review:
 
 def review_refresh(*, review: Review, actor, via: str = "") -> Review:
     """Recompute the frozen report from today's data; allowed until the meeting is held."""
-    _require_manager(actor)
+    require_manager(actor)
     with transaction.atomic():
         review = _lock(review)
         if review.state not in REFRESHABLE_STATES:
@@ -266,7 +267,7 @@ class HoldInput:
 
 def review_hold(*, review: Review, actor, data: HoldInput, via: str = "") -> Review:
     """Record the meeting: its date, who attended on both sides, the minutes."""
-    _require_manager(actor)
+    require_manager(actor)
     with transaction.atomic():
         review = _lock(review)
         _refuse_unless(review, (ReviewState.PREPARED,), _("Prepare the report before recording the meeting."))
@@ -293,7 +294,7 @@ def review_hold(*, review: Review, actor, data: HoldInput, via: str = "") -> Rev
 
 def review_close(*, review: Review, actor, via: str = "") -> Review:
     """Close a held review: every action item of its plan has an owner and a due date."""
-    _require_manager(actor)
+    require_manager(actor)
     with transaction.atomic():
         review = _lock(review)
         _refuse_unless(review, (ReviewState.HELD,), _("Only a held review can be closed."))
@@ -312,7 +313,7 @@ def review_close(*, review: Review, actor, via: str = "") -> Review:
 
 
 def review_cancel(*, review: Review, actor, reason: str, via: str = "") -> Review:
-    _require_manager(actor)
+    require_manager(actor)
     reason = _text(reason, field="reason", label=_("Give the reason for cancelling."))
     with transaction.atomic():
         review = _lock(review)
@@ -329,7 +330,7 @@ def review_cancel(*, review: Review, actor, reason: str, via: str = "") -> Revie
 
 def review_reschedule(*, review: Review, actor, proposed_meeting_date, via: str = "") -> Review:
     """Move the proposed meeting date of a review not yet held."""
-    _require_manager(actor)
+    require_manager(actor)
     with transaction.atomic():
         review = _lock(review)
         _refuse_unless(review, REFRESHABLE_STATES, _("The meeting of this review is already held or off."))
@@ -398,7 +399,7 @@ def _check_file(upload):
 
 def action_item_create(*, review: Review, actor, what: str, owner=None, due_date=None, evidence_note: str = "",
                        via: str = "") -> ActionItem:
-    _require_manager(actor)
+    require_manager(actor)
     with transaction.atomic():
         review = _lock(review)
         _refuse_unless(review, PLAN_EDITABLE, _("The plan of a closed or cancelled review cannot change."))

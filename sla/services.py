@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from tenancy.context import cross_tenant, require_tenant_id
 from tenancy.db_router import cross_tenant_connection
-from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
-from tenancy.roles import CONTRACT_MANAGERS, has_role
+from tenancy.errors import DomainError, TransitionRefused
+from tenancy.roles import CONTRACT_MANAGERS, require_role
 
 from . import engine
 from .models import Breach, BusinessCalendar, ForceMajeure, Metric, Priority, SLAClock, SLAPolicy
@@ -374,8 +374,7 @@ ORDER_STATES_THAT_PAUSE = ("waiting_on_client",)
 
 
 def _require_manager(actor) -> None:
-    if not has_role(actor, CONTRACT_MANAGERS):
-        raise ActionForbidden(_("Only an account manager or an administrator may configure SLAs."))
+    require_role(actor, CONTRACT_MANAGERS, _("Only an account manager or an administrator may configure SLAs."))
 
 
 def _calendar_validate(calendar: BusinessCalendar) -> None:

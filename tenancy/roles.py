@@ -61,3 +61,23 @@ def role_of(user, tenant_id: int | None = None) -> str | None:
 
 def has_role(user, roles, tenant_id: int | None = None) -> bool:
     return role_of(user, tenant_id) in roles
+
+
+def require_role(actor, roles, message=None, *, system: bool = False) -> None:
+    """Refuse (`ActionForbidden`, 403) unless `actor` holds one of `roles` in the current tenant.
+
+    `system=True`: `actor=None` is the system (a beat task), which the check does not apply to.
+    Every service checks its caller's role through this, so a role rule reads the same everywhere.
+    """
+    from .errors import ActionForbidden
+
+    if system and actor is None:
+        return
+    if not has_role(actor, roles):
+        raise ActionForbidden(message or _("Your role does not allow this action."))
+
+
+def require_manager(actor, *, system: bool = False) -> None:
+    """An administrator or an account manager (`CONTRACT_MANAGERS`): who runs the contracts."""
+    require_role(actor, CONTRACT_MANAGERS, _("Only an administrator or an account manager may do this."),
+                 system=system)

@@ -7,13 +7,10 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from contracts.models import ContractRole, ContractRoleKind
-from tenancy.context import require_tenant_id
-from tenancy.errors import ActionForbidden
 from tenancy.models import Membership
-from tenancy.roles import CONTRACT_MANAGERS, Role, membership_of
+from tenancy.roles import Role, membership_of
 from tenancy.services import notify_users
 
 from ..models import (
@@ -26,12 +23,6 @@ CENT = Decimal("0.01")
 
 def _record(act: Act, *, kind: str, actor=None, via: str = "", **fields: Any) -> ActEvent:
     return ActEvent.record(act, kind=kind, actor=actor, via=via, **fields)
-
-
-def _require_manager(actor) -> None:
-    membership = membership_of(actor, require_tenant_id())
-    if membership is None or membership.role not in CONTRACT_MANAGERS:
-        raise ActionForbidden(_("Only an administrator or an account manager may do this."))
 
 
 def is_signatory(user, act: Act) -> bool:

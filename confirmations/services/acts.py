@@ -19,6 +19,7 @@ from contracts.models import ContractState
 from tenancy.effects import on_commit_task
 from tenancy.errors import DomainError, TransitionRefused
 from tenancy.numbering import next_number
+from tenancy.roles import require_manager
 
 from .. import selectors
 from ..models import (
@@ -31,7 +32,7 @@ from ..models import (
 )
 from ..pdf import STAMP_BOX, has_stamp_box, render_stamp_pdf
 from ..signing import seal_pdf, sha256_hex
-from ._common import _money, _notify_client, _record, _require_manager
+from ._common import _money, _notify_client, _record
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def act_create(*, actor, contract, period_start: dt.date, period_end: dt.date,
                language: str = Act.Language.RU, basis: str = Basis.ORDERS, lines: list[dict] | None = None,
                via: str = "") -> Act:
     """A draft act for `contract` and the period; its lines prefilled from `basis` unless given."""
-    _require_manager(actor)
+    require_manager(actor)
     if contract.state not in (ContractState.ACTIVE, ContractState.SUSPENDED, ContractState.TERMINATED,
                               ContractState.EXPIRED):
         raise DomainError(_("Acts are made only under a signed contract."), field="contract", code="invalid")
@@ -162,7 +163,7 @@ def act_create(*, actor, contract, period_start: dt.date, period_end: dt.date,
 @transaction.atomic
 def act_update(*, act: Act, actor, lines: list[dict], language: str | None = None, via: str = "") -> Act:
     """Change the lines (and language) of a draft act, or of a disputed one before it is sent again."""
-    _require_manager(actor)
+    require_manager(actor)
     act = Act.objects.select_for_update().get(pk=act.pk)
     if act.state not in EDITABLE_STATES:
         raise TransitionRefused(_("Only a draft or disputed act can be changed."))
@@ -187,7 +188,7 @@ def act_send(*, act: Act, actor, via: str = "") -> Act:
     way out when a worker died mid-render, without waiting for the repair task."""
     from ..tasks import render_act
 
-    _require_manager(actor)
+    require_manager(actor)
     with transaction.atomic():
         act = Act.objects.select_for_update(of=("self",)).select_related("contract").get(pk=act.pk)
         from_state = act.state

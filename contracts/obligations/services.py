@@ -15,7 +15,12 @@ from tenancy.audit import actor_label
 from tenancy.context import require_tenant_id
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
 from tenancy.models import Membership, Tenant
-from tenancy.roles import CONTRACT_MANAGERS, PROVIDER_ROLES, has_role, membership_of
+from tenancy.roles import (
+    CONTRACT_MANAGERS,
+    PROVIDER_ROLES,
+    membership_of,
+    require_manager,
+)
 from tenancy.services import notify_users
 
 from ..models import (
@@ -49,11 +54,6 @@ TEMPLATE_FIELDS = ("title", "description", "rule", "day", "month", "business_day
 
 
 # --- shared by the services ------------------------------------------------------------------
-
-
-def _require_manager(actor) -> None:
-    if actor is not None and not has_role(actor, CONTRACT_MANAGERS):
-        raise ActionForbidden(_("Only an administrator or an account manager may do this."))
 
 
 def _tenant_today() -> dt.date:
@@ -150,7 +150,7 @@ def obligation_create(*, contract: Contract, actor, owner, title: str, rule: str
                       via: str = "") -> Obligation:
     """A recurring duty of the contract; its occurrences up to the horizon are created at once
     when the contract is running."""
-    _require_manager(actor)
+    require_manager(actor, system=True)
     contract = Contract.objects.get(pk=contract.pk)
     if contract.state not in OPEN_FOR_OBLIGATIONS:
         raise DomainError(_("A %(state)s contract takes no new obligations.")
@@ -179,7 +179,7 @@ def obligation_create(*, contract: Contract, actor, owner, title: str, rule: str
 def obligation_update(*, obligation: Obligation, actor, via: str = "", **changes: Any) -> Obligation:
     """Change an obligation. A new rule or start, or stopping it, removes the pending occurrences
     from today on that no longer fall due (done and overdue ones stay) and creates the new ones."""
-    _require_manager(actor)
+    require_manager(actor, system=True)
     obligation = Obligation.objects.select_for_update(of=("self",)).select_related("contract").get(pk=obligation.pk)
     contract = obligation.contract
     updates = {k: v for k, v in changes.items() if k in OBLIGATION_FIELDS}
@@ -247,7 +247,7 @@ def _template_fields(fields: dict[str, Any], *, instance: ObligationTemplate | N
 
 @transaction.atomic
 def obligation_template_create(*, actor, **fields: Any) -> ObligationTemplate:
-    _require_manager(actor)
+    require_manager(actor, system=True)
     values = _template_fields(fields)
     try:
         with transaction.atomic():
@@ -259,7 +259,7 @@ def obligation_template_create(*, actor, **fields: Any) -> ObligationTemplate:
 @transaction.atomic
 def obligation_template_update(*, template: ObligationTemplate, actor, **changes: Any) -> ObligationTemplate:
     """Change a template; obligations already made from it keep their own rule."""
-    _require_manager(actor)
+    require_manager(actor, system=True)
     template = ObligationTemplate.objects.select_for_update().get(pk=template.pk)
     for key, value in _template_fields(changes, instance=template).items():
         setattr(template, key, value)
@@ -279,7 +279,7 @@ def obligation_template_apply(*, template: ObligationTemplate, contracts: Iterab
     """One obligation from the template on each contract that has none from it yet (those are
     skipped, so applying again changes nothing). The owner is `owner`, or else each contract's
     account manager. All or nothing: a contract that cannot take it refuses the whole batch."""
-    _require_manager(actor)
+    require_manager(actor, system=True)
     chosen = {c.pk: c for c in contracts}
     if not chosen:
         raise DomainError(_("Choose at least one contract."), field="contracts", code="required")

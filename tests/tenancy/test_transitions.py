@@ -66,3 +66,30 @@ def test_work_after_commit_is_queued_only_through_tenancy_effects():
                     "on_commit_call(", ""):
                 offenders.append(relative)
     assert offenders == [], "queue after-commit work with tenancy.effects.on_commit_task / on_commit_call"
+
+
+# --- role rules (tenancy.roles.require_role) ------------------------------------------------------
+
+
+def test_services_check_a_manager_through_the_one_rule():
+    copies = []
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*services*.py")):
+            source = path.read_text(encoding="utf-8")
+            if "not in CONTRACT_MANAGERS" in source or "has_role(actor, CONTRACT_MANAGERS)" in source:
+                copies.append(path.relative_to(ROOT).as_posix())
+    assert copies == [], "use tenancy.roles.require_manager / require_role"
+
+
+def test_require_role_lets_the_system_through_only_when_asked(world_a):
+    from tenancy.errors import ActionForbidden
+    from tenancy.roles import CONTRACT_MANAGERS, require_manager, require_role
+
+    with world_a.context():
+        require_manager(world_a.account_manager)
+        require_manager(None, system=True)
+        with pytest.raises(ActionForbidden):
+            require_manager(None)
+        with pytest.raises(ActionForbidden) as refused:
+            require_role(world_a.engineer, CONTRACT_MANAGERS, "Managers only.")
+        assert str(refused.value) == "Managers only."
