@@ -1,1 +1,1 @@
-"""billing: planned app (see DESIGN.md); importable so that later issues build on it."""
+"""billing: rating bands, invoices built from the fee, quality and SLA evidence, credit notes, numbering and exports."""

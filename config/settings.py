@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "integrations.mail",
     "integrations.accounting",
     "search",
+    "demo",
 ]
 
 MIDDLEWARE = [

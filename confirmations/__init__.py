@@ -1,1 +1,2 @@
-"""confirmations: planned app (see DESIGN.md); importable so that later issues build on it."""
+"""confirmations: acts of completed work, their PDFs, signing and sealing, verification, deemed acceptance,
+corrective actions."""

@@ -243,7 +243,7 @@ def occurrence_complete(request, pk: int):
 @provider_page
 def occurrence_evidence(request, pk: int):
     """The evidence file, as a download under its original name (served like order attachments)."""
-    from orders.views import attachment_response
+    from tenancy.uploads import attachment_response
 
     occurrence = _get_or_404(service.occurrence_get, occurrence_id=pk)
     if not occurrence.evidence_file:

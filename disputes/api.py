@@ -25,10 +25,10 @@ from rest_framework.response import Response
 from billing.models import InvoiceLine, InvoiceState
 from confirmations.models import Act
 from contracts.models import Contract
-from orders.views import attachment_response
 from tenancy.api_base import DateField, TenantRelatedField, TenantViewSet
 from tenancy.bounds import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH
 from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, client_scope_of
+from tenancy.uploads import attachment_response
 
 from . import selectors, services
 from .models import (

@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from billing.models import InvoiceLine, InvoiceState
 from confirmations.models import Act, ActState
 from contracts.models import Contract
-from orders.services import attachment_accept
 from tenancy.api_input import guard_numeric_filters
 from tenancy.bounds import TEXT_MAX_LENGTH, validate_date_in_range
 from tenancy.forms import DateInput
+from tenancy.uploads import attachment_accept
 
 from .models import DisputeKind
 from .services import DISPUTABLE_CONTRACT_STATES, MAX_AMOUNT, TITLE_MAX

@@ -508,11 +508,11 @@ def dispute_withdraw(*, dispute: Dispute, actor, note: str = "", via: str = "") 
 def dispute_add_document(*, dispute: Dispute, actor, upload, via: str = "", field: str = "file") -> DisputeDocument:
     """Either party adds a file: the orders' allow-list, size limit and content check; stored under
     a random name; removed again if its row is not saved."""
-    from orders.services import _check_upload, _sha256
+    from tenancy.uploads import check_upload, upload_sha256
 
     side = _require_side(actor, dispute.contract, _("You cannot add documents to this dispute."))
-    checked = _check_upload(upload, field=field)
-    digest = _sha256(upload)
+    checked = check_upload(upload, field=field)
+    digest = upload_sha256(upload)
     with transaction.atomic():
         dispute = _locked(dispute)  # serialises the count per dispute
         if DisputeDocument.objects.filter(dispute=dispute).count() >= MAX_DOCUMENTS:

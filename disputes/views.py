@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from orders.views import attachment_response
 from tenancy.decorators import client_page, provider_page
 from tenancy.errors import DomainError
 from tenancy.forms import add_domain_error
+from tenancy.uploads import attachment_response
 
 from . import selectors, services
 from .forms import CommentForm, DeadlineForm, DisputeOpenForm, DocumentForm, NoteForm, ResolveForm

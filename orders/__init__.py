@@ -1,1 +1,2 @@
-"""orders: planned app (see DESIGN.md); importable so that later issues build on it."""
+"""orders: client orders and incidents, teams, comments, attachments and history; its services drive the
+SLA clocks."""

@@ -16,9 +16,10 @@ from contracts.models import Contract, ContractState
 from sla.models import Priority
 from tenancy.bounds import TEXT_MAX_LENGTH, validate_date_in_range
 from tenancy.selectors import provider_staff
+from tenancy.uploads import attachment_accept
 
 from .models import Order, OrderState, Team
-from .services import MAX_ATTACHMENTS_PER_ORDER, attachment_accept
+from .services import MAX_ATTACHMENTS_PER_ORDER
 
 
 class DateTimeLocalInput(forms.DateTimeInput):

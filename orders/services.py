@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +18,7 @@ from tenancy.errors import ActionForbidden, DomainError
 from tenancy.numbering import next_number
 from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, membership_of
 from tenancy.transitions import Machine, fire
+from tenancy.uploads import check_upload, upload_sha256
 
 from .models import (
     CLIENT,
@@ -223,107 +219,6 @@ def order_comment(*, order: Order, actor, body: str, internal: bool = False) -> 
 # --- attachments ------------------------------------------------------------------------------
 
 MAX_ATTACHMENTS_PER_ORDER = 10
-# Extension → the content type stored (and served for the safe ones). Only these are accepted.
-ATTACHMENT_TYPES = {
-    ".pdf": "application/pdf",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".txt": "text/plain",
-    ".log": "text/plain",
-    ".csv": "text/csv",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".zip": "application/zip",
-    ".eml": "message/rfc822",
-}
-# What browsers and API clients declare for those files; anything else (text/html, image/svg+xml,
-# application/x-msdownload…) is refused even under an allowed extension.
-DECLARED_TYPES = frozenset(ATTACHMENT_TYPES.values()) | {
-    "", "application/octet-stream", "application/x-pdf", "image/jpg", "image/pjpeg", "text/x-log",
-    "application/csv", "text/x-csv", "text/comma-separated-values", "application/vnd.ms-excel",
-    "application/x-zip-compressed", "application/x-zip", "multipart/x-zip",
-}
-_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
-# How the first bytes of a binary type look; text types are not checked (they download as bytes).
-_SIGNATURES = {
-    ".pdf": lambda head: b"%PDF-" in head[:1024],
-    ".png": lambda head: head.startswith(b"\x89PNG\r\n\x1a\n"),
-    ".jpg": lambda head: head.startswith(b"\xff\xd8\xff"),
-    ".jpeg": lambda head: head.startswith(b"\xff\xd8\xff"),
-    ".gif": lambda head: head.startswith((b"GIF87a", b"GIF89a")),
-    ".webp": lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP",
-    ".xlsx": lambda head: head.startswith(_ZIP),
-    ".docx": lambda head: head.startswith(_ZIP),
-    ".zip": lambda head: head.startswith(_ZIP),
-}
-
-
-def attachment_accept() -> str:
-    """The allow-list for a file input's `accept` attribute."""
-    return ",".join(ATTACHMENT_TYPES)
-
-
-def _clean_file_name(name: str) -> str:
-    """The name to show and download as: no directories, no control or bidi-override characters."""
-    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
-    if len(name) > 255:
-        stem, dot, ext = name.rpartition(".")
-        name = f"{stem[:250 - len(ext)]}{dot}{ext}" if dot and len(ext) <= 10 else name[:255]
-    return name
-
-
-@dataclass(frozen=True)
-class _CheckedUpload:
-    name: str
-    content_type: str
-    size: int
-
-
-def _check_upload(upload, *, field: str) -> _CheckedUpload:
-    """An uploaded file the orders accept, or a DomainError naming `field` that says why not."""
-    name = _clean_file_name(getattr(upload, "name", ""))
-    shown = name or _("(no name)")
-    extension = PurePath(name).suffix.lower()
-    if extension not in ATTACHMENT_TYPES or not PurePath(name).stem:
-        raise DomainError(
-            _("“%(name)s”: this type of file is not accepted. Attach PDF, images (PNG, JPEG, GIF, WebP), "
-              "text, log or CSV files, Excel or Word documents, ZIP archives or e-mails (.eml).") % {"name": shown},
-            field=field, code="file_type")
-    declared = (getattr(upload, "content_type", "") or "").split(";")[0].strip().lower()
-    if declared not in DECLARED_TYPES:
-        raise DomainError(_("“%(name)s”: a file sent as %(type)s is not accepted.") % {"name": shown, "type": declared},
-                          field=field, code="file_type")
-    size = upload.size or 0
-    if size == 0:
-        raise DomainError(_("“%(name)s” is empty.") % {"name": shown}, field=field, code="empty")
-    limit = settings.ORDER_ATTACHMENT_MAX_BYTES
-    if size > limit:
-        raise DomainError(_("“%(name)s” is %(size)s; a file may be at most %(limit)s.")
-                          % {"name": shown, "size": filesizeformat(size), "limit": filesizeformat(limit)},
-                          field=field, code="file_too_large")
-    signature = _SIGNATURES.get(extension)
-    if signature is not None:
-        upload.seek(0)
-        head = upload.read(1024)
-        upload.seek(0)
-        if not signature(head):
-            raise DomainError(_("“%(name)s” is not really a %(ext)s file.") % {"name": shown, "ext": extension[1:].upper()},
-                              field=field, code="file_type")
-    return _CheckedUpload(name=name, content_type=ATTACHMENT_TYPES[extension], size=size)
-
-
-def _sha256(upload) -> str:
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return digest.hexdigest()
-
-
 def order_attach(*, order: Order, actor, upload, internal: bool = False, via: str = "",
                  field: str = "file") -> OrderAttachment:
     """Either side attaches a file to the order; provider staff may keep it internal.
@@ -338,8 +233,8 @@ def order_attach(*, order: Order, actor, upload, internal: bool = False, via: st
         raise ActionForbidden(_("You cannot attach files to this order."))
     if side == CLIENT:
         internal = False
-    checked = _check_upload(upload, field=field)
-    digest = _sha256(upload)
+    checked = check_upload(upload, field=field)
+    digest = upload_sha256(upload)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)  # serialises the count per order
         if OrderAttachment.objects.filter(order=order).count() >= MAX_ATTACHMENTS_PER_ORDER:
@@ -369,7 +264,7 @@ def order_create_with_attachments(*, actor, attachments: Sequence = (), via: str
         raise DomainError(_("An order holds at most %(count)d files.") % {"count": MAX_ATTACHMENTS_PER_ORDER},
                           field="attachments", code="too_many_files")
     for upload in attachments:  # every file is checked before the order or any file is written
-        _check_upload(upload, field="attachments")
+        check_upload(upload, field="attachments")
     written: list[OrderAttachment] = []
     try:
         with transaction.atomic():

@@ -13,12 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +32,7 @@ from tenancy.decorators import client_page, member_required, provider_page
 from tenancy.errors import DomainError
 from tenancy.forms import add_domain_error
 from tenancy.keyset import InvalidCursor, Sort, capped_count, keyset_page
+from tenancy.uploads import attachment_response
 
 from . import selectors, services
 from .forms import (
@@ -401,28 +401,6 @@ def order_attach(request, pk: int):
 
 
 # Types a browser may show itself; everything else downloads as opaque bytes.
-INLINE_SAFE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"})
-
-
-def attachment_response(attachment: OrderAttachment) -> FileResponse:
-    """The file as a download under its original name, never rendered as a page of this site."""
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    content_type = attachment.content_type if attachment.content_type in INLINE_SAFE_TYPES else "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    fallback = attachment.original_name.encode("ascii", "replace").decode().replace("?", "_")
-    fallback = fallback.replace("\\", "_").replace('"', "_")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{quote(attachment.original_name, safe="")}'
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 def _download(request, pk: int, attachment_pk: int):
     order = _order_or_404(request, pk)
     try:

@@ -1,1 +1,1 @@
-"""reviews: planned app (see DESIGN.md); importable so that later issues build on it."""
+"""reviews: quarterly and annual reviews, their SLA reports, minutes, action plans and the dashboards."""

@@ -1,1 +1,1 @@
-"""sla: planned app (see DESIGN.md); importable so that later issues build on it."""
+"""sla: business calendars (the pure engine), policies, clocks, breaches, force majeure and the sweep."""

@@ -336,10 +336,10 @@ def obligation_occurrence_complete(*, occurrence: ObligationOccurrence, actor, n
     checked = digest = None
     if upload is not None:
         # order attachments' rules (allow-listed types whose first bytes match, size limit), one copy
-        from orders.services import _check_upload, _sha256
+        from tenancy.uploads import check_upload, upload_sha256
 
-        checked = _check_upload(upload, field="file")
-        digest = _sha256(upload)
+        checked = check_upload(upload, field="file")
+        digest = upload_sha256(upload)
     with transaction.atomic():
         occurrence = (ObligationOccurrence.objects.select_for_update(of=("self",))
                       .select_related("obligation").get(pk=occurrence.pk))

@@ -25,11 +25,11 @@ from tenancy.api_base import TenantViewSet, transition_action
 from tenancy.api_input import ApiFilterBackend
 from tenancy.keyset import KeysetPagination
 from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, Role, client_scope_of
+from tenancy.uploads import attachment_response
 
 from .. import selectors, services
 from ..models import Order, OrderAttachment, Team
 from ..services import TRANSITIONS
-from ..views import attachment_response
 from . import rows as rows_module
 from .filters import NullsLastOrderingFilter, OrderFilter, TeamFilter
 from .serializers import (
