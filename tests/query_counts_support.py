@@ -38,7 +38,8 @@ from tests.billing.support import breach
 from tests.clock import add_months, local_today, month_of
 from tests.contracts.api_support import active_contract
 from tests.factories import ClientFactory, ProviderFactory
-from tests.orders.api_support import TeamFactory, raise_order
+from tests.orders.api_support import TeamFactory
+from tests.support import raise_order
 
 _seq = itertools.count(1)
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"

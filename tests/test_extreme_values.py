@@ -12,7 +12,7 @@ from django.urls import reverse
 from orders.models import Order
 from tenancy.bounds import DATE_MAX, DATE_MIN, TEXT_MAX_LENGTH
 from tests.contracts.api_support import active_contract
-from tests.orders.api_support import raise_order
+from tests.support import raise_order
 
 pytestmark = pytest.mark.django_db
 

@@ -41,7 +41,7 @@ from schemathesis.transport.serialization import serialize_binary
 from tests.clock import frozen_start
 from tests.conftest import build_world
 from tests.contracts.api_support import active_contract
-from tests.orders.api_support import raise_order
+from tests.support import raise_order
 
 pytestmark = pytest.mark.django_db
 

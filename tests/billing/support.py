@@ -88,11 +88,6 @@ def lines_of(world, invoice) -> list[tuple[str, Decimal, Decimal]]:
         return [(line.kind, line.amount, line.vat) for line in invoice.lines.order_by("position")]
 
 
-def reload(world, invoice) -> Invoice:
-    with world.context():
-        return Invoice.objects.get(pk=invoice.pk)
-
-
 def set_vat(world, rate: str) -> None:
     world.tenant.vat_rate = Decimal(rate)
     world.tenant.save(update_fields=["vat_rate"])

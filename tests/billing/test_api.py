@@ -16,17 +16,9 @@ from contracts.versions import terms_in_force
 from sla.models import Breach
 from tests.clock import local_today
 from tests.contracts.api_support import assert_error, count_queries
+from tests.support import reload
 
-from .support import (
-    INVOICES,
-    PERIOD,
-    accepted_act,
-    billed_contract,
-    breach,
-    build,
-    reload,
-    session_as,
-)
+from .support import INVOICES, PERIOD, accepted_act, billed_contract, breach, build, session_as
 
 D = Decimal
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,9 @@ from openpyxl import load_workbook
 from billing import pdf, services
 from billing.models import ADJUSTMENT_KINDS, InvoiceLine
 from billing.selectors import invoice_get
+from tests.support import reload
 
-from .support import INVOICES, PERIOD, accepted_act, billed_contract, breach, build, reload
+from .support import INVOICES, PERIOD, accepted_act, billed_contract, breach, build
 
 D = Decimal
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,9 @@ import pytest
 from django.test import Client
 
 from tests.clock import local_today
+from tests.support import reload
 
-from .support import PERIOD, accepted_act, billed_contract, breach, build, reload
+from .support import PERIOD, accepted_act, billed_contract, breach, build
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ from confirmations.models import Act
 from confirmations.services import SignInput
 from tests.clock import local_today, month_of
 from tests.contracts.api_support import active_contract
-from tests.orders.api_support import move, raise_order
+from tests.orders.api_support import move
+from tests.support import raise_order
 
 ACTS = "/api/v1/acts/"
 VERIFY = "/api/v1/verify/"

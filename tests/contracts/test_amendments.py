@@ -30,6 +30,7 @@ from tenancy.models import Notification
 from tests.clock import local_today
 from tests.conftest import PASSWORD, postgres_only
 from tests.contracts.api_support import active_contract, ready_contract
+from tests.support import reload
 
 
 def propose(world, contract, *, actor=None, days: int = 0, changes=None, reason: str = "Scope grows"):
@@ -45,11 +46,6 @@ def agree(world, amendment, *, actor=None, password: str = PASSWORD, consent: bo
         return amendments.amendment_agree(amendment=amendment, actor=actor or world.client_signatory,
                                           password=password, consent=consent, ip_address="10.0.0.1",
                                           user_agent="pytest")
-
-
-def reload(world, obj):
-    with world.context():
-        return type(obj).objects.get(pk=obj.pk)
 
 
 def count(world, model, **lookup) -> int:

@@ -14,7 +14,6 @@ from contracts import amendments
 from contracts.models import (
     Amendment,
     AmendmentState,
-    Contract,
     ContractEvent,
     ContractState,
     ContractVersion,
@@ -26,11 +25,7 @@ from tenancy.models import Notification
 from tests.clock import local_today
 from tests.conftest import PASSWORD, postgres_only
 from tests.contracts.api_support import active_contract
-
-
-def reload(world, contract) -> Contract:
-    with world.context():
-        return Contract.objects.get(pk=contract.pk)
+from tests.support import reload
 
 
 def test_the_account_manager_is_reminded_once_per_end_date(world_a):

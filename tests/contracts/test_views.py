@@ -12,15 +12,11 @@ from contracts import services
 from contracts.models import Client, Contract, ContractEvent, ContractParty, ContractRole, Provider
 from tests.clock import add_months, local_today
 from tests.factories import ClientFactory, ContractFactory, ProviderFactory
+from tests.support import signed_in
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client
 
 
 def ready_contract(world, **kwargs):

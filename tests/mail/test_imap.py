@@ -15,7 +15,7 @@ from integrations.mail.tasks import poll_imap
 from orders.models import Order, OrderComment
 from tenancy.mail import reply_token
 from tests.contracts.api_support import active_contract
-from tests.orders.api_support import raise_order
+from tests.support import raise_order
 
 from .dovecot import start_dovecot, stop_dovecot
 from .support import PDF, inbound, mime

@@ -16,7 +16,8 @@ from orders.models import Order, OrderAttachment, OrderComment
 from tenancy.mail import mail_queue, reply_token
 from tenancy.models import OutboundMessage
 from tests.contracts.api_support import active_contract
-from tests.orders.api_support import other_client, raise_order
+from tests.orders.api_support import other_client
+from tests.support import raise_order
 
 from .support import PDF, inbound, mime
 

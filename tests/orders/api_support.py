@@ -58,14 +58,6 @@ def other_client(world, label: str = "Y"):
     return client, user, contract
 
 
-def raise_order(world, contract, *, actor=None, **fields) -> Order:
-    """An order raised through the service (by the client admin unless `actor` says otherwise)."""
-    actor = actor or world.client_admin
-    fields.setdefault("title", "Printer on floor 3 is jammed")
-    with world.context(user=actor):
-        return services.order_create(actor=actor, contract=contract, **fields)
-
-
 def move(world, order, *steps) -> Order:
     """Fire (name, actor) steps through the service; a reason is given for every step."""
     for name, actor in steps:
@@ -77,11 +69,6 @@ def move(world, order, *steps) -> Order:
 def fire(api, order, action: str, note: str | None = None):
     body = {} if note is None else {"note": note}
     return api.post(f"{ORDERS}{order.pk}/{action}/", body, format="json")
-
-
-def reload(world, order) -> Order:
-    with world.context():
-        return Order.objects.get(pk=order.pk)
 
 
 def event_count(world, order) -> int:

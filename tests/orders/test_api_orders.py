@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from orders.models import Order
 from tests.contracts.api_support import active_contract, assert_error, count_queries, draft_contract
+from tests.support import raise_order, reload
 
 from .api_support import (
     HOUR,
@@ -22,8 +23,6 @@ from .api_support import (
     fire,
     move,
     other_client,
-    raise_order,
-    reload,
     session_as,
 )
 

@@ -18,8 +18,9 @@ from django.urls import reverse
 from orders import services
 from orders.models import Order, OrderAttachment, OrderEvent
 from tests.contracts.api_support import active_contract, assert_error, count_queries
+from tests.support import raise_order
 
-from .api_support import ORDERS, other_client, raise_order, session_as
+from .api_support import ORDERS, other_client, session_as
 
 pytestmark = pytest.mark.django_db
 

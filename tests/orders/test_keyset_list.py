@@ -14,8 +14,9 @@ from orders.models import Order
 from sla import services as sla_services
 from tests.conftest import postgres_only
 from tests.contracts.api_support import active_contract, assert_error
+from tests.support import raise_order
 
-from .api_support import move, raise_order, session_as
+from .api_support import move, session_as
 
 ORDERS = "/api/v1/orders/"
 PRIORITIES = ["low", "normal", "high", "critical"]

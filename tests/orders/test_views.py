@@ -19,32 +19,16 @@ from sla.models import SLAClock
 from sla.services import sla_sweep
 from tests.contracts.api_support import active_contract, draft_contract
 from tests.factories import ClientFactory, MembershipFactory, UserFactory
+from tests.support import raise_order, reload, signed_in
 
 pytestmark = pytest.mark.django_db
 
 MOSCOW = zoneinfo.ZoneInfo("Europe/Moscow")
 
 
-def signed_in(client, user):
-    client.force_login(user)
-    return client
-
-
-def raise_order(world, contract, *, actor=None, **fields) -> Order:
-    actor = actor or world.client_admin
-    fields.setdefault("title", "Printer on floor 3 is jammed")
-    with world.context(user=actor):
-        return services.order_create(actor=actor, contract=contract, **fields)
-
-
 def fire(world, order, name, actor, note="set up by the test") -> Order:
     with world.context(user=actor):
         return services.order_transition(order=order, name=name, actor=actor, note=note)
-
-
-def reload(world, order) -> Order:
-    with world.context():
-        return Order.objects.get(pk=order.pk)
 
 
 def clocks(world, order) -> dict:

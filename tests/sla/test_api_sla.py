@@ -17,9 +17,9 @@ from tests.orders.api_support import (
     clocks_of,
     fire,
     other_client,
-    raise_order,
     session_as,
 )
+from tests.support import raise_order
 
 pytestmark = pytest.mark.django_db
 

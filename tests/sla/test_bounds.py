@@ -11,7 +11,8 @@ from django.urls import reverse
 from sla import engine
 from sla.models import SLAClock, SLAPolicy
 from tests.contracts.api_support import active_contract, assert_error
-from tests.orders.api_support import ORDERS, raise_order
+from tests.orders.api_support import ORDERS
+from tests.support import raise_order
 
 pytestmark = pytest.mark.django_db
 

@@ -17,15 +17,11 @@ from sla.models import Breach, BusinessCalendar, ForceMajeure, SLAClock, SLAPoli
 from sla.services import sla_sweep
 from tenancy.models import Notification
 from tests.contracts.api_support import active_contract, draft_contract
+from tests.support import signed_in
 
 pytestmark = pytest.mark.django_db
 
 WEEK = {f"hours_{day}": "09:00–18:00" if day < 5 else "" for day in range(7)}
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client
 
 
 def calendar_data(**overrides) -> dict:

@@ -14,7 +14,7 @@ from contracts.models import ContractEvent
 from tenancy.chain import chain_link, table_label
 from tenancy.events import event_models
 from tests.contracts.api_support import active_contract
-from tests.orders.api_support import raise_order
+from tests.support import raise_order
 
 _seq = itertools.count(1)
 

@@ -9,7 +9,8 @@ from django.test import Client as WebClient
 
 from contracts.models import Client
 from tests.contracts.api_support import active_contract, assert_error, draft_contract
-from tests.orders.api_support import ORDERS, raise_order
+from tests.orders.api_support import ORDERS
+from tests.support import raise_order
 
 pytestmark = pytest.mark.django_db
 

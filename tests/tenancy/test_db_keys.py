@@ -15,7 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 from tenancy.db_keys import TenantKeys, constraint_name, tenant_key_offenders
 from tests.conftest import postgres_only
 from tests.contracts.api_support import active_contract
-from tests.orders.api_support import raise_order
+from tests.support import raise_order
 
 pytestmark = [
     pytest.mark.postgres,

@@ -216,7 +216,7 @@ def test_the_sweep_breaches_every_tenants_clocks_through_the_cross_tenant_role(w
     from sla.models import Breach, SLAClock
     from sla.services import sla_sweep
     from tests.contracts.api_support import active_contract
-    from tests.orders.api_support import raise_order
+    from tests.support import raise_order
 
     orders = [(world, raise_order(world, active_contract(world))) for world in (world_a, world_b)]
     with time_machine.travel(timezone.now() + dt.timedelta(days=3)):

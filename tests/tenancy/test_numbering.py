@@ -89,7 +89,7 @@ def test_numbering_outside_a_transaction_or_for_another_tenant_is_refused(world_
 def test_orders_are_numbered_by_the_service(world_a):
     """The counter rows are the numbers' source: seeding a counter moves the next order's number."""
     from tests.contracts.api_support import active_contract
-    from tests.orders.api_support import raise_order
+    from tests.support import raise_order
 
     contract = active_contract(world_a)
     year = local_today(world_a.tenant).year
@@ -204,7 +204,7 @@ def test_the_migration_continues_numbering_after_the_numbers_already_given(world
     from confirmations.models import Act
     from orders.models import Order
     from tests.billing.support import accepted_act, billed_contract, build
-    from tests.orders.api_support import raise_order
+    from tests.support import raise_order
 
     migration = importlib.import_module("tenancy.migrations.0005_seed_number_counters")
     year = local_today(world_a.tenant).year

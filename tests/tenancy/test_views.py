@@ -11,13 +11,9 @@ from tenancy.middleware import SESSION_KEY
 from tenancy.models import ApiKey
 from tenancy.services import api_key_create
 from tests.factories import ContractFactory, MembershipFactory, TenantFactory, UserFactory
+from tests.support import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client
 
 
 # --- logging in -------------------------------------------------------------------------------

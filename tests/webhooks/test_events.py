@@ -21,7 +21,8 @@ from orders import services as orders
 from sla.models import SLAClock
 from sla.tasks import notify_clocks
 from tests.disputes.support import contract_of, issued_invoice, open_dispute, sent_act
-from tests.orders.api_support import other_client, raise_order
+from tests.orders.api_support import other_client
+from tests.support import raise_order
 
 from .support import deliveries
 
