@@ -27,18 +27,10 @@ def _orm_beside_playwright(monkeypatch):
 
 
 @pytest.fixture
-def page():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            context = browser.new_context(locale="en-GB")
-            context.set_default_timeout(15_000)
-            yield context.new_page()
-        finally:
-            browser.close()
+def page(browser):
+    context = browser.new_context(locale="en-GB")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
 
 
 @pytest.fixture

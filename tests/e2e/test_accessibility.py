@@ -13,9 +13,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
 PASSWORD = "demo-pass-2026"  # noqa: S105 — the demo's printed password
@@ -62,19 +61,6 @@ def demo(transactional_db, settings, tmp_path):
         portal_pages.append(f"/portal/invoices/{portal_invoice.pk}/")
     return {"manager": manager_pages, "portal": portal_pages, "order": f"/orders/{order.pk}/",
             "portal_order": f"/portal/orders/{portal_order.pk}/"}
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def new_page(browser, *, locale="en-GB", width=1280, height=900, scheme="light"):
