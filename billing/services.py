@@ -30,7 +30,9 @@ import datetime as dt
 import hashlib
 import json
 import zoneinfo
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -162,67 +164,14 @@ def _fill(invoice: Invoice, contract: Contract, tenant: Tenant) -> bool:
         segments=segments, vat_rate=tenant.vat_rate,
         ratings=[c.rating for c in rated], penalties=[(b.pk, b.penalty) for b in breaches],
     )
-    fingerprint = hashlib.sha256(json.dumps({
-        "lines": [[line.kind, str(line.amount), str(line.vat), line.ref] for line in result.lines],
-        "segments": [[s.ref, str(s.fee), str(s.quality_share_pct), str(s.penalty_cap_pct),
-                      [[str(b.min_rating), str(b.adjustment_pct)] for b in s.bands or ()]] for s in segments],
-        "confirmations": [c.pk for c in confirmations], "contract": contract.number,
-        "currency": contract.currency, "vat_rate": str(tenant.vat_rate), "rules": RULES_VERSION,
-    }).encode()).hexdigest()
+    fingerprint = _fingerprint(contract, tenant, segments=segments, confirmations=confirmations, result=result)
     if invoice.pk and fingerprint == invoice.fingerprint:
         return False
 
-    breach_by_id = {b.pk: b for b in breaches}
-    part_by_ref = {part.segment.ref: part for part in result.segments}
-    split = len(segments) > 1 or any(not s.whole for s in segments)
-    zone = zoneinfo.ZoneInfo(tenant.time_zone)
-    acts_by_part = {}
-    for confirmation in confirmations if segments else ():
-        acts_by_part.setdefault(terms.segment_for(segments, confirmation.confirmed_at, zone).ref, []).append(confirmation)
-    period = f"{invoice.period_start:%m.%Y}"
     invoice.lines.all().delete()
-    lines, acts, confs, linked_breaches = [], [], [], []
-    for position, item in enumerate(result.lines, start=1):
-        line = InvoiceLine(tenant_id=invoice.tenant_id, invoice=invoice, position=position, kind=item.kind,
-                           amount=item.amount, vat=item.vat)
-        if item.kind == LineKind.FEE:
-            line.data = {"contract": contract.number, "period": period}
-            if split:  # a part of the month: its dates, its days and the monthly fee they are a share of
-                part = part_by_ref[item.ref].segment
-                line.data.update(_part_dates(part), days=part.days, month_days=part.month_days, fee=str(part.fee))
-            acts += [(line, c.act_id) for c in acts_by_part.get(item.ref, [])]
-        elif item.kind == LineKind.QUALITY:
-            part = part_by_ref[item.ref]
-            line.data = {"mean": str(result.mean), "count": len(rated), "pct": f"{part.band.adjustment_pct:+}",
-                         "base": str(part.quality_base), "min_rating": str(part.band.min_rating)}
-            if len(segments) > 1:
-                line.data.update(_part_dates(part.segment))
-            acts += [(line, c.act_id) for c in rated]
-            confs += [(line, c.pk) for c in rated]
-        elif item.kind == LineKind.PENALTY:
-            breach = breach_by_id[item.ref]
-            line.breach = breach
-            # "at" is the deadline that was missed, which is what puts the breach in this month
-            line.data = {"metric": breach.metric, "order": breach.order.number,
-                         "at": f"{breach.due_at.astimezone(zone):%d.%m.%Y %H:%M}"}
-            linked_breaches.append((line, breach.pk))
-        elif item.kind == LineKind.PENALTY_CAP:
-            line.data = {"cap": str(result.cap), "penalties": str(result.penalties_total), "excess": str(item.amount)}
-            caps = {s.penalty_cap_pct for s in segments}
-            if len(caps) == 1:  # one cap % over the month (otherwise each part's own, summed)
-                line.data["pct"] = str(caps.pop())
-            linked_breaches += [(line, b.pk) for b in breaches]
-        with translation.override(settings.LANGUAGE_CODE):
-            line.description = describe_line(line.kind, line.data)[:500]
-        line.save()
-        lines.append(line)
-    InvoiceLineAct.objects.bulk_create(
-        [InvoiceLineAct(tenant_id=invoice.tenant_id, line=line, act_id=pk) for line, pk in acts])
-    InvoiceLineConfirmation.objects.bulk_create(
-        [InvoiceLineConfirmation(tenant_id=invoice.tenant_id, line=line, confirmation_id=pk) for line, pk in confs])
-    InvoiceLineBreach.objects.bulk_create(
-        [InvoiceLineBreach(tenant_id=invoice.tenant_id, line=line, breach_id=pk) for line, pk in linked_breaches])
-
+    _write_lines(invoice, _Draft(contract=contract, period=f"{invoice.period_start:%m.%Y}", result=result,
+                                 segments=segments, confirmations=confirmations, rated=rated, breaches=breaches,
+                                 zone=zoneinfo.ZoneInfo(tenant.time_zone)))
     invoice.currency = contract.currency
     invoice.vat_rate = tenant.vat_rate
     invoice.fee = result.fee
@@ -235,6 +184,114 @@ def _fill(invoice: Invoice, contract: Contract, tenant: Tenant) -> bool:
     invoice.built_at = timezone.now()
     invoice.save()
     return True
+
+
+def _fingerprint(contract: Contract, tenant: Tenant, *, segments, confirmations, result: calc.Computation) -> str:
+    """What a draft was computed from and to: the same fingerprint means nothing to rebuild."""
+    return hashlib.sha256(json.dumps({
+        "lines": [[line.kind, str(line.amount), str(line.vat), line.ref] for line in result.lines],
+        "segments": [[s.ref, str(s.fee), str(s.quality_share_pct), str(s.penalty_cap_pct),
+                      [[str(b.min_rating), str(b.adjustment_pct)] for b in s.bands or ()]] for s in segments],
+        "confirmations": [c.pk for c in confirmations], "contract": contract.number,
+        "currency": contract.currency, "vat_rate": str(tenant.vat_rate), "rules": RULES_VERSION,
+    }).encode()).hexdigest()
+
+
+@dataclass
+class _Draft:
+    """What a draft's lines are written from, and the acts, confirmations and breaches the lines
+    link to, collected while they are written (pairs of a line and an id)."""
+
+    contract: Contract
+    period: str  # "MM.YYYY"
+    result: calc.Computation
+    segments: list[calc.FeeSegment]
+    confirmations: list
+    rated: list
+    breaches: list
+    zone: zoneinfo.ZoneInfo
+    acts: list = field(default_factory=list)
+    confs: list = field(default_factory=list)
+    linked_breaches: list = field(default_factory=list)
+
+    @cached_property
+    def split(self) -> bool:
+        """The month is in parts (terms changed, or the contract's term clips it)."""
+        return len(self.segments) > 1 or any(not s.whole for s in self.segments)
+
+    @cached_property
+    def part_by_ref(self) -> dict:
+        return {part.segment.ref: part for part in self.result.segments}
+
+    @cached_property
+    def breach_by_id(self) -> dict:
+        return {b.pk: b for b in self.breaches}
+
+    @cached_property
+    def acts_by_part(self) -> dict:
+        """The confirmations by the ref of the part of the month they fall in."""
+        acts_by_part: dict = {}
+        for confirmation in self.confirmations if self.segments else ():
+            part = terms.segment_for(self.segments, confirmation.confirmed_at, self.zone)
+            acts_by_part.setdefault(part.ref, []).append(confirmation)
+        return acts_by_part
+
+
+def _write_lines(invoice: Invoice, draft: _Draft) -> None:
+    """Save the computed lines in order, each with its data and description, and their links."""
+    fillers = {LineKind.FEE: _fee_line, LineKind.QUALITY: _quality_line, LineKind.PENALTY: _penalty_line,
+               LineKind.PENALTY_CAP: _penalty_cap_line}
+    for position, item in enumerate(draft.result.lines, start=1):
+        line = InvoiceLine(tenant_id=invoice.tenant_id, invoice=invoice, position=position, kind=item.kind,
+                           amount=item.amount, vat=item.vat)
+        if (fill_line := fillers.get(item.kind)) is not None:
+            fill_line(line, item, draft)
+        with translation.override(settings.LANGUAGE_CODE):
+            line.description = describe_line(line.kind, line.data)[:500]
+        line.save()
+    InvoiceLineAct.objects.bulk_create(
+        [InvoiceLineAct(tenant_id=invoice.tenant_id, line=line, act_id=pk) for line, pk in draft.acts])
+    InvoiceLineConfirmation.objects.bulk_create(
+        [InvoiceLineConfirmation(tenant_id=invoice.tenant_id, line=line, confirmation_id=pk)
+         for line, pk in draft.confs])
+    InvoiceLineBreach.objects.bulk_create(
+        [InvoiceLineBreach(tenant_id=invoice.tenant_id, line=line, breach_id=pk) for line, pk in draft.linked_breaches])
+
+
+def _fee_line(line: InvoiceLine, item: calc.CalcLine, draft: _Draft) -> None:
+    line.data = {"contract": draft.contract.number, "period": draft.period}
+    if draft.split:  # a part of the month: its dates, its days and the monthly fee they are a share of
+        part = draft.part_by_ref[item.ref].segment
+        line.data.update(_part_dates(part), days=part.days, month_days=part.month_days, fee=str(part.fee))
+    draft.acts += [(line, c.act_id) for c in draft.acts_by_part.get(item.ref, [])]
+
+
+def _quality_line(line: InvoiceLine, item: calc.CalcLine, draft: _Draft) -> None:
+    part = draft.part_by_ref[item.ref]
+    line.data = {"mean": str(draft.result.mean), "count": len(draft.rated), "pct": f"{part.band.adjustment_pct:+}",
+                 "base": str(part.quality_base), "min_rating": str(part.band.min_rating)}
+    if len(draft.segments) > 1:
+        line.data.update(_part_dates(part.segment))
+    draft.acts += [(line, c.act_id) for c in draft.rated]
+    draft.confs += [(line, c.pk) for c in draft.rated]
+
+
+def _penalty_line(line: InvoiceLine, item: calc.CalcLine, draft: _Draft) -> None:
+    breach = draft.breach_by_id[item.ref]
+    line.breach = breach
+    # "at" is the deadline that was missed, which is what puts the breach in this month
+    line.data = {"metric": breach.metric, "order": breach.order.number,
+                 "at": f"{breach.due_at.astimezone(draft.zone):%d.%m.%Y %H:%M}"}
+    draft.linked_breaches.append((line, breach.pk))
+
+
+def _penalty_cap_line(line: InvoiceLine, item: calc.CalcLine, draft: _Draft) -> None:
+    result = draft.result
+    line.data = {"cap": str(result.cap), "penalties": str(result.penalties_total), "excess": str(item.amount)}
+    caps = {s.penalty_cap_pct for s in draft.segments}
+    if len(caps) == 1:  # one cap % over the month (otherwise each part's own, summed)
+        line.data["pct"] = str(caps.pop())
+    draft.linked_breaches += [(line, b.pk) for b in draft.breaches]
 
 
 def invoice_build(*, contract: Contract, period, actor=None, via: str = "") -> Invoice:

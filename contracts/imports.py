@@ -401,55 +401,69 @@ def _header_map(table: dict, columns) -> tuple[dict[str, int], list[str], list[s
 def _parse_rows(tables: list[dict]) -> tuple[list[Row], list[TableProblem]]:
     rows: list[Row] = []
     problems: list[TableProblem] = []
-    roles = _role_names()
-    currencies = {code for code, _label in CURRENCIES}
+    vocabulary = {"roles": _role_names(), "currencies": {code for code, _label in CURRENCIES}}
     for table in sorted(tables, key=lambda t: ORDER.index(t["kind"])):
-        kind = table["kind"]
-        columns = KINDS[kind]
+        columns = KINDS[table["kind"]]
         index, missing, unknown = _header_map(table, columns)
-        if missing:
-            problems.append(TableProblem(table["sheet"], kind, _("Required columns are missing: %(columns)s.")
-                                         % {"columns": ", ".join(missing)}))
+        problem = _header_problem(table, missing, unknown)
+        if problem is not None:
+            problems.append(problem)
             continue
-        if unknown:
-            problems.append(TableProblem(table["sheet"], kind, _("Columns not understood: %(columns)s. Rename "
-                                                                  "them as the template names them or remove them.")
-                                         % {"columns": ", ".join(unknown)}))
-            continue
-        for number, cells in table["rows"]:
-            row = Row(kind=kind, sheet=table["sheet"], number=number, values={})
-            for column in columns:
-                if column.key not in index:
-                    continue
-                position = index[column.key]
-                text = cells[position].strip() if position < len(cells) else ""
-                if not text:
-                    if column.required:
-                        row.error(column.label, _("This column is required."))
-                    continue
-                try:
-                    if column.kind == "date":
-                        value = parse_date(text)
-                    elif column.kind == "money":
-                        value = parse_money(text)
-                    elif column.kind == "currency":
-                        value = text.upper()
-                        if value not in currencies:
-                            raise ValidationError(_("Unknown currency “%(code)s”; use one of %(codes)s.")
-                                                  % {"code": text, "codes": ", ".join(sorted(currencies))})
-                    elif column.kind == "role":
-                        value = roles.get(normalise(text))
-                        if value is None:
-                            raise ValidationError(_("Unknown role “%(role)s”; use one of %(roles)s.")
-                                                  % {"role": text, "roles": ", ".join(ContractRoleKind.values)})
-                    else:
-                        value = text
-                except ValidationError as exc:
-                    row.error(column.label, exc.messages[0])
-                    continue
-                row.values[column.key] = value
-            rows.append(row)
+        rows.extend(_parse_row(table, columns, index, number, cells, **vocabulary)
+                    for number, cells in table["rows"])
     return rows, problems
+
+
+def _header_problem(table: dict, missing: list[str], unknown: list[str]) -> TableProblem | None:
+    """Why a table's header row stops its rows from being read, or None when it does not."""
+    if missing:
+        return TableProblem(table["sheet"], table["kind"], _("Required columns are missing: %(columns)s.")
+                            % {"columns": ", ".join(missing)})
+    if unknown:
+        return TableProblem(table["sheet"], table["kind"], _("Columns not understood: %(columns)s. Rename "
+                                                             "them as the template names them or remove them.")
+                            % {"columns": ", ".join(unknown)})
+    return None
+
+
+def _parse_row(table: dict, columns, index: dict, number: int, cells: list, *, roles, currencies) -> Row:
+    """One data row: its typed values, and an error for each cell that is missing or unreadable."""
+    row = Row(kind=table["kind"], sheet=table["sheet"], number=number, values={})
+    for column in columns:
+        if column.key not in index:
+            continue
+        position = index[column.key]
+        text = cells[position].strip() if position < len(cells) else ""
+        if not text:
+            if column.required:
+                row.error(column.label, _("This column is required."))
+            continue
+        try:
+            row.values[column.key] = _cell_value(column, text, roles=roles, currencies=currencies)
+        except ValidationError as exc:
+            row.error(column.label, exc.messages[0])
+    return row
+
+
+def _cell_value(column: Column, text: str, *, roles: dict[str, str], currencies: set[str]):
+    """The value of a non-empty cell as its column's kind reads it; a ValidationError says why not."""
+    if column.kind == "date":
+        return parse_date(text)
+    if column.kind == "money":
+        return parse_money(text)
+    if column.kind == "currency":
+        value = text.upper()
+        if value not in currencies:
+            raise ValidationError(_("Unknown currency “%(code)s”; use one of %(codes)s.")
+                                  % {"code": text, "codes": ", ".join(sorted(currencies))})
+        return value
+    if column.kind == "role":
+        value = roles.get(normalise(text))
+        if value is None:
+            raise ValidationError(_("Unknown role “%(role)s”; use one of %(roles)s.")
+                                  % {"role": text, "roles": ", ".join(ContractRoleKind.values)})
+        return value
+    return text
 
 
 # --- checks across rows and against the database ------------------------------------------------
@@ -458,58 +472,74 @@ def _label(kind: str, key: str):
     return next(c.label for c in KINDS[kind] if c.key == key)
 
 
+@dataclass
+class _Seen:
+    """What the database holds and the rows checked so far named, for `_cross_check`."""
+
+    existing_numbers: set[str]
+    existing_clients: set[str]
+    inn_owners: dict[str, str]
+    clients: dict[str, Row] = field(default_factory=dict)  # by casefolded name
+    numbers: dict[str, Row] = field(default_factory=dict)  # by casefolded contract number
+    roles: set[tuple] = field(default_factory=set)  # (contract number, role, casefolded user)
+
+
 def _cross_check(rows: list[Row]) -> None:
-    seen_clients: dict[str, Row] = {}
-    seen_numbers: dict[str, Row] = {}
-    seen_roles: set[tuple] = set()
-    existing_numbers = set(Contract.objects.values_list("number", flat=True))
-    existing_clients = set(Client.objects.values_list("name", flat=True))
-    inn_owners = dict(Client.objects.exclude(inn="").values_list("inn", "name"))
+    seen = _Seen(existing_numbers=set(Contract.objects.values_list("number", flat=True)),
+                 existing_clients=set(Client.objects.values_list("name", flat=True)),
+                 inn_owners=dict(Client.objects.exclude(inn="").values_list("inn", "name")))
+    checks = {"clients": _check_client_row, "contracts": _check_contract_row, "roles": _check_role_row}
     for row in rows:
-        if row.errors:
-            continue
-        if row.kind == "clients":
-            name = row.values["name"]
-            if (first := seen_clients.get(name.casefold())) is not None:
-                row.error(_label("clients", "name"), _("The client “%(name)s” is already in row %(row)s of this file.")
-                          % {"name": name, "row": first.number})
-            else:
-                seen_clients[name.casefold()] = row
-            inn = row.values.get("inn", "")
-            if inn and inn_owners.setdefault(inn, name) != name:
-                row.error(_label("clients", "inn"), _("The INN %(inn)s already belongs to the client “%(name)s”.")
-                          % {"inn": inn, "name": inn_owners[inn]})
-        elif row.kind == "contracts":
-            number = row.values["number"]
-            if (first := seen_numbers.get(number.casefold())) is not None:
-                row.error(_label("contracts", "number"), _("The number %(number)s is already in row %(row)s of this "
-                                                           "file.") % {"number": number, "row": first.number})
-            elif number in existing_numbers:
-                row.error(_label("contracts", "number"), _("A contract numbered %(number)s already exists.")
-                          % {"number": number})
-            else:
-                seen_numbers[number.casefold()] = row
-            client = row.values.get("client", "")
-            client_row = seen_clients.get(client.casefold())
-            if client_row is None and client not in existing_clients:
-                row.error(_label("contracts", "client"), _("Unknown client “%(name)s”: it is neither among your "
-                                                           "clients nor in this file.") % {"name": client})
-            elif client_row is not None and client_row.errors:
-                row.error(_label("contracts", "client"), _("The client's row %(row)s has errors.")
-                          % {"row": client_row.number})
-        elif row.kind == "roles":
-            number = row.values["contract"]
-            key = (number, row.values["role"], row.values["user"].casefold())
-            contract_row = seen_numbers.get(number.casefold())
-            if key in seen_roles:
-                row.error(_label("roles", "user"), _("The same role is already given in this file."))
-            elif contract_row is None and number not in existing_numbers:
-                row.error(_label("roles", "contract"), _("Unknown contract %(number)s: it is neither among your "
-                                                         "contracts nor in this file.") % {"number": number})
-            elif contract_row is not None and contract_row.errors:
-                row.error(_label("roles", "contract"), _("The contract's row %(row)s has errors.")
-                          % {"row": contract_row.number})
-            seen_roles.add(key)
+        if not row.errors:
+            checks[row.kind](row, seen)
+
+
+def _check_client_row(row: Row, seen: _Seen) -> None:
+    name = row.values["name"]
+    if (first := seen.clients.get(name.casefold())) is not None:
+        row.error(_label("clients", "name"), _("The client “%(name)s” is already in row %(row)s of this file.")
+                  % {"name": name, "row": first.number})
+    else:
+        seen.clients[name.casefold()] = row
+    inn = row.values.get("inn", "")
+    if inn and seen.inn_owners.setdefault(inn, name) != name:
+        row.error(_label("clients", "inn"), _("The INN %(inn)s already belongs to the client “%(name)s”.")
+                  % {"inn": inn, "name": seen.inn_owners[inn]})
+
+
+def _check_contract_row(row: Row, seen: _Seen) -> None:
+    number = row.values["number"]
+    if (first := seen.numbers.get(number.casefold())) is not None:
+        row.error(_label("contracts", "number"), _("The number %(number)s is already in row %(row)s of this "
+                                                   "file.") % {"number": number, "row": first.number})
+    elif number in seen.existing_numbers:
+        row.error(_label("contracts", "number"), _("A contract numbered %(number)s already exists.")
+                  % {"number": number})
+    else:
+        seen.numbers[number.casefold()] = row
+    client = row.values.get("client", "")
+    client_row = seen.clients.get(client.casefold())
+    if client_row is None and client not in seen.existing_clients:
+        row.error(_label("contracts", "client"), _("Unknown client “%(name)s”: it is neither among your "
+                                                   "clients nor in this file.") % {"name": client})
+    elif client_row is not None and client_row.errors:
+        row.error(_label("contracts", "client"), _("The client's row %(row)s has errors.")
+                  % {"row": client_row.number})
+
+
+def _check_role_row(row: Row, seen: _Seen) -> None:
+    number = row.values["contract"]
+    key = (number, row.values["role"], row.values["user"].casefold())
+    contract_row = seen.numbers.get(number.casefold())
+    if key in seen.roles:
+        row.error(_label("roles", "user"), _("The same role is already given in this file."))
+    elif contract_row is None and number not in seen.existing_numbers:
+        row.error(_label("roles", "contract"), _("Unknown contract %(number)s: it is neither among your "
+                                                 "contracts nor in this file.") % {"number": number})
+    elif contract_row is not None and contract_row.errors:
+        row.error(_label("roles", "contract"), _("The contract's row %(row)s has errors.")
+                  % {"row": contract_row.number})
+    seen.roles.add(key)
 
 
 # --- writing through the services -----------------------------------------------------------------

@@ -156,6 +156,46 @@ def _intervals_us(intervals: tuple[Interval, ...]) -> tuple[tuple[int, int], ...
     return tuple((_time_us(start), _time_us(end)) for start, end in intervals)
 
 
+def _zone_of(tz: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(
+            f"Unknown time zone {tz!r}: use an IANA name such as 'Europe/Moscow'."
+        ) from None
+
+
+def _weekly_hours(working_hours: object) -> dict[int, tuple[Interval, ...]]:
+    """A calendar's weekdays that work, each with its intervals checked and normalized."""
+    if not isinstance(working_hours, Mapping):
+        raise ValueError(
+            "Working hours must map weekdays (0 = Monday … 6 = Sunday) to intervals."
+        )
+    weekly: dict[int, tuple[Interval, ...]] = {}
+    for day, intervals in working_hours.items():
+        if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
+            raise ValueError(f"Unknown weekday {day!r}: use 0 (Monday) to 6 (Sunday).")
+        normalized = _normalize_intervals(intervals, _WEEKDAY_NAMES[day])
+        if normalized:
+            weekly[day] = normalized
+    return weekly
+
+
+def _extra_working_days(extra_working_days: object) -> dict[dt.date, tuple[Interval, ...]]:
+    """A calendar's extra working dates, each with its intervals checked and normalized."""
+    if not isinstance(extra_working_days, Mapping):
+        raise ValueError("Extra working days must map dates to intervals.")
+    extra: dict[dt.date, tuple[Interval, ...]] = {}
+    for day, intervals in extra_working_days.items():
+        if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+            raise ValueError(f"Extra working days must be dates, not {day!r}.")
+        normalized = _normalize_intervals(intervals, day.isoformat())
+        if not normalized:
+            raise ValueError(f"The extra working day {day.isoformat()} needs working hours.")
+        extra[day] = normalized
+    return extra
+
+
 @dataclass(frozen=True)
 class Calendar:
     """Business hours in one time zone, or 24×7 (`Calendar.always()`).
@@ -176,44 +216,16 @@ class Calendar:
     always_on: bool = False
 
     def __post_init__(self) -> None:
-        try:
-            zone = zoneinfo.ZoneInfo(self.tz)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-            raise ValueError(
-                f"Unknown time zone {self.tz!r}: use an IANA name such as 'Europe/Moscow'."
-            ) from None
-        object.__setattr__(self, "_zone", zone)
-
-        if not isinstance(self.working_hours, Mapping):
-            raise ValueError(
-                "Working hours must map weekdays (0 = Monday … 6 = Sunday) to intervals."
-            )
-        weekly: dict[int, tuple[Interval, ...]] = {}
-        for day, intervals in self.working_hours.items():
-            if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
-                raise ValueError(f"Unknown weekday {day!r}: use 0 (Monday) to 6 (Sunday).")
-            normalized = _normalize_intervals(intervals, _WEEKDAY_NAMES[day])
-            if normalized:
-                weekly[day] = normalized
+        object.__setattr__(self, "_zone", _zone_of(self.tz))
+        weekly = _weekly_hours(self.working_hours)
         holidays = _as_dates(self.holidays, "Holidays")
         days_off = _as_dates(self.extra_days_off, "Extra days off")
-
-        if not isinstance(self.extra_working_days, Mapping):
-            raise ValueError("Extra working days must map dates to intervals.")
-        extra: dict[dt.date, tuple[Interval, ...]] = {}
-        for day, intervals in self.extra_working_days.items():
-            if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
-                raise ValueError(f"Extra working days must be dates, not {day!r}.")
-            normalized = _normalize_intervals(intervals, day.isoformat())
-            if not normalized:
-                raise ValueError(f"The extra working day {day.isoformat()} needs working hours.")
-            extra[day] = normalized
+        extra = _extra_working_days(self.extra_working_days)
         clash = sorted(days_off & extra.keys())
         if clash:
             raise ValueError(
                 f"{clash[0].isoformat()} is both an extra day off and an extra working day."
             )
-
         if self.always_on:
             if weekly or holidays or days_off or extra:
                 raise ValueError(

@@ -87,6 +87,28 @@ def _validation_text(error: ValidationError) -> str:
 
 def _policy_of(contract, priority: str, entry, where: str) -> SLAPolicy:
     """An unsaved policy from an entry, checked like the policy form checks one."""
+    _check_entry_fields(entry, where)
+    calendar = _calendar_of(entry, where)
+    threshold = entry.get("warning_threshold_pct", DEFAULT_WARNING_PCT)
+    if isinstance(threshold, bool) or not isinstance(threshold, int):
+        _refuse(_("%(where)s: the warning threshold is a whole percentage from 1 to 99.") % {"where": where})
+    penalty = _penalty_of(entry, where)
+    policy = SLAPolicy(
+        tenant_id=contract.tenant_id, contract=contract, priority=priority,
+        response_target=_seconds(entry["response_target_seconds"], where, _("response")),
+        resolution_target=_seconds(entry["resolution_target_seconds"], where,
+                                   _("resolution")),
+        calendar=calendar, warning_threshold_pct=threshold, penalty_per_breach=penalty,
+    )
+    try:
+        policy_terms_check(policy)
+    except ValidationError as error:
+        _refuse(_("%(where)s: %(problem)s") % {"where": where, "problem": _validation_text(error)})
+    return policy
+
+
+def _check_entry_fields(entry, where: str) -> None:
+    """An entry is an object with known fields, the two targets among them."""
     if not isinstance(entry, dict):
         _refuse(_("%(where)s: a policy is an object with its targets, calendar, warning and penalty.") % {"where": where})
     unknown = sorted(set(entry) - set(KEYS))
@@ -95,6 +117,10 @@ def _policy_of(contract, priority: str, entry, where: str) -> SLAPolicy:
     for key in ("response_target_seconds", "resolution_target_seconds"):
         if key not in entry:
             _refuse(_("%(where)s: give the response and the resolution target.") % {"where": where}, "required")
+
+
+def _calendar_of(entry: dict, where: str) -> BusinessCalendar | None:
+    """The entry's calendar by id, else by name; None (24×7) when it names neither."""
     calendar = None
     calendar_id, calendar_name = entry.get("calendar_id"), (entry.get("calendar_name") or "")
     if calendar_id is not None:
@@ -108,27 +134,17 @@ def _policy_of(contract, priority: str, entry, where: str) -> SLAPolicy:
         if calendar is None:
             _refuse(_("%(where)s: there is no calendar “%(name)s”.") % {"where": where, "name": calendar_name},
                     "not_found")
-    threshold = entry.get("warning_threshold_pct", DEFAULT_WARNING_PCT)
-    if isinstance(threshold, bool) or not isinstance(threshold, int):
-        _refuse(_("%(where)s: the warning threshold is a whole percentage from 1 to 99.") % {"where": where})
+    return calendar
+
+
+def _penalty_of(entry: dict, where: str) -> Decimal:
     try:
         penalty = Decimal(str(entry.get("penalty_per_breach", "0.00")))
     except (InvalidOperation, ValueError):
         penalty = None
     if penalty is None or isinstance(entry.get("penalty_per_breach"), bool) or not penalty.is_finite():
         _refuse(_("%(where)s: the penalty per breach is an amount such as 1000.00.") % {"where": where})
-    policy = SLAPolicy(
-        tenant_id=contract.tenant_id, contract=contract, priority=priority,
-        response_target=_seconds(entry["response_target_seconds"], where, _("response")),
-        resolution_target=_seconds(entry["resolution_target_seconds"], where,
-                                   _("resolution")),
-        calendar=calendar, warning_threshold_pct=threshold, penalty_per_breach=penalty,
-    )
-    try:
-        policy_terms_check(policy)
-    except ValidationError as error:
-        _refuse(_("%(where)s: %(problem)s") % {"where": where, "problem": _validation_text(error)})
-    return policy
+    return penalty
 
 
 def _priority_label(priority: str) -> str:
@@ -257,44 +273,54 @@ def policies_from_text(contract, text: str) -> dict:
     for number, raw in enumerate((text or "").splitlines(), start=1):
         if not raw.strip():
             continue
-
-        def bad(message, number=number):
-            _refuse(_("Line %(line)s: %(problem)s") % {"line": number, "problem": message})
-
         head, colon, rest = raw.partition(":")
         priority = priorities.get(head.strip().lower())
         if not colon or priority is None:
-            bad(_("start with the priority and a colon, e.g. “high: response 4h, resolution 24h”."))
+            _bad_line(number, _("start with the priority and a colon, e.g. “high: response 4h, resolution 24h”."))
         if priority in value:
-            bad(_("the priority “%(priority)s” is given twice.") % {"priority": head.strip()})
-        parts: list[list[str]] = []
-        for piece in rest.split(","):
-            word, _space, argument = piece.strip().partition(" ")
-            key = words.get(word.lower())
-            if key is None and parts and (parts[-1][0] == "calendar"  # a comma inside a calendar's name
-                                          or (parts[-1][0] == "penalty" and piece.strip().isdigit())):  # 1000,50
-                parts[-1][1] += "," + piece
-                continue
-            if key is None:
-                bad(_("“%(part)s” is not one of response, resolution, calendar, warning, penalty.")
-                    % {"part": piece.strip()})
-            parts.append([key, argument])
-        entry: dict = {"warning_threshold_pct": DEFAULT_WARNING_PCT, "penalty_per_breach": "0.00", "calendar_id": None}
-        for key, argument in parts:
-            argument = argument.strip()
-            if key in ("response", "resolution"):
-                seconds = parse_duration(argument)
-                if seconds is None:
-                    bad(_("“%(value)s” is not a duration like 4h, 1h 30m or 2d.") % {"value": argument})
-                entry[f"{key}_target_seconds"] = seconds
-            elif key == "calendar":
-                entry["calendar_name"] = "" if argument in _ALWAYS_ON else argument
-            elif key == "warning":
-                if not re.fullmatch(r"\d{1,3}\s*%?", argument):
-                    bad(_("the warning is a whole percentage, e.g. 75."))
-                entry["warning_threshold_pct"] = int(argument.rstrip("%").strip())
-            else:
-                entry["penalty_per_breach"] = argument.replace(" ", "").replace(",", ".")
-        value[priority] = entry
+            _bad_line(number, _("the priority “%(priority)s” is given twice.") % {"priority": head.strip()})
+        value[priority] = _line_entry(_line_parts(rest, words, number), number)
         line_of[priority] = number
     return policies_validate(contract, value, where=lambda priority: _("Line %(line)s") % {"line": line_of[priority]})
+
+
+def _bad_line(number: int, message: str):
+    _refuse(_("Line %(line)s: %(problem)s") % {"line": number, "problem": message})
+
+
+def _line_parts(rest: str, words: dict[str, str], number: int) -> list[list[str]]:
+    """A line's text after the priority as [key, argument] pairs, split at its commas."""
+    parts: list[list[str]] = []
+    for piece in rest.split(","):
+        word, _space, argument = piece.strip().partition(" ")
+        key = words.get(word.lower())
+        if key is None and parts and (parts[-1][0] == "calendar"  # a comma inside a calendar's name
+                                      or (parts[-1][0] == "penalty" and piece.strip().isdigit())):  # 1000,50
+            parts[-1][1] += "," + piece
+            continue
+        if key is None:
+            _bad_line(number, _("“%(part)s” is not one of response, resolution, calendar, warning, penalty.")
+                      % {"part": piece.strip()})
+        parts.append([key, argument])
+    return parts
+
+
+def _line_entry(parts: list[list[str]], number: int) -> dict:
+    """A line's [key, argument] pairs as a policy entry, the way `policies_validate` takes one."""
+    entry: dict = {"warning_threshold_pct": DEFAULT_WARNING_PCT, "penalty_per_breach": "0.00", "calendar_id": None}
+    for key, argument in parts:
+        argument = argument.strip()
+        if key in ("response", "resolution"):
+            seconds = parse_duration(argument)
+            if seconds is None:
+                _bad_line(number, _("“%(value)s” is not a duration like 4h, 1h 30m or 2d.") % {"value": argument})
+            entry[f"{key}_target_seconds"] = seconds
+        elif key == "calendar":
+            entry["calendar_name"] = "" if argument in _ALWAYS_ON else argument
+        elif key == "warning":
+            if not re.fullmatch(r"\d{1,3}\s*%?", argument):
+                _bad_line(number, _("the warning is a whole percentage, e.g. 75."))
+            entry["warning_threshold_pct"] = int(argument.rstrip("%").strip())
+        else:
+            entry["penalty_per_breach"] = argument.replace(" ", "").replace(",", ".")
+    return entry

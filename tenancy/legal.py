@@ -195,6 +195,15 @@ def details_text(organisation, language: str = "ru") -> str:
     if organisation is None:
         return ""
     labels = LABELS.get(language, LABELS["ru"])
+    text = ", ".join(_registration_parts(organisation, labels))
+    bank = _bank_parts(organisation, labels)
+    if bank:
+        text = f"{text}; {', '.join(bank)}" if text else ", ".join(bank)
+    return text
+
+
+def _registration_parts(organisation, labels: dict[str, str]) -> list[str]:
+    """ИНН (or a foreign tax ID), КПП, ОГРН or ОГРНИП, and the address, those the organisation has."""
     parts = []
     inn = getattr(organisation, "inn", "")
     if inn:
@@ -209,7 +218,11 @@ def details_text(organisation, language: str = "ru") -> str:
     address = getattr(organisation, "legal_address", "") or getattr(organisation, "address", "")
     if address:
         parts.append(" ".join(address.split()))
-    text = ", ".join(parts)
+    return parts
+
+
+def _bank_parts(organisation, labels: dict[str, str]) -> list[str]:
+    """The account with its bank, БИК and correspondent account, those the organisation has."""
     bank = []
     if getattr(organisation, "settlement_account", ""):
         account = f"{labels['account']} {organisation.settlement_account}"
@@ -222,9 +235,7 @@ def details_text(organisation, language: str = "ru") -> str:
         bank.append(f"{labels['bik']} {organisation.bik}")
     if getattr(organisation, "correspondent_account", ""):
         bank.append(f"{labels['corr']} {organisation.correspondent_account}")
-    if bank:
-        text = f"{text}; {', '.join(bank)}" if text else ", ".join(bank)
-    return text
+    return bank
 
 
 def has_legal_details(organisation) -> bool:

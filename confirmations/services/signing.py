@@ -230,24 +230,7 @@ def act_sign(*, act: Act, actor, data: SignInput, via: str = "") -> Act:
     if not data.consent:
         raise DomainError(_("Tick the box to agree that this confirmation is your signature."), field="consent",
                           code="required")
-    code_row = None
-    if data.method == SignatureEvidence.Method.PASSWORD:
-        _check_not_locked(act, actor, "password")
-        if not data.password:
-            raise DomainError(_("Enter your password."), field="password", code="required")
-        if not actor.check_password(data.password):
-            _signing_failed(act, actor, "password")
-            raise DomainError(_("The password is wrong."), field="password", code="wrong_password")
-    elif data.method == SignatureEvidence.Method.EMAIL_CODE:
-        _check_not_locked(act, actor, "code")
-        try:
-            code_row = _check_code(act, actor, data.code)
-        except DomainError as error:
-            if error.code == "wrong_code":
-                _signing_failed(act, actor, "code")
-            raise
-    else:
-        raise DomainError(_("Choose how to sign: password or emailed code."), field="method", code="invalid")
+    code_row = _check_credentials(act, actor, data)
 
     with transaction.atomic():
         act = Act.objects.select_for_update(of=("self",)).select_related("contract", "client").get(pk=act.pk)
@@ -259,24 +242,8 @@ def act_sign(*, act: Act, actor, data: SignInput, via: str = "") -> Act:
         act.sign()
         act.save()
         SigningLockout.objects.filter(user=actor).delete()  # a successful signature starts the count afresh
-        try:
-            with transaction.atomic():
-                confirmation = Confirmation.objects.create(
-                    act=act, contract_id=act.contract_id, client_id=act.client_id, kind=Confirmation.Kind.SIGNED,
-                    rating=data.rating, comment=data.comment.strip(), confirmed_by=actor, confirmed_at=now)
-        except IntegrityError as exc:
-            raise TransitionRefused(_("This act has already been signed.")) from exc
-        OrderRating.objects.bulk_create([
-            OrderRating(tenant_id=act.tenant_id, confirmation=confirmation, order=item.order, rating=item.rating,
-                        comment=item.comment.strip())
-            for item in data.order_ratings
-        ])
-        consent = str(CONSENT_TEXT) % {"number": act.number, "revision": act.revision, "sha256": act.pdf_sha256,
-                                       "client": act.client.legal_name or act.client.name}
-        SignatureEvidence.objects.create(
-            act=act, signer=actor, signer_name=actor.get_full_name() or actor.get_username(), method=data.method,
-            signed_at=now, ip_address=data.ip_address or None, user_agent=(data.user_agent or "")[:1000],
-            document_sha256=act.pdf_sha256, consent_text=consent)
+        confirmation = _confirm_signed(act, actor, data, now)
+        _store_evidence(act, actor, data, now)
         _record(act, kind="transition", actor=actor, via=via, transition="sign", from_state=ActState.SENT,
                 to_state=act.state, data={"rating": data.rating, "method": data.method,
                                           "sha256": act.pdf_sha256})
@@ -288,6 +255,55 @@ def act_sign(*, act: Act, actor, data: SignInput, via: str = "") -> Act:
                             "rating": data.rating})
         on_commit_task(seal_act, act.tenant_id, act.pk)
     return act
+
+
+def _check_credentials(act: Act, actor, data: SignInput) -> SigningCode | None:
+    """The password or the e-mailed code, re-entered to sign; a wrong one counts towards the lockout.
+    Returns the code's row, for the signature to use it up."""
+    if data.method == SignatureEvidence.Method.PASSWORD:
+        _check_not_locked(act, actor, "password")
+        if not data.password:
+            raise DomainError(_("Enter your password."), field="password", code="required")
+        if not actor.check_password(data.password):
+            _signing_failed(act, actor, "password")
+            raise DomainError(_("The password is wrong."), field="password", code="wrong_password")
+        return None
+    if data.method == SignatureEvidence.Method.EMAIL_CODE:
+        _check_not_locked(act, actor, "code")
+        try:
+            return _check_code(act, actor, data.code)
+        except DomainError as error:
+            if error.code == "wrong_code":
+                _signing_failed(act, actor, "code")
+            raise
+    raise DomainError(_("Choose how to sign: password or emailed code."), field="method", code="invalid")
+
+
+def _confirm_signed(act: Act, actor, data: SignInput, now: dt.datetime) -> Confirmation:
+    """The act's one confirmation, with the ratings of its orders."""
+    try:
+        with transaction.atomic():
+            confirmation = Confirmation.objects.create(
+                act=act, contract_id=act.contract_id, client_id=act.client_id, kind=Confirmation.Kind.SIGNED,
+                rating=data.rating, comment=data.comment.strip(), confirmed_by=actor, confirmed_at=now)
+    except IntegrityError as exc:
+        raise TransitionRefused(_("This act has already been signed.")) from exc
+    OrderRating.objects.bulk_create([
+        OrderRating(tenant_id=act.tenant_id, confirmation=confirmation, order=item.order, rating=item.rating,
+                    comment=item.comment.strip())
+        for item in data.order_ratings
+    ])
+    return confirmation
+
+
+def _store_evidence(act: Act, actor, data: SignInput, now: dt.datetime) -> SignatureEvidence:
+    """Who signed which document (its SHA-256), how, from where, and the consent they gave."""
+    consent = str(CONSENT_TEXT) % {"number": act.number, "revision": act.revision, "sha256": act.pdf_sha256,
+                                   "client": act.client.legal_name or act.client.name}
+    return SignatureEvidence.objects.create(
+        act=act, signer=actor, signer_name=actor.get_full_name() or actor.get_username(), method=data.method,
+        signed_at=now, ip_address=data.ip_address or None, user_agent=(data.user_agent or "")[:1000],
+        document_sha256=act.pdf_sha256, consent_text=consent)
 
 
 def _follow_up_ratings(act: Act, confirmation: Confirmation, data: SignInput) -> None:

@@ -175,6 +175,9 @@ def obligation_create(*, contract: Contract, actor, owner, title: str, rule: str
     return obligation
 
 
+SCHEDULE_FIELDS = frozenset({"rule", "day", "month", "business_days", "starts_on", "is_active"})
+
+
 @transaction.atomic
 def obligation_update(*, obligation: Obligation, actor, via: str = "", **changes: Any) -> Obligation:
     """Change an obligation. A new rule or start, or stopping it, removes the pending occurrences
@@ -182,6 +185,23 @@ def obligation_update(*, obligation: Obligation, actor, via: str = "", **changes
     require_manager(actor, system=True)
     obligation = Obligation.objects.select_for_update(of=("self",)).select_related("contract").get(pk=obligation.pk)
     contract = obligation.contract
+    updates = _checked_updates(obligation, changes)
+    changed = _assign(obligation, updates)
+    if not changed:
+        return obligation
+    schedule = Schedule.of(obligation)
+    if obligation.is_active and SCHEDULE_FIELDS & changed.keys():
+        _check_fires(contract, schedule, obligation.starts_on)
+    obligation.save()
+    if SCHEDULE_FIELDS & changed.keys():
+        _reschedule(obligation, schedule)
+    _record(contract.pk, kind=ContractEvent.Kind.OBLIGATION_CHANGED, actor=actor, via=via,
+            summary=_describe(obligation), obligation=obligation.pk, changed=changed)
+    return obligation
+
+
+def _checked_updates(obligation: Obligation, changes: dict[str, Any]) -> dict[str, Any]:
+    """The fields `obligation_update` may change, cleaned and checked against the obligation's others."""
     updates = {k: v for k, v in changes.items() if k in OBLIGATION_FIELDS}
     if "title" in updates:
         updates["title"] = (updates["title"] or "").strip()[:200]
@@ -195,34 +215,36 @@ def obligation_update(*, obligation: Obligation, actor, via: str = "", **changes
     if updates.get("starts_on", obligation.starts_on) is None:
         raise DomainError(_("Give the first date the obligation may fall due on."), field="starts_on",
                           code="required")
+    return updates
+
+
+def _assign(obligation: Obligation, updates: dict[str, Any]) -> dict[str, list[str]]:
+    """Set the values that differ; return them as {field: [old, new]} in text, for the event."""
     changed = {}
     for key, value in updates.items():
         old = getattr(obligation, key)
         if old != value:
             changed[key] = [str(old) if old is not None else "", str(value) if value is not None else ""]
             setattr(obligation, key, value)
-    if not changed:
-        return obligation
-    schedule = Schedule.of(obligation)
-    if obligation.is_active and {"rule", "day", "month", "business_days", "starts_on", "is_active"} & changed.keys():
-        _check_fires(contract, schedule, obligation.starts_on)
-    obligation.save()
-    if {"rule", "day", "month", "business_days", "starts_on", "is_active"} & changed.keys():
-        keep: list[dt.date] = []
-        if obligation.is_active:
-            first, last = _bounds(contract, schedule, obligation.starts_on)
-            horizon = add_months(_tenant_today(), HORIZON_MONTHS)
-            try:
-                keep = schedule.due_dates(first, min(horizon, last) if last else horizon,
-                                          business=contract_business_days(contract, around=first))
-            except ValueError:
-                keep = []
-        _drop_future_pending(obligation, keep=keep)
-        if obligation.is_active and contract.state in RUNNING:
-            _generate_for(obligation, horizon=add_months(_tenant_today(), HORIZON_MONTHS))
-    _record(contract.pk, kind=ContractEvent.Kind.OBLIGATION_CHANGED, actor=actor, via=via,
-            summary=_describe(obligation), obligation=obligation.pk, changed=changed)
-    return obligation
+    return changed
+
+
+def _reschedule(obligation: Obligation, schedule: Schedule) -> None:
+    """After a change of rule, start or activity: drop the pending occurrences that no longer fall
+    due and, on a running contract, create the ones that now do."""
+    contract = obligation.contract
+    keep: list[dt.date] = []
+    if obligation.is_active:
+        first, last = _bounds(contract, schedule, obligation.starts_on)
+        horizon = add_months(_tenant_today(), HORIZON_MONTHS)
+        try:
+            keep = schedule.due_dates(first, min(horizon, last) if last else horizon,
+                                      business=contract_business_days(contract, around=first))
+        except ValueError:
+            keep = []
+    _drop_future_pending(obligation, keep=keep)
+    if obligation.is_active and contract.state in RUNNING:
+        _generate_for(obligation, horizon=add_months(_tenant_today(), HORIZON_MONTHS))
 
 
 # --- templates -------------------------------------------------------------------------------
@@ -402,8 +424,17 @@ def obligation_alerts_send(*, today: dt.date | None = None) -> dict[str, int]:
     compare-and-set on its timestamp, so two workers never send one twice."""
     today = today or _tenant_today()
     now = timezone.now()
-    counts = {"overdue": 0, "reminded": 0, "alerted": 0}
     base = ObligationOccurrence.objects.filter(obligation__is_active=True)
+    overdue = _mark_overdue(base, today=today, now=now)
+    with translation.override(settings.LANGUAGE_CODE):
+        reminded = _send_reminders(base, today=today, now=now)
+        alerted = _send_overdue_alerts(base, now=now)
+    return {"overdue": overdue, "reminded": reminded, "alerted": alerted}
+
+
+def _mark_overdue(base, *, today: dt.date, now: dt.datetime) -> int:
+    """Pending occurrences due before today become overdue, each recorded on its contract's timeline."""
+    marked = 0
     for pk in list(base.filter(state=OccurrenceState.PENDING, due_date__lt=today).values_list("pk", flat=True)):
         with transaction.atomic():
             if not ObligationOccurrence.objects.filter(pk=pk, state=OccurrenceState.PENDING).update(
@@ -414,47 +445,56 @@ def obligation_alerts_send(*, today: dt.date | None = None) -> dict[str, int]:
                     summary=f"{occurrence.obligation.title} — {occurrence.due_date.isoformat()}",
                     obligation=occurrence.obligation_id, occurrence=pk, due_date=occurrence.due_date.isoformat(),
                     from_state=OccurrenceState.PENDING, to_state=OccurrenceState.OVERDUE)
-            counts["overdue"] += 1
+            marked += 1
+    return marked
 
-    with translation.override(settings.LANGUAGE_CODE):
-        upcoming = (base.filter(state=OccurrenceState.PENDING, reminded_at__isnull=True, due_date__gte=today,
-                                due_date__lte=today + dt.timedelta(days=60))
-                    .select_related("obligation__owner", "obligation__contract"))
-        for occurrence in upcoming:
-            obligation = occurrence.obligation
-            if occurrence.due_date - dt.timedelta(days=obligation.reminder_days) > today:
+
+def _send_reminders(base, *, today: dt.date, now: dt.datetime) -> int:
+    """Remind each owner once, `reminder_days` before a pending occurrence falls due."""
+    reminded = 0
+    upcoming = (base.filter(state=OccurrenceState.PENDING, reminded_at__isnull=True, due_date__gte=today,
+                            due_date__lte=today + dt.timedelta(days=60))
+                .select_related("obligation__owner", "obligation__contract"))
+    for occurrence in upcoming:
+        obligation = occurrence.obligation
+        if occurrence.due_date - dt.timedelta(days=obligation.reminder_days) > today:
+            continue
+        with transaction.atomic():
+            if not ObligationOccurrence.objects.filter(pk=occurrence.pk, reminded_at__isnull=True).update(
+                    reminded_at=now):
                 continue
-            with transaction.atomic():
-                if not ObligationOccurrence.objects.filter(pk=occurrence.pk, reminded_at__isnull=True).update(
-                        reminded_at=now):
-                    continue
-                title = _("Due %(date)s: %(title)s (%(number)s)") % {
-                    "date": occurrence.due_date.isoformat(), "title": obligation.title,
-                    "number": obligation.contract.number}
-                notify_users([obligation.owner], kind="obligation_reminder", key=f"obligation:{occurrence.pk}:reminder",
-                        title=title, body=_("%(title)s is due on %(date)s.") % {
-                            "title": obligation.title, "date": occurrence.due_date.isoformat()},
-                        url=_occurrence_url(occurrence))
-                counts["reminded"] += 1
+            title = _("Due %(date)s: %(title)s (%(number)s)") % {
+                "date": occurrence.due_date.isoformat(), "title": obligation.title,
+                "number": obligation.contract.number}
+            notify_users([obligation.owner], kind="obligation_reminder", key=f"obligation:{occurrence.pk}:reminder",
+                         title=title, body=_("%(title)s is due on %(date)s.") % {
+                             "title": obligation.title, "date": occurrence.due_date.isoformat()},
+                         url=_occurrence_url(occurrence))
+            reminded += 1
+    return reminded
 
-        overdue = (base.filter(state=OccurrenceState.OVERDUE, alerted_at__isnull=True)
-                   .select_related("obligation__owner", "obligation__contract"))
-        for occurrence in overdue:
-            obligation = occurrence.obligation
-            with transaction.atomic():
-                if not ObligationOccurrence.objects.filter(pk=occurrence.pk, alerted_at__isnull=True).update(
-                        alerted_at=now):
-                    continue
-                managers = [r.user for r in ContractRole.objects.filter(
-                    contract_id=obligation.contract_id, role=ContractRoleKind.ACCOUNT_MANAGER).select_related("user")]
-                title = _("Overdue since %(date)s: %(title)s (%(number)s)") % {
-                    "date": occurrence.due_date.isoformat(), "title": obligation.title,
-                    "number": obligation.contract.number}
-                notify_users([obligation.owner, *managers], kind="obligation_overdue",
-                        key=f"obligation:{occurrence.pk}:overdue", title=title,
-                        body=_("%(title)s was due on %(date)s and is not done.") % {
-                            "title": obligation.title, "date": occurrence.due_date.isoformat()},
-                        url=_occurrence_url(occurrence))
-                counts["alerted"] += 1
-    return counts
+
+def _send_overdue_alerts(base, *, now: dt.datetime) -> int:
+    """Alert the owner and the contract's account managers once about each overdue occurrence."""
+    alerted = 0
+    overdue = (base.filter(state=OccurrenceState.OVERDUE, alerted_at__isnull=True)
+               .select_related("obligation__owner", "obligation__contract"))
+    for occurrence in overdue:
+        obligation = occurrence.obligation
+        with transaction.atomic():
+            if not ObligationOccurrence.objects.filter(pk=occurrence.pk, alerted_at__isnull=True).update(
+                    alerted_at=now):
+                continue
+            managers = [r.user for r in ContractRole.objects.filter(
+                contract_id=obligation.contract_id, role=ContractRoleKind.ACCOUNT_MANAGER).select_related("user")]
+            title = _("Overdue since %(date)s: %(title)s (%(number)s)") % {
+                "date": occurrence.due_date.isoformat(), "title": obligation.title,
+                "number": obligation.contract.number}
+            notify_users([obligation.owner, *managers], kind="obligation_overdue",
+                         key=f"obligation:{occurrence.pk}:overdue", title=title,
+                         body=_("%(title)s was due on %(date)s and is not done.") % {
+                             "title": obligation.title, "date": occurrence.due_date.isoformat()},
+                         url=_occurrence_url(occurrence))
+            alerted += 1
+    return alerted
 

@@ -114,53 +114,76 @@ def parse(raw: bytes) -> ParsedMail:
     if not raw or not raw.strip():
         raise MailRefused(_("The message is empty."), "malformed")
     try:
-        message = BytesParser(policy=policy.default).parsebytes(raw)
-        if not list(message.keys()):
-            raise MailRefused(_("The message has no headers: it is not an e-mail."), "malformed")
-        for part in message.walk():
-            fatal = [d for d in part.defects if isinstance(d, _FATAL_DEFECTS)]
-            if fatal:
-                raise MailRefused(_("The message is malformed: %(defect)s") % {"defect": type(fatal[0]).__name__},
-                                  "malformed")
-        senders = _addresses(message, "From")
-        if not senders:
-            raise MailRefused(_("The message has no valid sender (From) address."), "malformed")
-        from_address, from_name = senders[0]
-        subject = " ".join(str(message.get("Subject", "") or "").split())
-        raw_id = str(message.get("Message-ID", "") or "").strip()
-        found_id = _MESSAGE_ID.search(raw_id)
-        message_id = found_id.group(0) if found_id else fallback_message_id(raw)
-        references: list[str] = []
-        for name in ("In-Reply-To", "References"):
-            references += _MESSAGE_ID.findall(str(message.get(name, "") or ""))
-        recipients = [a for name in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
-                      for a, _name in _addresses(message, name)]
-        automatic = (str(message.get("Auto-Submitted", "no") or "no").strip().lower() != "no"
-                     or str(message.get("Precedence", "") or "").strip().lower() in ("bulk", "junk", "auto_reply", "list")
-                     or message.get("X-Autoreply") is not None or message.get("X-Autorespond") is not None)
-        body_part = message.get_body(preferencelist=("plain", "html"))
-        body = _text_of(body_part) if body_part is not None else ""
-        attachments = []
-        for part in message.walk():
-            if part.is_multipart() or part is body_part:
-                continue
-            name = part.get_filename()
-            if not name and part.get_content_disposition() != "attachment":
-                continue  # an inline part without a name: an alternative body, a signature image
-            content = part.get_payload(decode=True) or b""
-            attachments.append(Attachment(name=str(name or "attachment"), content_type=part.get_content_type(),
-                                          content=content))
+        mail = _read(raw)
     except MailRefused:
         raise
     except (LookupError, ValueError, TypeError, AttributeError, IndexError, errors.MessageError) as exc:
         raise MailRefused(_("The message is malformed: %(error)s") % {"error": type(exc).__name__}, "malformed") from exc
-    for attachment in attachments:
+    for attachment in mail.attachments:
         if _is_executable(attachment):
             raise MailRefused(_("“%(name)s” is an executable program; messages carrying programs are refused.")
                               % {"name": attachment.name}, "executable")
+    return mail
+
+
+def _read(raw: bytes) -> ParsedMail:
+    """`raw` read into what the platform keeps; MailRefused when it is not an e-mail or has no sender.
+    The `email` package's own errors pass through, for `parse` to name."""
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    _check_structure(message)
+    senders = _addresses(message, "From")
+    if not senders:
+        raise MailRefused(_("The message has no valid sender (From) address."), "malformed")
+    from_address, from_name = senders[0]
+    subject = " ".join(str(message.get("Subject", "") or "").split())
+    raw_id = str(message.get("Message-ID", "") or "").strip()
+    found_id = _MESSAGE_ID.search(raw_id)
+    message_id = found_id.group(0) if found_id else fallback_message_id(raw)
+    references: list[str] = []
+    for name in ("In-Reply-To", "References"):
+        references += _MESSAGE_ID.findall(str(message.get(name, "") or ""))
+    recipients = [a for name in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
+                  for a, _name in _addresses(message, name)]
+    automatic = _is_automatic(message)
+    body_part = message.get_body(preferencelist=("plain", "html"))
+    body = _text_of(body_part) if body_part is not None else ""
+    attachments = _attachments(message, body_part)
     return ParsedMail(message_id=message_id[:255], from_address=from_address[:254], from_name=from_name[:200],
                       subject=subject[:300], body=body, recipients=recipients, references=references,
                       attachments=attachments, automatic=automatic)
+
+
+def _check_structure(message: EmailMessage) -> None:
+    """MailRefused when the message has no headers or a defect after which its parts cannot be trusted."""
+    if not list(message.keys()):
+        raise MailRefused(_("The message has no headers: it is not an e-mail."), "malformed")
+    for part in message.walk():
+        fatal = [d for d in part.defects if isinstance(d, _FATAL_DEFECTS)]
+        if fatal:
+            raise MailRefused(_("The message is malformed: %(defect)s") % {"defect": type(fatal[0]).__name__},
+                              "malformed")
+
+
+def _is_automatic(message: EmailMessage) -> bool:
+    """Sent by a machine (an auto-reply, a list, bulk mail): nothing to answer."""
+    return (str(message.get("Auto-Submitted", "no") or "no").strip().lower() != "no"
+            or str(message.get("Precedence", "") or "").strip().lower() in ("bulk", "junk", "auto_reply", "list")
+            or message.get("X-Autoreply") is not None or message.get("X-Autorespond") is not None)
+
+
+def _attachments(message: EmailMessage, body_part) -> list[Attachment]:
+    """Every leaf part but the body that is named or marked as an attachment."""
+    attachments = []
+    for part in message.walk():
+        if part.is_multipart() or part is body_part:
+            continue
+        name = part.get_filename()
+        if not name and part.get_content_disposition() != "attachment":
+            continue  # an inline part without a name: an alternative body, a signature image
+        content = part.get_payload(decode=True) or b""
+        attachments.append(Attachment(name=str(name or "attachment"), content_type=part.get_content_type(),
+                                      content=content))
+    return attachments
 
 
 def reply_text(body: str) -> str:

@@ -133,8 +133,17 @@ def _quarter(tenant, client, contracts, user, calendar, start: dt.date, end: dt.
     and normal priority, 24×7 above), some paused, about 6 % of responses and 11 % of resolutions
     breached (every fourth breach waived), delivery events; a signed act per month with its rating and
     five order ratings; an issued invoice per month with its fee, penalty and quality lines."""
-    from billing.models import Invoice, InvoiceLine, LineKind
-    from confirmations.models import Act, Confirmation, OrderRating
+    orders, clocks, breaches = _quarter_orders(tenant, client, contracts, user, calendar, start, end)
+    acts, confirmations, invoices = _quarter_papers(tenant, client, contracts, user, start)
+    ratings = _order_ratings(tenant, orders, confirmations)
+    for key, value in (("orders", len(orders)), ("clocks", len(clocks)), ("breaches", len(breaches)),
+                       ("acts", len(acts)), ("invoices", len(invoices)), ("order_ratings", len(ratings))):
+        counts[key] = counts.get(key, 0) + value
+
+
+def _quarter_orders(tenant, client, contracts, user, calendar, start: dt.date, end: dt.date):
+    """The quarter's orders with their clocks, breaches and delivery events, saved; returns
+    (orders, clocks, breaches)."""
     from orders.models import Order, OrderEvent
     from sla.models import Breach, SLAClock
 
@@ -149,27 +158,10 @@ def _quarter(tenant, client, contracts, user, calendar, start: dt.date, end: dt.
                           title="Не работает почта", reported_by=user, reported_at=reported, state="accepted")
             orders.append(order)
             office = calendar if priority in ("low", "normal") else None
-            response_breached, resolution_breached = (i + j) % 17 == 0, (i + j) % 9 == 0
-            took_response = dt.timedelta(hours=30 if response_breached else 1 + j % 6, minutes=j % 50)
-            took_resolution = dt.timedelta(hours=60 if resolution_breached else 4 + j % 40, minutes=j % 45)
-            pauses = [[(reported + dt.timedelta(hours=2)).astimezone(dt.UTC).isoformat(),
-                       (reported + dt.timedelta(hours=5)).astimezone(dt.UTC).isoformat()]] if j % 13 == 0 else []
-            for metric, target, took, breached, paused in (
-                    ("response", 24, took_response, response_breached, []),
-                    ("resolution", 48, took_resolution, resolution_breached, pauses)):
-                due = reported + dt.timedelta(hours=target)
-                clock = SLAClock(tenant_id=tenant.pk, order=order, metric=metric, target=dt.timedelta(hours=target),
-                                 calendar=office, started_at=reported, pauses=paused, due_at=due,
-                                 stopped_at=reported + took, breached_at=due if breached else None)
-                clocks.append(clock)
-                if breached:
-                    breaches.append(Breach(tenant_id=tenant.pk, clock=clock, order=order, contract=contract,
-                                           provider_id=contract.provider_id, metric=metric, due_at=due, breached_at=due,
-                                           penalty=Decimal("1000.00"),
-                                           waived_at=due if len(breaches) % 4 == 3 else None))
+            delivered = _order_clocks(tenant, contract, order, office, i, j, clocks=clocks, breaches=breaches)
             events.append(OrderEvent(tenant_id=tenant.pk, order=order, kind="transition", transition="deliver",
                                      from_state="in_progress", to_state="delivered", actor_label="bench",
-                                     at=reported + took_resolution))
+                                     at=delivered))
     Order.objects.bulk_create(orders, batch_size=5000)
     for row in (*clocks, *events):
         row.order_id = row.order.pk
@@ -178,6 +170,41 @@ def _quarter(tenant, client, contracts, user, calendar, start: dt.date, end: dt.
     for breach in breaches:
         breach.clock_id, breach.order_id = breach.clock.pk, breach.order.pk
     Breach.objects.bulk_create(breaches, batch_size=5000)
+    return orders, clocks, breaches
+
+
+def _order_clocks(tenant, contract, order, office, i: int, j: int, *, clocks: list, breaches: list) -> dt.datetime:
+    """Append the order's response and resolution clocks to `clocks` and their breaches to `breaches`
+    (every fourth breach of the quarter waived); return when the order was delivered."""
+    from sla.models import Breach, SLAClock
+
+    reported = order.reported_at
+    response_breached, resolution_breached = (i + j) % 17 == 0, (i + j) % 9 == 0
+    took_response = dt.timedelta(hours=30 if response_breached else 1 + j % 6, minutes=j % 50)
+    took_resolution = dt.timedelta(hours=60 if resolution_breached else 4 + j % 40, minutes=j % 45)
+    pauses = [[(reported + dt.timedelta(hours=2)).astimezone(dt.UTC).isoformat(),
+               (reported + dt.timedelta(hours=5)).astimezone(dt.UTC).isoformat()]] if j % 13 == 0 else []
+    for metric, target, took, breached, paused in (
+            ("response", 24, took_response, response_breached, []),
+            ("resolution", 48, took_resolution, resolution_breached, pauses)):
+        due = reported + dt.timedelta(hours=target)
+        clock = SLAClock(tenant_id=tenant.pk, order=order, metric=metric, target=dt.timedelta(hours=target),
+                         calendar=office, started_at=reported, pauses=paused, due_at=due,
+                         stopped_at=reported + took, breached_at=due if breached else None)
+        clocks.append(clock)
+        if breached:
+            breaches.append(Breach(tenant_id=tenant.pk, clock=clock, order=order, contract=contract,
+                                   provider_id=contract.provider_id, metric=metric, due_at=due, breached_at=due,
+                                   penalty=Decimal("1000.00"),
+                                   waived_at=due if len(breaches) % 4 == 3 else None))
+    return reported + took_resolution
+
+
+def _quarter_papers(tenant, client, contracts, user, start: dt.date):
+    """A signed act with its confirmation and an issued invoice with three lines per contract and
+    month of the quarter, saved; returns (acts, confirmations, invoices)."""
+    from billing.models import Invoice, InvoiceLine, LineKind
+    from confirmations.models import Act, Confirmation
 
     months = [dt.date(start.year + (start.month - 1 + m) // 12, (start.month - 1 + m) % 12 + 1, 1) for m in range(3)]
     acts, confirmations, invoices = [], [], []
@@ -207,6 +234,13 @@ def _quarter(tenant, client, contracts, user, calendar, start: dt.date, end: dt.
             lines.append(InvoiceLine(tenant_id=tenant.pk, invoice=invoice, position=position, kind=kind,
                                      description=kind, amount=Decimal(amount), vat=Decimal("0.00")))
     InvoiceLine.objects.bulk_create(lines, batch_size=5000)
+    return acts, confirmations, invoices
+
+
+def _order_ratings(tenant, orders: list, confirmations: list) -> list:
+    """Five of its contract's orders rated with each confirmation, saved."""
+    from confirmations.models import OrderRating
+
     by_contract: dict[int, list] = {}
     for order in orders:
         by_contract.setdefault(order.contract_id, []).append(order)
@@ -217,9 +251,7 @@ def _quarter(tenant, client, contracts, user, calendar, start: dt.date, end: dt.
                                 rating=1 + (k + n) % 5, comment="плохо" if (k + n) % 5 < 2 else "")
                     for n, order in enumerate(rated)]
     OrderRating.objects.bulk_create(ratings, batch_size=5000)
-    for key, value in (("orders", len(orders)), ("clocks", len(clocks)), ("breaches", len(breaches)),
-                       ("acts", len(acts)), ("invoices", len(invoices)), ("order_ratings", len(ratings))):
-        counts[key] = counts.get(key, 0) + value
+    return ratings
 
 
 def _open_orders(tenant, client, contracts, user, calendar) -> int:
