@@ -124,6 +124,7 @@ def period_window(tenant: Tenant, start: dt.date, end: dt.date) -> tuple[dt.date
 # --- building -----------------------------------------------------------------------------------
 
 def _part_dates(segment: calc.FeeSegment) -> dict:
+    assert isinstance(segment.ref, tuple)  # the part's first and last day, ISO (see _segments)
     first, last = (dt.date.fromisoformat(day) for day in segment.ref)
     return {"start": f"{first:%d.%m.%Y}", "end": f"{last:%d.%m.%Y}"}
 
@@ -176,7 +177,7 @@ def _fill(invoice: Invoice, contract: Contract, tenant: Tenant) -> bool:
     part_by_ref = {part.segment.ref: part for part in result.segments}
     split = len(segments) > 1 or any(not s.whole for s in segments)
     zone = zoneinfo.ZoneInfo(tenant.time_zone)
-    acts_by_part = {}
+    acts_by_part: dict[object, list] = {}
     for confirmation in confirmations if segments else ():
         acts_by_part.setdefault(terms.segment_for(segments, confirmation.confirmed_at, zone).ref, []).append(confirmation)
     period = f"{invoice.period_start:%m.%Y}"
@@ -188,11 +189,12 @@ def _fill(invoice: Invoice, contract: Contract, tenant: Tenant) -> bool:
         if item.kind == LineKind.FEE:
             line.data = {"contract": contract.number, "period": period}
             if split:  # a part of the month: its dates, its days and the monthly fee they are a share of
-                part = part_by_ref[item.ref].segment
-                line.data.update(_part_dates(part), days=part.days, month_days=part.month_days, fee=str(part.fee))
+                fee_part = part_by_ref[item.ref].segment
+                line.data.update(_part_dates(fee_part), days=fee_part.days, month_days=fee_part.month_days, fee=str(fee_part.fee))
             acts += [(line, c.act_id) for c in acts_by_part.get(item.ref, [])]
         elif item.kind == LineKind.QUALITY:
             part = part_by_ref[item.ref]
+            assert part.band is not None  # a quality line is the adjustment of a band
             line.data = {"mean": str(result.mean), "count": len(rated), "pct": f"{part.band.adjustment_pct:+}",
                          "base": str(part.quality_base), "min_rating": str(part.band.min_rating)}
             if len(segments) > 1:
