@@ -10,12 +10,12 @@ WORKER_QUEUES = celery,sweep,documents,notifications,webhooks
 WORKER_CMD = celery -A config worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2} -Q $${WORKER_QUEUES:-$(WORKER_QUEUES)}
 BEAT_CMD   = celery -A config beat --loglevel=INFO
 
-.PHONY: help install migrate demo-data demo run web worker beat test lint messages ci clean bench bench-lists bench-tools
+.PHONY: help install migrate demo-data demo run web worker beat test typecheck lint messages ci clean bench bench-lists bench-tools
 
 help:
 	@echo "make demo   install, migrate, load demo data, run web + worker + beat on http://127.0.0.1:8000"
 	@echo "make test   install and run the whole suite (SQLite, or PostgreSQL/Redis from DATABASE_URL/REDIS_URL)"
-	@echo "other verbs: install migrate demo-data run web worker beat lint messages clean"
+	@echo "other verbs: install migrate demo-data run web worker beat typecheck lint messages clean"
 
 install: $(VENV)/.installed
 
@@ -58,7 +58,12 @@ beat: install
 test: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# mypy with django-stubs over every services and selectors module ([tool.mypy] in pyproject.toml)
+typecheck: install
+	$(VENV)/bin/mypy
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -97,6 +97,8 @@ class Invoice(ConcurrentTransitionMixin, TenantOwned):
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
+    was_created: bool = False  # on the invoice `invoice_build` returns: built now, not found already built
+
     class Meta:
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")

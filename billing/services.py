@@ -30,6 +30,7 @@ import datetime as dt
 import hashlib
 import json
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -126,6 +127,7 @@ def period_window(tenant: Tenant, start: dt.date, end: dt.date) -> tuple[dt.date
 # --- building -----------------------------------------------------------------------------------
 
 def _part_dates(segment: calc.FeeSegment) -> dict:
+    assert isinstance(segment.ref, tuple)  # the part's first and last day, ISO (see _segments)
     first, last = (dt.date.fromisoformat(day) for day in segment.ref)
     return {"start": f"{first:%d.%m.%Y}", "end": f"{last:%d.%m.%Y}"}
 
@@ -239,8 +241,9 @@ class _Draft:
 
 def _write_lines(invoice: Invoice, draft: _Draft) -> None:
     """Save the computed lines in order, each with its data and description, and their links."""
-    fillers = {LineKind.FEE: _fee_line, LineKind.QUALITY: _quality_line, LineKind.PENALTY: _penalty_line,
-               LineKind.PENALTY_CAP: _penalty_cap_line}
+    fillers: dict[str, Callable[[InvoiceLine, calc.CalcLine, _Draft], None]] = {
+        LineKind.FEE: _fee_line, LineKind.QUALITY: _quality_line, LineKind.PENALTY: _penalty_line,
+        LineKind.PENALTY_CAP: _penalty_cap_line}
     for position, item in enumerate(draft.result.lines, start=1):
         line = InvoiceLine(tenant_id=invoice.tenant_id, invoice=invoice, position=position, kind=item.kind,
                            amount=item.amount, vat=item.vat)

@@ -200,6 +200,7 @@ def _contract_permits(contract: Contract, meta, actor) -> None:
 def _contract_after(contract: Contract, name: str, actor, now) -> dict:
     if name == "activate":
         # version 1: the terms in force from the start (contracts.versions)
+        assert contract.start_date is not None  # activation requires it (Contract.activation_problems)
         version_write(contract=contract, effective_from=contract.start_date, actor=actor)
     if name == "terminate":
         return _end_on_termination(contract, actor=actor)

@@ -176,7 +176,7 @@ def _check_deadline(value, *, today: dt.date) -> dt.date:
 
 
 def _stage_deadline(contract, state: str, start: dt.date) -> dt.date:
-    return start + dt.timedelta(days=getattr(contract, STAGE_DAYS[state]))
+    return start + dt.timedelta(days=getattr(contract, STAGE_DAYS[DisputeState(state)]))
 
 
 def _record(dispute: Dispute, *, kind: str, actor=None, via: str = "", **fields) -> DisputeEvent:
@@ -451,6 +451,7 @@ def dispute_resolve(*, dispute: Dispute, actor, compensation, note: str, via: st
     if len(note) > TEXT_MAX:
         raise DomainError(_("The note is too long."), field="note", code="max_length")
     amount = _money(compensation if compensation not in (None, "") else ZERO, field="compensation")
+    assert amount is not None  # an amount was given: zero at least
     with transaction.atomic():
         dispute = _locked(dispute)
         if not dispute.is_open:
@@ -562,9 +563,9 @@ def dispute_settle(*, dispute_id: int) -> list:
     credit note for min(what is left, what is left of the invoice), linked both ways. Idempotent:
     under the dispute's lock the credited sum is read again, so twice or concurrently credits once."""
     from billing import services as billing
-    from billing.models import Invoice, InvoiceState
+    from billing.models import CreditNote, Invoice, InvoiceState
 
-    notes = []
+    notes: list[CreditNote] = []
     with transaction.atomic():
         dispute = Dispute.objects.select_for_update(of=("self",)).filter(
             pk=dispute_id, state=DisputeState.RESOLVED, compensation__gt=0).first()

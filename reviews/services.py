@@ -429,7 +429,7 @@ def action_item_update(*, item: ActionItem, actor, what=_UNSET, owner=_UNSET, du
             raise ActionForbidden(_("Only the item's owner or an account manager may change it."))
         if review.state == ReviewState.CANCELLED:
             raise TransitionRefused(_("The plan of a cancelled review cannot change."))
-        changed = {}
+        changed: dict[str, object] = {}
         plan_fields = {"what": what, "owner": owner, "due_date": due_date}
         if any(v is not _UNSET for v in plan_fields.values()):
             if not is_manager:

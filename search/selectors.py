@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from .models import SavedView
 
-LIST_URLS = {SavedView.List.ORDERS: "orders:order-list", SavedView.List.CONTRACTS: "contracts:contract-list"}
+LIST_URLS: dict[str, str] = {SavedView.List.ORDERS: "orders:order-list", SavedView.List.CONTRACTS: "contracts:contract-list"}
 
 
 def saved_views(*, user, list_name: str):

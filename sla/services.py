@@ -37,7 +37,7 @@ def engine_calendar(calendar: BusinessCalendar | None, *, around: dt.datetime | 
     from .models import _parse_hhmm
 
     working = {
-        int(day): tuple((_parse_hhmm(a), _parse_hhmm(b) or engine.END_OF_DAY) for a, b in intervals)
+        int(day): tuple((dt.time.fromisoformat(a), _parse_hhmm(b) or engine.END_OF_DAY) for a, b in intervals)
         for day, intervals in (calendar.working_hours or {}).items() if intervals
     }
     days_off = frozenset(dt.date.fromisoformat(d) for d in calendar.extra_days_off or [])
@@ -80,7 +80,8 @@ def _transferred_working_hours(working: dict[int, tuple]) -> tuple:
 
 
 def _pauses(clock: SLAClock):
-    closed = [(dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)) for a, b in clock.pauses or []]
+    closed: list[tuple[dt.datetime, dt.datetime | None]] = [
+        (dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)) for a, b in clock.pauses or []]
     if clock.paused_since:
         closed.append((clock.paused_since, None))
     return closed
@@ -246,11 +247,11 @@ def clock_stop_metric(*, order, metric: str, at=None, breach_if_late: bool = Tru
 def breach_record(*, clock: SLAClock, due_at: dt.datetime, at: dt.datetime) -> None:
     """One breach per clock whatever races: the one-to-one constraint decides, not Python."""
     order = clock.order
-    provider_id = order.team.provider_id if order.team_id else order.contract.provider_id
+    provider_id = order.team.provider_id if order.team is not None else order.contract.provider_id
     Breach.objects.bulk_create(
         [Breach(tenant_id=clock.tenant_id, clock=clock, order=order, contract_id=order.contract_id,
                 provider_id=provider_id, metric=clock.metric, due_at=due_at, breached_at=at,
-                penalty=clock.policy.penalty_per_breach if clock.policy_id else 0)],
+                penalty=clock.policy.penalty_per_breach if clock.policy is not None else 0)],
         ignore_conflicts=True,
     )
     clocks_crossed.send(sender=SLAClock, warned=[], breached=[clock.pk])

@@ -8,6 +8,7 @@ class DomainError(Exception):
 
     status = 400
     code = "invalid"
+    field_errors: dict[str, list[str]] | None = None  # set when several fields are at fault
 
     def __init__(self, message, *, field: str | None = None, code: str | None = None, messages=None):
         super().__init__(str(message))

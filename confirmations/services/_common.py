@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.utils import translation
@@ -25,7 +25,15 @@ def _record(act: Act, *, kind: str, actor=None, via: str = "", **fields: Any) ->
     return ActEvent.record(act, kind=kind, actor=actor, via=via, **fields)
 
 
-def is_signatory(user, act: Act) -> bool:
+class SignedUnderContract(Protocol):
+    """What a client signs under a contract: an act, or a review's minutes and plan."""
+
+    tenant_id: int
+    client_id: int
+    contract_id: int
+
+
+def is_signatory(user, act: SignedUnderContract) -> bool:
     """Who signs for the client: a user named client signatory on the act's contract, or an
     administrator of the act's client (the same rule the contract's responsibility matrix keeps)."""
     membership = membership_of(user, act.tenant_id)

@@ -316,7 +316,7 @@ def _follow_up_ratings(act: Act, confirmation: Confirmation, data: SignInput) ->
     if (data.rating is not None and data.rating <= LOW_RATING) or low:
         owner_role = (ContractRole.objects.filter(contract_id=act.contract_id, role=ContractRoleKind.ACCOUNT_MANAGER)
                       .select_related("user").order_by("id").first())
-        notes = [data.comment.strip()] if data.rating <= LOW_RATING else []
+        notes = [data.comment.strip()] if data.rating is not None and data.rating <= LOW_RATING else []
         notes += [f"{r.order.number}: {r.comment.strip()}" for r in low]
         action = CorrectiveAction.objects.create(
             contract_id=act.contract_id, client_id=act.client_id, opened_by=confirmation,

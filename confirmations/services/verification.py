@@ -76,7 +76,7 @@ def _carries_our_seal_dictionary(data: bytes) -> bool:
 def _prefix_digests(data: bytes) -> list[str]:
     """SHA-256 of each leading part of `data` that ends a PDF revision (`%%EOF`) before the end of the
     file: a sealed act starts with the exact PDF that was signed, so one of these names it."""
-    digests = []
+    digests: list[str] = []
     for match in _EOF.finditer(data):
         if match.end() >= len(data) or len(digests) >= _PREFIXES_TRIED * 2:
             break

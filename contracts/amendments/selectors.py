@@ -41,7 +41,7 @@ def amendment_change_rows(amendment: Amendment) -> list[ChangeRow]:
     """Each change of the amendment: before (the terms in force before it, or today's while it is
     open) → after, in words."""
     before_terms: dict[str, Any] = {}
-    if amendment.version_id:
+    if amendment.version is not None:
         previous = (ContractVersion.objects.filter(contract_id=amendment.contract_id,
                                                    number__lt=amendment.version.number)
                     .order_by("-number").first())
@@ -75,7 +75,7 @@ def version_list(*, contract: Contract) -> list[VersionRow]:
     by_version = {a.version_id: a for a in Amendment.objects.filter(contract=contract, version__isnull=False)
                   .order_by("applied_at", "id")}
     for version in all_versions:
-        changes = [ChangeRow(name, term_label(name), value_text(name, old), value_text(name, new))
+        changes: list[ChangeRow] = [ChangeRow(name, term_label(name), value_text(name, old), value_text(name, new))
                    for name, old, new in versions.versions_diff(previous, version.terms)] if previous else []
         rows.append(VersionRow(version=version, changes=changes, amendment=by_version.get(version.pk)))
         previous = version.terms

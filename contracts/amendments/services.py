@@ -390,6 +390,7 @@ def amendments_apply_due() -> int:
 
 
 def _renewal_reason(contract: Contract) -> str:
+    assert contract.end_date is not None  # only a contract with an end date renews
     with translation.override(settings.LANGUAGE_CODE):
         return _("Renewal for %(months)s months, to %(date)s.") % {
             "months": contract.renewal_term_months,
@@ -444,7 +445,7 @@ def _auto_renew_one(pk: int, today: dt.date) -> bool:
         with translation.override(settings.LANGUAGE_CODE):
             _notify_side(amendment, AmendmentSide.PROVIDER, _users_of_side(contract, AmendmentSide.PROVIDER),
                          event="renewed", title=_("%(contract)s renewed itself to %(date)s") % {
-                             "contract": contract.number, "date": contract.end_date.isoformat()},
+                             "contract": contract.number, "date": str(contract.end_date)},
                          body=amendment.reason)
     return True
 

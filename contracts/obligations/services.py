@@ -355,7 +355,7 @@ def obligation_occurrence_complete(*, occurrence: ObligationOccurrence, actor, n
     note = (note or "").strip()
     if not note and upload is None:
         raise DomainError(_("Describe what was done or attach a file as evidence."), field="note", code="required")
-    checked = digest = None
+    checked, digest = None, ""
     if upload is not None:
         # order attachments' rules (allow-listed types whose first bytes match, size limit), one copy
         from tenancy.uploads import check_upload, upload_sha256

@@ -63,11 +63,11 @@ def idempotency_key_of(request) -> str | None:
     if raw is None:
         return None
     if raw == "":
-        problem = _("The Idempotency-Key header is empty: send a unique value, e.g. a UUID.")
+        problem = str(_("The Idempotency-Key header is empty: send a unique value, e.g. a UUID."))
     elif len(raw) > MAX_KEY_LENGTH:
         problem = _("The Idempotency-Key header is longer than %(max)d characters.") % {"max": MAX_KEY_LENGTH}
     elif not all("!" <= char <= "~" for char in raw):
-        problem = _("The Idempotency-Key header may hold only printable ASCII characters without spaces.")
+        problem = str(_("The Idempotency-Key header may hold only printable ASCII characters without spaces."))
     else:
         return raw
     raise exceptions.ValidationError({HEADER: [problem]})

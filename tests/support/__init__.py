@@ -1,7 +1,7 @@
 """What many test modules share: signing in, reading a row again, raising an order.
 
 The worlds (`world_a`, `world_b`: a tenant with a user of every role) are fixtures in
-tests/conftest.py; the factories are in tests/factories.py; each app's own helpers stay in its
+tests/conftest.py; the factories are in tests/factories/; each app's own helpers stay in its
 `support.py` (tests/billing/support.py, tests/confirmations/support.py, ...).
 """
 
