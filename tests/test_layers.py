@@ -20,10 +20,6 @@ RANK = {app: rank for rank, layer in enumerate(LAYERS) for app in (layer if isin
 KNOWN = {
     ("contracts/amendments/services.py", "confirmations"):
         "an amendment is agreed with the act signing's password lockout (move the lockout to tenancy)",
-    ("contracts/views.py", "billing"): "the contract page shows its invoices (compose it from above)",
-    ("contracts/views.py", "orders"): "the contract page shows its orders and clocks",
-    ("contracts/views.py", "reviews"): "the contract page shows its reviews",
-    ("contracts/views.py", "sla"): "the contract page shows its SLA policies",
 }
 
 
