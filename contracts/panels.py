@@ -10,12 +10,20 @@ import them: each of those apps registers a provider for a page in its `AppConfi
     home    reviews: `dash` (the figures) and `contract_scope` (the contracts the user's home is about)
     portal  reviews: `dash`; orders: `open_orders` (with their clock badges)
 
+The contract page's cards fill slots: an app registers a template and the function
+that gives its context (`register_card(slot, template, context)`, `context(template_context,
+contract)` as an inclusion tag's), and the page renders the slot (`{% load contract_panels %}
+{% panel_cards "contract-side" contract %}`, contracts.templatetags.contract_panels):
+
+    contract-side  sla: the SLA card (policies, force majeure, breaches)
+
 With no provider a page still renders, with what contracts itself knows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 Provider = Callable[..., dict]
 _providers: dict[str, list[Provider]] = {}
@@ -34,3 +42,24 @@ def panel_context(page: str, request, **values) -> dict:
     for provider in _providers.get(page, ()):
         context.update(provider(request, **values))
     return context
+
+
+@dataclass(frozen=True)
+class Card:
+    template: str
+    context: Callable[..., dict]
+
+
+_cards: dict[str, list[Card]] = {}
+
+
+def register_card(slot: str, template: str, context: Callable[..., dict]) -> None:
+    """Add a card to `slot` of a page (once: registering the same one again changes nothing)."""
+    cards = _cards.setdefault(slot, [])
+    card = Card(template=template, context=context)
+    if card not in cards:
+        cards.append(card)
+
+
+def cards(slot: str) -> list[Card]:
+    return list(_cards.get(slot, ()))
