@@ -218,6 +218,9 @@ REST_FRAMEWORK = {
     # Throttles read REMOTE_ADDR, which TrustedProxyMiddleware has already set from the trusted proxies.
     "NUM_PROXIES": 0,
 }
+# Mixed into tenancy.api_base.TenantViewSet, the base of every API viewset: every POST takes an
+# Idempotency-Key and every answer carries the rate-limit headers.
+API_VIEWSET_HOOKS = ["integrations.idempotency.hooks.IdempotentWritesMixin"]
 SPECTACULAR_SETTINGS = {
     "TITLE": "Service-contract platform API",
     "DESCRIPTION": "Clients, providers, contracts and their transitions; client orders and incidents with "

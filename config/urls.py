@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from integrations.idempotency.forms import ThrottledAuthenticationForm
 from tenancy.people_views import set_language
 
 urlpatterns = [
@@ -12,6 +14,10 @@ urlpatterns = [
     # the language switcher also keeps a signed-in person's choice in their profile
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # the sign-in page (a global name: settings.LOGIN_URL): failed sign-ins are counted per account and
+    # per address (integrations.idempotency.throttling); composed here, so tenancy needs no integrations
+    path("accounts/login/", auth_views.LoginView.as_view(
+        redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm), name="login"),
     path("", include("tenancy.urls")),
     path("", include("contracts.urls")),
     path("", include("orders.urls")),

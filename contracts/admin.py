@@ -30,12 +30,12 @@ from tenancy.admin_base import (
     form_values,
     is_deleted,
     service_call,
-    tenant_users,
 )
 from tenancy.context import current_tenant_id
 from tenancy.errors import DomainError
 from tenancy.models import Membership
 from tenancy.roles import PROVIDER_ROLES
+from tenancy.selectors import tenant_users
 
 from .models import (
     TRANSITIONS,

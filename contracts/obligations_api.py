@@ -15,9 +15,9 @@ from rest_framework.response import Response
 
 from tenancy.api_base import TenantRelatedField, TenantViewSet
 from tenancy.roles import PROVIDER_ROLES
+from tenancy.selectors import tenant_users
 
 from . import obligations as service
-from .api.serializers import tenant_users
 from .models import Contract, Obligation, ObligationOccurrence, ObligationRule, OccurrenceState
 
 

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from .models import Client, Contract, ContractEvent, ContractParty, ContractRole, Provider
+from tenancy.roles import Role
+
+from .models import (
+    Client,
+    Contract,
+    ContractEvent,
+    ContractParty,
+    ContractRole,
+    ContractRoleKind,
+    Provider,
+)
 
 
 def client_list(*, search: str = "", active: bool | None = None):
@@ -49,6 +59,18 @@ def contract_list(*, state: str = "", client_id=None, search: str = "", user=Non
             Q(number__icontains=search) | Q(title__icontains=search) | Q(client__name__icontains=search)
         )
     return queryset
+
+
+def manager_scope(*, user, role: str) -> QuerySet | None:
+    """The contracts a provider user's home is about: every contract for an administrator, the
+    contracts where they are the account manager for an account manager, and the contracts where
+    they hold any role of the responsibility matrix for anyone else. None means "all"."""
+    if role == Role.ADMIN:
+        return None
+    roles = Q(roles__user=user)
+    if role == Role.ACCOUNT_MANAGER:
+        roles &= Q(roles__role=ContractRoleKind.ACCOUNT_MANAGER)
+    return Contract.objects.filter(roles).values("pk")
 
 
 def contract_get(*, contract_id) -> Contract:

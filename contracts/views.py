@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +26,7 @@ from tenancy.roles import CONTRACT_MANAGERS, Role
 from tenancy.selectors import tenant_members
 from tenancy.sorting import ColumnSort
 
-from . import selectors, services
+from . import panels, selectors, services
 from .forms import (
     ClientFilterForm,
     ClientForm,
@@ -107,20 +106,16 @@ def _post_data(request):
 
 @provider_page
 def home(request):
-    """The picture at a glance for the user's contracts (reviews.dashboard); an accountant's home is billing."""
-    # the dashboard reads every app's tables, so it lives in the app on top of them all (reviews)
-    from billing.services import BILLING_READERS
-    from reviews import dashboard
-
+    """The picture at a glance for the user's contracts; an accountant's home is billing. The figures
+    come from the apps above contracts (`contracts.panels`: reviews' dashboard)."""
     role = request.membership.role
     if role == Role.ACCOUNTANT:
         return redirect("billing:desk")
-    figures = dashboard.provider_dashboard(user=request.user, role=role, time_zone=request.tenant.time_zone,
-                                           now=timezone.now(), billing=role in BILLING_READERS)
+    context = panels.panel_context("home", request, now=timezone.now())
     recent = selectors.contract_list()
-    if (scope := dashboard.manager_scope(user=request.user, role=role)) is not None:
+    if (scope := selectors.manager_scope(user=request.user, role=role)) is not None:
         recent = recent.filter(pk__in=scope)
-    return render(request, "contracts/home.html", {"dash": figures, "recent": recent[:8]})
+    return render(request, "contracts/home.html", {**context, "recent": recent[:8]})
 
 
 # --- clients ----------------------------------------------------------------------------------
@@ -481,29 +476,13 @@ def contract_role_remove(request, pk: int, role_pk: int):
 
 @client_page
 def portal(request):
-    """The client's home: live compliance, open orders with their clocks, acts waiting for a signature,
-    invoices, review reports (reviews.dashboard), and their contracts."""
-    from orders.models import OPEN_STATES
-    from orders.selectors import order_list
-    from orders.views import CLOCK_LABELS
-    from reviews import dashboard
-    from sla.selectors import clock_state
-
+    """The client's home: their contracts, and what the apps above contracts give it (`contracts.panels`):
+    live compliance, acts waiting for a signature, invoices and review reports (reviews), open orders
+    with their clocks (orders)."""
     client = request.membership.client
-    now = timezone.now()
-    figures = dashboard.client_dashboard(client_id=client.pk, time_zone=request.tenant.time_zone, now=now)
-    open_orders = order_list(client_id=client.pk).filter(state__in=OPEN_STATES)
-    orders = list(open_orders.order_by(F("next_due_at").asc(nulls_last=True), "-reported_at", "-id")[:10])
-    for order in orders:  # the clock badges of orders/_order_table.html, from the prefetched clocks
-        clocks = sorted(order.clocks.all(), key=lambda clock: clock.metric != "response")
-        order.clock_states = [{"metric": clock.get_metric_display(), "state": (state := clock_state(clock, now=now)),
-                               "label": CLOCK_LABELS[state]} for clock in clocks]
-        order.any_paused = any(c.paused_since is not None and c.stopped_at is None for c in order.clocks.all())
+    context = panels.panel_context("portal", request, client=client, now=timezone.now())
     contracts = selectors.contract_list(client_scope=client)
-    return render(request, "contracts/portal.html", {
-        "client": client, "page": _page(request, contracts), "dash": figures,
-        "open_orders": orders,
-    })
+    return render(request, "contracts/portal.html", {"client": client, "page": _page(request, contracts), **context})
 
 
 @client_page

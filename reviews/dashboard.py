@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 
 from billing.models import CLIENT_VISIBLE_STATES, Invoice, InvoiceState
 from confirmations.models import Act, ActState, Confirmation
-from contracts.models import Contract, ContractRoleKind, ObligationOccurrence, OccurrenceState
+from contracts.models import Contract, ObligationOccurrence, OccurrenceState
+from contracts.selectors import manager_scope
 from orders.models import OPEN_STATES, Order
 from sla.models import Breach, Metric, SLAClock
 from tenancy.context import current_tenant_id
@@ -49,18 +50,7 @@ REPORT_STATES = (ReviewState.PREPARED, ReviewState.HELD, ReviewState.CLOSED)
 
 
 # --- the scope: whose contracts ---------------------------------------------------------------
-
-def manager_scope(*, user, role: str) -> QuerySet | None:
-    """The contracts a provider user's home is about: every contract for an administrator, the
-    contracts where they are the account manager for an account manager, and the contracts where
-    they hold any role of the responsibility matrix for anyone else. None means "all"."""
-    if role == Role.ADMIN:
-        return None
-    roles = Q(roles__user=user)
-    if role == Role.ACCOUNT_MANAGER:
-        roles &= Q(roles__role=ContractRoleKind.ACCOUNT_MANAGER)
-    return Contract.objects.filter(roles).values("pk")
-
+# (a provider user's: contracts.selectors.manager_scope)
 
 def client_scope(*, client_id: int) -> QuerySet:
     return Contract.objects.filter(client_id=client_id).values("pk")

@@ -15,31 +15,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from tenancy.errors import DomainError
-from tenancy.forms import add_domain_error
-
 from .models import WEEKDAYS, BusinessCalendar, Priority, validate_working_hours
 
 _TIME = r"(\d{1,2}):(\d{2})"
 _INTERVAL = re.compile(rf"^\s*{_TIME}\s*[-–—]\s*{_TIME}\s*$")
-
-
-def apply_service_error(form: forms.Form, error: Exception) -> None:
-    """A service's refusal on the form: a DomainError on the field it names (ActionForbidden is a
-    403), a model ValidationError on each field it names, the rest above the form."""
-    if isinstance(error, DomainError):
-        add_domain_error(form, error)
-        return
-    if not isinstance(error, ValidationError):
-        raise error
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            target = field if field in form.fields else None
-            for message in messages:
-                form.add_error(target, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def format_intervals(intervals) -> str:

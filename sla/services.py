@@ -379,16 +379,31 @@ def _require_manager(actor) -> None:
 
 
 def _calendar_validate(calendar: BusinessCalendar) -> None:
-    """Field checks, the model's own rules, the name's uniqueness and the engine's view of it."""
+    """Field checks, the model's own rules, the name's uniqueness and the engine's view of it; a
+    DomainError naming the field otherwise."""
     calendar.name = (calendar.name or "").strip()
     calendar.extra_days_off = sorted({str(d) for d in calendar.extra_days_off or []})
-    calendar.full_clean(exclude=["tenant"], validate_unique=False, validate_constraints=False)
+    _model_check(calendar.full_clean, exclude=["tenant"], validate_unique=False, validate_constraints=False)
     if BusinessCalendar.objects.filter(name=calendar.name).exclude(pk=calendar.pk).exists():
-        raise ValidationError({"name": _("A calendar with this name already exists.")})
+        raise DomainError(_("A calendar with this name already exists."), field="name", code="invalid")
     try:
         engine_calendar(calendar)
     except ValueError as exc:
-        raise ValidationError({"working_hours": str(exc)}) from None
+        raise DomainError(str(exc), field="working_hours", code="invalid") from None
+
+
+def _model_check(check, *args, **kwargs) -> None:
+    """Run a check that raises Django's ValidationError (a model's `full_clean`, `policy_terms_check`)
+    and refuse with the DomainError every service raises: the first message on its field, and every
+    field's messages in `field_errors` (the API lists each, a form shows each on its field)."""
+    try:
+        check(*args, **kwargs)
+    except ValidationError as exc:
+        field_errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        field, messages = next(iter(field_errors.items()))
+        error = DomainError(messages[0], field=None if field == "__all__" else field, code="invalid")
+        error.field_errors = field_errors
+        raise error from None
 
 
 def _recompute_open_clocks(clocks) -> int:
@@ -427,16 +442,18 @@ def calendar_update(*, calendar: BusinessCalendar, actor, **changes) -> Business
 
 
 def _policy_validate(policy: SLAPolicy) -> None:
-    """The policy's terms (`policy_terms_check`) and one policy per contract and priority."""
-    policy_terms_check(policy)
+    """The policy's terms (`policy_terms_check`) and one policy per contract and priority; a
+    DomainError naming the field otherwise."""
+    _model_check(policy_terms_check, policy)
     if SLAPolicy.objects.filter(contract_id=policy.contract_id, priority=policy.priority).exclude(pk=policy.pk).exists():
-        raise ValidationError({"priority": _("The contract already has a policy for this priority.")})
+        raise DomainError(_("The contract already has a policy for this priority."), field="priority", code="invalid")
 
 
 def policy_terms_check(policy: SLAPolicy) -> None:
     """The fields' own rules (targets above zero and at most a year, threshold 1–99 %, penalty not
     negative, …) and targets the calendar can count out within the engine's horizon. Shared by the
-    policy form and API and by amendments (`sla.terms`); raises a model ValidationError."""
+    policy form and API and by amendments (`sla.terms`); raises a model ValidationError, as the
+    model's `full_clean` does (the services turn it into a DomainError, `_model_check`)."""
     policy.full_clean(exclude=["tenant"], validate_unique=False, validate_constraints=False)
     calendar = engine_calendar(policy.calendar)
     start = timezone.now()

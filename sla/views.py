@@ -8,7 +8,7 @@ sla.services; a service's refusal becomes a form error (400) or a message, and n
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from contracts.selectors import contract_get
 from tenancy.decorators import provider_page
 from tenancy.errors import DomainError
+from tenancy.forms import add_domain_error
 from tenancy.roles import CONTRACT_MANAGERS
 from tenancy.sorting import ColumnSort
 
@@ -30,7 +31,6 @@ from .forms import (
     ForceMajeureForm,
     ForceMajeureLiftForm,
     PolicyForm,
-    apply_service_error,
     format_intervals,
 )
 from .models import WEEKDAYS
@@ -58,8 +58,8 @@ def _save_form(request, form, *, save, template: str, success_message: str, succ
     if request.method == "POST" and form.is_valid():
         try:
             saved = save()
-        except (DomainError, ValidationError) as error:
-            apply_service_error(form, error)
+        except DomainError as error:
+            add_domain_error(form, error)
         else:
             messages.success(request, success_message)
             return redirect(success_url(saved))

@@ -46,6 +46,7 @@ from .errors import DomainError
 from .forms import add_domain_error
 from .models import Tenant, TenantOwned
 from .roles import CONTRACT_MANAGERS, TENANT_ADMINS, has_role
+from .selectors import tenant_users
 
 # How the audit trail names the admin as the way an actor reached us (cf. "API").
 VIA_ADMIN = "admin"
@@ -100,19 +101,6 @@ def adopt(target, saved) -> None:
 
 def is_deleted(form) -> bool:
     return bool(getattr(form, "cleaned_data", {}).get("DELETE", False))
-
-
-def tenant_users():
-    """Users with an active membership in the current tenant (none without a tenant)."""
-    users = get_user_model()._default_manager
-    tenant_id = current_tenant_id()
-    if tenant_id is None:
-        return users.none()
-    return (
-        users.filter(memberships__tenant_id=tenant_id, memberships__is_active=True)
-        .distinct()
-        .order_by("username")
-    )
 
 
 def scoped_choices(model):

@@ -12,13 +12,20 @@
 - `TenantViewSet.validated()` takes a JSON object whose values have the JSON types the OpenAPI
   document gives them (`json_type_errors`): a 400 naming the field, not DRF's coercion of `0` to
   "0" or false; a body that is not an object (a JSON array) is a 400 too.
+- Hooks: the classes named in the `API_VIEWSET_HOOKS` setting are mixed into `TenantViewSet`
+  (loaded with `import_string`, the way DRF loads its `DEFAULT_*` classes), so an app above tenancy
+  adds behaviour to every endpoint without tenancy importing it: `integrations.idempotency.hooks`
+  makes every POST idempotent and adds the rate-limit headers. A hook that makes POSTs idempotent
+  sets `idempotent_posts = True` and gives the OpenAPI header parameter in `post_parameters`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -30,10 +37,6 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.settings import api_settings
 from rest_framework.utils import html
-
-from integrations.idempotency.hooks import IdempotentWritesMixin
-from integrations.idempotency.services import HEADER as IDEMPOTENCY_HEADER
-from integrations.idempotency.services import REPLAYED_HEADER
 
 from .api_auth import api_via
 from .api_input import ApiModelSerializer, BooleanField, DateField, DateTimeField, json_type_errors
@@ -82,8 +85,8 @@ class ApiAutoSchema(AutoSchema):
         if operation is None:
             return None
         error = self.resolve_serializer(ErrorSerializer, "response").ref
-        if self.method == "POST" and isinstance(self.view, IdempotentWritesMixin):
-            operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
+        if self._idempotent():
+            operation.setdefault("parameters", []).extend(getattr(self.view, "post_parameters", ()))
         responses = operation.setdefault("responses", {})
         has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
         for code, description in self._error_responses(path, has_query=has_query):
@@ -102,7 +105,7 @@ class ApiAutoSchema(AutoSchema):
             yield 404, _("No such object in your organisation.")
         elif action == "list" and getattr(self.view, "pagination_class", None):
             yield 404, _("No such page of the list.")
-        idempotent = self.method == "POST" and isinstance(self.view, IdempotentWritesMixin)
+        idempotent = self._idempotent()
         if action in getattr(self.view, "conflict_actions", ()):
             yield 409, (_("The object's state does not allow this now, or a request with this Idempotency-Key "
                           "is still being processed.") if idempotent else _("The object's state does not allow this now."))
@@ -112,20 +115,9 @@ class ApiAutoSchema(AutoSchema):
             yield 422, _("This Idempotency-Key was already used for a different request.")
         yield 429, _("Too many requests: see the Retry-After header.")
 
-
-IDEMPOTENCY_KEY_PARAMETER = {
-    "in": "header",
-    "name": IDEMPOTENCY_HEADER,
-    "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
-    "description": (
-        "Makes the POST safe to retry: a unique value per operation (e.g. a UUID), at most 255 printable "
-        "ASCII characters. The same key with the same request within 24 hours returns the stored answer "
-        f"(marked `{REPLAYED_HEADER}: true`) without doing the work again; with a different request it is "
-        "a 422; while the first request is still running, a 409. Keys belong to the API key (or the "
-        "signed-in user) that sent them; answers of 500 and above are not stored."
-    ),
-}
+    def _idempotent(self) -> bool:
+        """A POST of a viewset whose hook makes POSTs idempotent (`API_VIEWSET_HOOKS`)."""
+        return self.method == "POST" and getattr(self.view, "idempotent_posts", False)
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -160,10 +152,16 @@ class ApiFilterParameters(DjangoFilterExtension):
 # --- viewsets ---------------------------------------------------------------------------------
 
 
-class TenantViewSet(IdempotentWritesMixin, viewsets.GenericViewSet):
+def viewset_hooks() -> tuple[type, ...]:
+    """The mixins of `settings.API_VIEWSET_HOOKS`, outermost first."""
+    return tuple(import_string(path) for path in getattr(settings, "API_VIEWSET_HOOKS", ()))
+
+
+class TenantViewSet(*viewset_hooks(), viewsets.GenericViewSet):
     """Base of the API viewsets.
 
-    Every POST takes an `Idempotency-Key`, and every answer carries the rate-limit headers
+    The hooks of `API_VIEWSET_HOOKS` come first in its bases: with the project's settings every POST
+    takes an `Idempotency-Key`, and every answer carries the rate-limit headers
     (integrations.idempotency.hooks).
 
     Subclasses set `model` and implement `scoped_queryset()` from the app's selectors; it runs

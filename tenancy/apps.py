@@ -10,8 +10,11 @@ class TenancyConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from .audit_export import AUDIT_READERS
+        from .navigation import register_nav
         from .preferences import on_login
         from .rls import install_rls_settings
 
         connection_created.connect(install_rls_settings, dispatch_uid="tenancy.rls")
         user_logged_in.connect(on_login, dispatch_uid="tenancy.preferences")
+        register_nav("audit", AUDIT_READERS)

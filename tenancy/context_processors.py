@@ -1,3 +1,4 @@
+from .navigation import nav_flags
 from .roles import CONTRACT_MANAGERS, TENANT_ADMINS
 
 
@@ -11,6 +12,8 @@ def tenancy(request):
         "can_manage_contracts": role in CONTRACT_MANAGERS,
         "is_tenant_admin": role in TENANT_ADMINS,
         "is_client_user": bool(membership and membership.is_client_side),
+        # the parts of the site the role may open, from the apps' declared role sets (tenancy.navigation)
+        "nav": nav_flags(role),
         # the zone pages show times in: the person's own (profile), else the organisation's
         "display_time_zone": getattr(request, "display_time_zone", None)
         or (membership.tenant.time_zone if membership else "UTC"),

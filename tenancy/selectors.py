@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 
+from .context import current_tenant_id
 from .models import ApiKey, Membership
 from .roles import PROVIDER_ROLES
 
@@ -27,6 +28,19 @@ def tenant_members(*, roles=None):
     if roles is not None:
         queryset = queryset.filter(role__in=list(roles))
     return queryset.order_by("user__last_name", "user__username")
+
+
+def tenant_users(*, active_only: bool = True):
+    """Users with a membership in the current tenant (an active one, unless `active_only=False`), by
+    username; none without a current tenant. The choices of a user field in the API, its filters and
+    the admin."""
+    users = get_user_model()._default_manager
+    if current_tenant_id() is None:
+        return users.none()
+    memberships = Membership.objects.all()
+    if active_only:
+        memberships = memberships.filter(is_active=True)
+    return users.filter(pk__in=memberships.values("user_id")).order_by("username")
 
 
 def provider_staff():

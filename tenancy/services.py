@@ -14,6 +14,7 @@ from .context import tenant_context
 from .errors import ActionForbidden, DomainError
 from .models import ApiKey, Membership, Tenant
 from .roles import CLIENT_ROLES, TENANT_ADMINS, Role, has_role
+from .signals import tenant_created
 
 API_KEY_PREFIX = "ck"
 
@@ -21,15 +22,14 @@ API_KEY_PREFIX = "ck"
 @transaction.atomic
 def tenant_create(*, name: str, slug: str = "", vat_rate=None, time_zone: str = "Europe/Moscow",
                   own_provider_name: str = "") -> Tenant:
-    """A provider organisation, with its own Provider row so contracts can name it."""
-    from contracts.models import Provider
-
+    """A provider organisation. `tenant_created` is sent in the transaction: contracts gives the
+    tenant its own Provider row (named `own_provider_name`, else the tenant's name) so contracts can
+    name it."""
     tenant = Tenant.objects.create(
         name=name, slug=slug or slugify(name)[:60], time_zone=time_zone,
         **({"vat_rate": vat_rate} if vat_rate is not None else {}),
     )
-    with tenant_context(tenant):
-        Provider.objects.create(name=own_provider_name or name, is_own=True)
+    tenant_created.send(sender=Tenant, tenant=tenant, own_provider_name=own_provider_name or name)
     return tenant
 
 

@@ -1,8 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from integrations.idempotency.forms import ThrottledAuthenticationForm
-
 from . import people_views, views
 
 tenancy_patterns = [
@@ -22,10 +20,8 @@ tenancy_patterns = [
 ]
 
 urlpatterns = [
-    # global names: settings.LOGIN_URL and LOGOUT_REDIRECT_URL use them, and Django's password views
-    # failed sign-ins are counted per account and per address (integrations.idempotency.throttling)
-    path("accounts/login/", auth_views.LoginView.as_view(
-        redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm), name="login"),
+    # global names: settings.LOGIN_URL and LOGOUT_REDIRECT_URL use them, and Django's password views;
+    # the sign-in page ("login") is config/urls.py's, with integrations' throttled form
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/reset/", people_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

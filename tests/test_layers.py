@@ -20,15 +20,6 @@ RANK = {app: rank for rank, layer in enumerate(LAYERS) for app in (layer if isin
 KNOWN = {
     ("contracts/amendments/services.py", "confirmations"):
         "an amendment is agreed with the act signing's password lockout (move the lockout to tenancy)",
-    ("contracts/obligations/rules.py", "sla"):
-        "'N business days after month end' counts in the contract's SLA calendar (calendars belong lower)",
-    ("contracts/views.py", "billing"): "the contract page shows its invoices (compose it from above)",
-    ("contracts/views.py", "orders"): "the contract page shows its orders and clocks",
-    ("contracts/views.py", "reviews"): "the contract page shows its reviews",
-    ("contracts/views.py", "sla"): "the contract page shows its SLA policies",
-    ("tenancy/api_base.py", "integrations"): "every POST of the API is idempotent in the base viewset (a hook)",
-    ("tenancy/urls.py", "integrations"): "the sign-in form is throttled (register the form from integrations)",
-    ("tenancy/services.py", "contracts"): "a new tenant gets its own provider row (a signal from contracts)",
 }
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django_filters import rest_framework as filters
 
+from tenancy.selectors import tenant_users
+
 from ..models import (
     Client,
     Contract,
@@ -18,7 +20,6 @@ from ..models import (
     PartyKind,
     Provider,
 )
-from .serializers import tenant_users
 
 
 def _clients(request):

@@ -6,13 +6,13 @@ validated, so another tenant's id is refused as "does not exist".
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tenancy.api_base import ApiModelSerializer, TenantRelatedField
 from tenancy.legal import LEGAL_FIELDS
-from tenancy.models import ApiKey, Membership
+from tenancy.models import ApiKey
+from tenancy.selectors import tenant_users
 
 from ..models import (
     TRANSITIONS,
@@ -36,14 +36,6 @@ def _providers():
 
 def _contracts():
     return Contract.objects.all()
-
-
-def tenant_users(*, active_only: bool = True):
-    """Users with a membership in the current tenant (the membership manager is tenant-scoped)."""
-    memberships = Membership.objects.all()
-    if active_only:
-        memberships = memberships.filter(is_active=True)
-    return get_user_model().objects.filter(pk__in=memberships.values("user_id"))
 
 
 def _user_label(user) -> str:

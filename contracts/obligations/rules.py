@@ -1,14 +1,23 @@
 """The rule arithmetic of obligations (pure, but for the contract's calendar): due dates of a
-rule between two dates, business days, and the checks that a rule can ever fall due."""
+rule between two dates, business days, and the checks that a rule can ever fall due.
+
+"N business days after month end" counts in the contract's business calendar, which lives in sla/,
+an app above contracts. So contracts does not import it: it asks a source that the app owning
+calendars registers at start-up (`register_business_calendar`, called in `SlaConfig.ready()` with
+`sla.business_days.contract_business_days`). `contract_business_days(contract)` is Monday to
+Friday when no source is registered or the source knows no calendar for the contract. A registry
+rather than a calendar passed in by every caller: four call sites (generation, the beat job,
+previews) would otherwise each reach into sla, which is the dependency this keeps out.
+"""
 
 from __future__ import annotations
 
 import calendar as calendar_lib
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenancy.errors import DomainError
@@ -119,34 +128,47 @@ def validate_rule(*, rule, day=None, month=None, business_days=None, reminder_da
         raise DomainError(_("Choose how often the obligation falls due."), field="rule", code="invalid")
     cleaned: dict[str, Any] = {"rule": rule, "day": None, "month": None, "business_days": None}
     if rule in (ObligationRule.MONTHLY, ObligationRule.QUARTERLY, ObligationRule.YEARLY):
-        if day is None:
-            raise DomainError(_("Give the day of the month."), field="day", code="required")
-        if not 1 <= int(day) <= 31:
-            raise DomainError(_("A day of the month is between 1 and 31."), field="day", code="invalid")
-        cleaned["day"] = int(day)
+        cleaned["day"] = _valid_day(day)
     if rule == ObligationRule.YEARLY:
-        if month is None:
-            raise DomainError(_("Give the month of the yearly date."), field="month", code="required")
-        if not 1 <= int(month) <= 12:
-            raise DomainError(_("A month is between 1 and 12."), field="month", code="invalid")
-        cleaned["month"] = int(month)
-        if cleaned["day"] > MAX_DAYS_IN_MONTH[cleaned["month"]]:
-            raise DomainError(
-                _("%(month)s has no day %(day)d, so the obligation would never fall due.")
-                % {"month": _month_name(cleaned["month"]), "day": cleaned["day"]},
-                field="day", code="never_due")
+        cleaned["month"] = _valid_month(month, day=cleaned["day"])
     if rule == ObligationRule.BUSINESS_DAYS:
-        if business_days is None:
-            raise DomainError(_("Give the number of business days."), field="business_days", code="required")
-        if not 1 <= int(business_days) <= 20:
-            raise DomainError(_("Between 1 and 20 business days after the month ends."),
-                              field="business_days", code="invalid")
-        cleaned["business_days"] = int(business_days)
+        cleaned["business_days"] = _valid_business_days(business_days)
     if reminder_days is not None:
         if not 0 <= int(reminder_days) <= 60:
             raise DomainError(_("Remind between 0 and 60 days before."), field="reminder_days", code="invalid")
         cleaned["reminder_days"] = int(reminder_days)
     return cleaned
+
+
+def _valid_day(day) -> int:
+    if day is None:
+        raise DomainError(_("Give the day of the month."), field="day", code="required")
+    if not 1 <= int(day) <= 31:
+        raise DomainError(_("A day of the month is between 1 and 31."), field="day", code="invalid")
+    return int(day)
+
+
+def _valid_month(month, *, day: int) -> int:
+    """The month of a yearly date, which must have day `day` (else the rule would never fire)."""
+    if month is None:
+        raise DomainError(_("Give the month of the yearly date."), field="month", code="required")
+    if not 1 <= int(month) <= 12:
+        raise DomainError(_("A month is between 1 and 12."), field="month", code="invalid")
+    if day > MAX_DAYS_IN_MONTH[int(month)]:
+        raise DomainError(
+            _("%(month)s has no day %(day)d, so the obligation would never fall due.")
+            % {"month": _month_name(int(month)), "day": day},
+            field="day", code="never_due")
+    return int(month)
+
+
+def _valid_business_days(business_days) -> int:
+    if business_days is None:
+        raise DomainError(_("Give the number of business days."), field="business_days", code="required")
+    if not 1 <= int(business_days) <= 20:
+        raise DomainError(_("Between 1 and 20 business days after the month ends."),
+                          field="business_days", code="invalid")
+    return int(business_days)
 
 
 def _month_name(month: int) -> str:
@@ -158,35 +180,26 @@ def _month_name(month: int) -> str:
 # --- the contract's business days ------------------------------------------------------------
 
 
+BusinessCalendarSource = Callable[..., BusinessDays | None]
+_business_calendar: list[BusinessCalendarSource] = []
+
+
+def register_business_calendar(source: BusinessCalendarSource) -> None:
+    """Name the function that gives a contract's business days: `source(contract, around=date or
+    None)` returns a `BusinessDays`, or None when the contract has no calendar. The last one
+    registered is the one asked (registering again at start-up replaces it)."""
+    _business_calendar[:] = [source]
+
+
 def contract_business_days(contract: Contract, *, around: dt.date | None = None) -> BusinessDays:
-    """Business days of the contract: those of the business calendar its SLA policies use (the
-    normal priority's first), with the country's public holidays, transferred working days and the
-    calendar's extra days off; Monday to Friday when it has none. A 24×7 calendar still counts
-    Monday to Friday (business days are the office's, not the service desk's), less its holidays.
-
-    The calendar lives in sla/, which depends on contracts: it is read here through a late import
-    of the SLA models, the one place obligations look downstream.
-    """
-    from sla.models import SLAPolicy
-    from sla.services import public_calendar
-
-    policies = list(SLAPolicy.objects.filter(contract_id=contract.pk, calendar__isnull=False)
-                    .select_related("calendar").order_by("id"))
-    policy = next((p for p in policies if p.priority == "normal"), policies[0] if policies else None)
-    if policy is None:
-        return MONDAY_TO_FRIDAY
-    stored = policy.calendar
-    weekdays = frozenset(range(5))
-    if not stored.always_on:
-        weekdays = frozenset(d for d in range(7) if (stored.working_hours or {}).get(str(d))) or weekdays
-    days_off = frozenset(dt.date.fromisoformat(d) for d in stored.extra_days_off or [])
-    holidays: frozenset[dt.date] = frozenset()
-    workdays: frozenset[dt.date] = frozenset()
-    if stored.holiday_country:
-        year = (around or timezone.now().date()).year
-        holidays, workdays = public_calendar(stored.holiday_country, year - 1, year + 2)
-    return BusinessDays(weekdays=weekdays, holidays=holidays | days_off, extra_working_days=workdays - days_off)
-
+    """Business days of the contract, from the registered calendar source (sla's: the calendar its
+    SLA policies use, with the country's public holidays around `around`); Monday to Friday when
+    there is no source or no calendar."""
+    for source in _business_calendar:
+        business = source(contract, around=around)
+        if business is not None:
+            return business
+    return MONDAY_TO_FRIDAY
 
 
 def schedule_label(obj) -> str:
