@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from contracts.models import Contract, ContractRole, ContractRoleKind, ContractState
 from tenancy.context import require_tenant_id
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
+from tenancy.lockout import signing_failure_record, signing_locked_check
 from tenancy.models import Membership, Tenant
 from tenancy.roles import (
     CLIENT_ROLES,
@@ -556,8 +557,6 @@ def review_confirm(*, review: Review, actor, data: ConfirmInput, via: str = "") 
         raise DomainError(_("Tick the box to agree that this confirmation is your signature."), field="consent",
                           code="required")
     # the same lockout as signing an act: five wrong passwords in 15 minutes lock the user for 15
-    from confirmations.services import signing_failure_record, signing_locked_check
-
     signing_locked_check(subject=review, actor=actor, field="password")
     if not data.password:
         raise DomainError(_("Enter your password."), field="password", code="required")

@@ -18,8 +18,6 @@ LAYERS = ["tenancy", "contracts", "sla", "orders", "confirmations", "billing", "
 RANK = {app: rank for rank, layer in enumerate(LAYERS) for app in (layer if isinstance(layer, tuple) else (layer,))}
 
 KNOWN = {
-    ("contracts/amendments/services.py", "confirmations"):
-        "an amendment is agreed with the act signing's password lockout (move the lockout to tenancy)",
     ("contracts/obligations/rules.py", "sla"):
         "'N business days after month end' counts in the contract's SLA calendar (calendars belong lower)",
     ("contracts/views.py", "billing"): "the contract page shows its invoices (compose it from above)",

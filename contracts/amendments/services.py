@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from tenancy.context import require_tenant_id
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
+from tenancy.lockout import signing_failure_record, signing_locked_check
 from tenancy.models import Tenant
 from tenancy.numbering import next_number
 from tenancy.roles import CONTRACT_MANAGERS, Role, membership_of
@@ -224,8 +225,6 @@ def amendment_agree(*, amendment: Amendment, actor, password: str = "", consent:
     the signing lockout shared with acts); a client's by the provider's administrator or account
     manager. The guards and overlaps are checked again; an amendment whose date has come is applied
     at once."""
-    from confirmations.services import signing_failure_record, signing_locked_check
-
     amendment = Amendment.objects.select_related("contract", "contract__client", "tenant").get(pk=amendment.pk)
     if not may_decide(actor, amendment):
         if amendment.state != AmendmentState.PROPOSED:
