@@ -145,6 +145,20 @@ class ActEvent(Event):
     from_state = models.CharField(_("from"), max_length=20, blank=True, choices=ActState.choices)
     to_state = models.CharField(_("to"), max_length=20, blank=True, choices=ActState.choices)
 
+    KIND_LABELS = {
+        "transition": _("State changed"), "created": _("Created"), "rendered": _("PDF rendered"),
+        "sealed": _("PDF sealed"), "changed": _("Lines changed"), "corrective_action": _("Corrective action opened"),
+        "corrective_plan": _("Corrective action plan updated"),
+    }
+
+    @property
+    def kind_label(self) -> str:
+        """What happened, for the timeline (the kind's own name when it has no label)."""
+        if self.kind == "requeued":
+            return str(_("Sealing queued again") if (self.data or {}).get("task") == "seal"
+                       else _("PDF rendering queued again"))
+        return str(self.KIND_LABELS.get(self.kind, self.kind))
+
     class Meta(Event.Meta):
         verbose_name = _("act event")
         verbose_name_plural = _("act events")

@@ -28,6 +28,7 @@ from tenancy.money import format_money
 from tenancy.numbering import next_number
 from tenancy.roles import CONTRACT_MANAGERS, Role, membership_of
 from tenancy.services import notify_users
+from tenancy.transitions import Machine, fire
 
 from .models import (
     NEXT_STAGE,
@@ -192,39 +193,47 @@ def _locked(dispute: Dispute) -> Dispute:
 
 
 def _check_subject(*, contract, kind: str, act, invoice_line, side: str) -> None:
-    from billing.models import InvoiceState
-    from confirmations.models import ActState
-
     if kind not in DisputeKind.values:
         raise DomainError(_("Choose what the dispute is about: an act, an invoice line or a complaint."),
                           field="kind", code="invalid")
     if kind == DisputeKind.ACT:
-        if act is None:
-            raise DomainError(_("Choose the disputed act."), field="act", code="required")
-        if act.tenant_id != contract.tenant_id:
-            raise DomainError(_("Unknown act."), field="act", code="does_not_exist")
-        if act.contract_id != contract.pk:
-            raise DomainError(_("The act belongs to another contract."), field="act", code="other_contract")
-        if act.state == ActState.DRAFT:
-            raise DomainError(_("A draft act cannot be disputed; it has not been sent."), field="act",
-                              code="draft")
+        _check_act(contract, act)
     elif act is not None:
         raise DomainError(_("Only a dispute about an act names an act."), field="act", code="not_allowed")
     if kind == DisputeKind.INVOICE_LINE:
-        if invoice_line is None:
-            raise DomainError(_("Choose the disputed invoice line."), field="invoice_line", code="required")
-        invoice = invoice_line.invoice
-        if invoice_line.tenant_id != contract.tenant_id:
-            raise DomainError(_("Unknown invoice line."), field="invoice_line", code="does_not_exist")
-        if invoice.contract_id != contract.pk:
-            raise DomainError(_("The invoice line belongs to another contract."), field="invoice_line",
-                              code="other_contract")
-        if invoice.state not in (InvoiceState.ISSUED, InvoiceState.PAID):
-            raise DomainError(_("Only a line of an issued or paid invoice can be disputed."),
-                              field="invoice_line", code="not_issued")
+        _check_invoice_line(contract, invoice_line)
     elif invoice_line is not None:
         raise DomainError(_("Only a dispute about an invoice line names one."), field="invoice_line",
                           code="not_allowed")
+
+
+def _check_act(contract, act) -> None:
+    from confirmations.models import ActState
+
+    if act is None:
+        raise DomainError(_("Choose the disputed act."), field="act", code="required")
+    if act.tenant_id != contract.tenant_id:
+        raise DomainError(_("Unknown act."), field="act", code="does_not_exist")
+    if act.contract_id != contract.pk:
+        raise DomainError(_("The act belongs to another contract."), field="act", code="other_contract")
+    if act.state == ActState.DRAFT:
+        raise DomainError(_("A draft act cannot be disputed; it has not been sent."), field="act", code="draft")
+
+
+def _check_invoice_line(contract, invoice_line) -> None:
+    from billing.models import InvoiceState
+
+    if invoice_line is None:
+        raise DomainError(_("Choose the disputed invoice line."), field="invoice_line", code="required")
+    invoice = invoice_line.invoice
+    if invoice_line.tenant_id != contract.tenant_id:
+        raise DomainError(_("Unknown invoice line."), field="invoice_line", code="does_not_exist")
+    if invoice.contract_id != contract.pk:
+        raise DomainError(_("The invoice line belongs to another contract."), field="invoice_line",
+                          code="other_contract")
+    if invoice.state not in (InvoiceState.ISSUED, InvoiceState.PAID):
+        raise DomainError(_("Only a line of an issued or paid invoice can be disputed."),
+                          field="invoice_line", code="not_issued")
 
 
 def dispute_open(*, actor, contract, kind: str, title: str, description: str = "", act=None, invoice_line=None,
@@ -338,17 +347,39 @@ def disputes_open_for_disputed_acts() -> int:
 # --- stages ----------------------------------------------------------------------------------
 
 
-def _escalate_locked(dispute: Dispute, *, actor, via: str, today: dt.date, note: str = "") -> Dispute:
-    source = dispute.state
-    target = NEXT_STAGE[source]
-    getattr(dispute, f"to_{target}")()
-    dispute.stage_started_on = today
-    dispute.stage_deadline = _stage_deadline(dispute.contract, target, today)
-    dispute.escalation_alerted_at = None
-    dispute.save()
-    _record(dispute, kind=DisputeEvent.Kind.TRANSITION, actor=actor, via=via, transition="escalate",
-            from_state=source, to_state=target, note=note,
-            data={"deadline": dispute.stage_deadline.isoformat(), "by": "user" if actor else "deadline"})
+DISPUTE_MACHINE = Machine(
+    events=DisputeEvent,
+    transitions=("escalate", "resolve", "withdraw"),
+    locked=lambda: Dispute.objects.select_for_update(of=("self",)).select_related("contract"),
+    refused=lambda dispute: _("A dispute in %(stage)s cannot be escalated.") % {
+        "stage": dispute.get_state_display().lower()},
+    refusals={
+        "resolve": lambda dispute: _("A %(state)s dispute cannot be resolved.") % {
+            "state": dispute.get_state_display().lower()},
+        "withdraw": lambda dispute: _("A %(state)s dispute cannot be withdrawn.") % {
+            "state": dispute.get_state_display().lower()},
+    },
+    # the next stage is the one after the current: "escalate" fires to_mediation or to_arbitration
+    methods={"escalate": {source: f"to_{target}" for source, target in NEXT_STAGE.items()}},
+)
+
+
+def _escalate(dispute: Dispute, *, actor, via: str, today: dt.date, note: str = "", check=None) -> Dispute:
+    def next_stage(dispute: Dispute, _now) -> None:
+        dispute.stage_started_on = today
+        dispute.stage_deadline = _stage_deadline(dispute.contract, NEXT_STAGE[dispute.state], today)
+        dispute.escalation_alerted_at = None
+
+    with transaction.atomic():
+        dispute = fire(DISPUTE_MACHINE, dispute, "escalate", actor=actor, note=note, via=via, check=check,
+                       before=next_stage, after=lambda dispute, _now: {
+                           "deadline": dispute.stage_deadline.isoformat(), "by": "user" if actor else "deadline"})
+        _notify_escalated(dispute, actor=actor)
+    return dispute
+
+
+def _notify_escalated(dispute: Dispute, *, actor) -> None:
+    target = dispute.state
     owners = stage_owners(dispute, target)
     title = _("Dispute %(number)s escalated to %(stage)s") % {
         "number": dispute.number, "stage": dict(DisputeState.choices)[target].lower()}
@@ -359,7 +390,6 @@ def _escalate_locked(dispute: Dispute, *, actor, via: str, today: dt.date, note:
     if actor is not None:
         _notify(client_parties(dispute), dispute, side=Side.CLIENT, kind="dispute_escalated",
                 key=f"dispute:{dispute.pk}:stage:{target}", title=title, body=dispute.title)
-    return dispute
 
 
 def dispute_escalate(*, dispute: Dispute, actor, note: str = "", via: str = "") -> Dispute:
@@ -367,23 +397,23 @@ def dispute_escalate(*, dispute: Dispute, actor, note: str = "", via: str = "") 
     _require_side(actor, dispute.contract, _("You cannot escalate this dispute."))
     if len(note or "") > TEXT_MAX:
         raise DomainError(_("The note is too long."), field="note", code="max_length")
-    with transaction.atomic():
-        dispute = _locked(dispute)
-        if dispute.state not in NEXT_STAGE:
-            raise TransitionRefused(_("A dispute in %(stage)s cannot be escalated.")
-                                    % {"stage": dispute.get_state_display().lower()})
-        return _escalate_locked(dispute, actor=actor, via=via, today=_tenant_today(dispute.tenant_id),
-                                note=(note or "").strip())
+    return _escalate(dispute, actor=actor, via=via, today=_tenant_today(dispute.tenant_id), note=note)
+
+
+class _NotDue(Exception):
+    pass
 
 
 def _escalate_due(dispute_id: int, today: dt.date) -> bool:
-    with transaction.atomic():
-        dispute = Dispute.objects.select_for_update(of=("self",)).select_related("contract").filter(
-            pk=dispute_id).first()
-        if dispute is None or dispute.state not in NEXT_STAGE or dispute.stage_deadline >= today:
-            return False  # escalated, resolved or moved meanwhile (another worker, a user)
-        _escalate_locked(dispute, actor=None, via="", today=today)
-        return True
+    def still_due(dispute: Dispute) -> None:
+        if dispute.stage_deadline >= today:
+            raise _NotDue
+
+    try:
+        _escalate(Dispute(pk=dispute_id), actor=None, via="", today=today, check=still_due)
+    except (Dispute.DoesNotExist, TransitionRefused, _NotDue):
+        return False  # escalated, resolved or moved meanwhile (another worker, a user)
+    return True
 
 
 def _alert_arbitration_overdue(dispute_id: int) -> bool:
@@ -452,24 +482,20 @@ def dispute_resolve(*, dispute: Dispute, actor, compensation, note: str, via: st
         raise DomainError(_("The note is too long."), field="note", code="max_length")
     amount = _money(compensation if compensation not in (None, "") else ZERO, field="compensation")
     assert amount is not None  # an amount was given: zero at least
-    with transaction.atomic():
-        dispute = _locked(dispute)
-        if not dispute.is_open:
-            raise TransitionRefused(_("A %(state)s dispute cannot be resolved.")
-                                    % {"state": dispute.get_state_display().lower()})
+
+    def agreed(dispute: Dispute, now: dt.datetime) -> None:
         if dispute.claimed_amount is not None and amount > dispute.claimed_amount:
             raise DomainError(_("The compensation cannot exceed the claimed amount (%(claimed)s).")
                               % {"claimed": format_money(dispute.claimed_amount, dispute.contract.currency)},
                               field="compensation", code="exceeds_claim")
-        source = dispute.state
-        dispute.resolve()
         dispute.compensation = amount
         dispute.resolution_note = note
         dispute.resolved_by = actor
-        dispute.resolved_at = timezone.now()
-        dispute.save()
-        _record(dispute, kind=DisputeEvent.Kind.TRANSITION, actor=actor, via=via, transition="resolve",
-                from_state=source, to_state=dispute.state, note=note, data={"compensation": str(amount)})
+        dispute.resolved_at = now
+
+    with transaction.atomic():
+        dispute = fire(DISPUTE_MACHINE, dispute, "resolve", actor=actor, note=note, via=via, before=agreed,
+                       after=lambda dispute, _now: {"compensation": str(amount)})
         _notify(client_parties(dispute), dispute, side=Side.CLIENT, kind="dispute_resolved",
                 key=f"dispute:{dispute.pk}:resolved",
                 title=_("Dispute %(number)s resolved") % {"number": dispute.number},
@@ -486,17 +512,12 @@ def dispute_withdraw(*, dispute: Dispute, actor, note: str = "", via: str = "") 
     note = (note or "").strip()
     if len(note) > TEXT_MAX:
         raise DomainError(_("The note is too long."), field="note", code="max_length")
+
+    def withdrawn(dispute: Dispute, now: dt.datetime) -> None:
+        dispute.withdrawn_at = now
+
     with transaction.atomic():
-        dispute = _locked(dispute)
-        if not dispute.is_open:
-            raise TransitionRefused(_("A %(state)s dispute cannot be withdrawn.")
-                                    % {"state": dispute.get_state_display().lower()})
-        source = dispute.state
-        dispute.withdraw()
-        dispute.withdrawn_at = timezone.now()
-        dispute.save()
-        _record(dispute, kind=DisputeEvent.Kind.TRANSITION, actor=actor, via=via, transition="withdraw",
-                from_state=source, to_state=dispute.state, note=note)
+        dispute = fire(DISPUTE_MACHINE, dispute, "withdraw", actor=actor, note=note, via=via, before=withdrawn)
         _notify_other_side(dispute, acting_side=side, kind="dispute_withdrawn", key=f"dispute:{dispute.pk}:withdrawn",
                            title=_("Dispute %(number)s withdrawn") % {"number": dispute.number},
                            body=note or dispute.title)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from contracts.models import Contract, ContractRole, ContractRoleKind, ContractState
 from tenancy.context import require_tenant_id
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
+from tenancy.lockout import signing_failure_record, signing_locked_check
 from tenancy.models import Membership, Tenant
 from tenancy.roles import (
     CLIENT_ROLES,
@@ -32,11 +33,13 @@ from tenancy.roles import (
     require_manager,
 )
 from tenancy.services import notify_users
+from tenancy.transitions import Machine, fire
 
 from . import selectors
 from .models import (
     ITEM_TRANSITIONS,
     REFRESHABLE_STATES,
+    REVIEW_TRANSITIONS,
     ActionItem,
     Review,
     ReviewConfirmation,
@@ -225,19 +228,39 @@ def _refuse_unless(review: Review, states, message) -> None:
         raise TransitionRefused(message)
 
 
+def _review_before(review: Review, name: str, now: dt.datetime) -> None:
+    if name == "prepare":
+        review.snapshot = selectors.review_live_report(review)
+        review.prepared_at = now
+    elif name == "close":
+        incomplete = [item for item in review.items.order_by("id") if item.owner_id is None or item.due_date is None]
+        if incomplete:
+            raise DomainError(
+                _("Every action item needs an owner and a due date before the review is closed."), field="items",
+                code="incomplete_items",
+                messages=[_("“%(what)s” has no owner or due date.") % {"what": item.what[:80]} for item in incomplete])
+        review.closed_at = now
+
+
+REVIEW_MACHINE = Machine(
+    events=ReviewEvent,
+    transitions=REVIEW_TRANSITIONS,
+    locked=lambda: (Review.objects.select_for_update(of=("self",))
+                    .select_related("contract", "contract__tenant", "client")),
+    refused=lambda review: _("A closed or cancelled review cannot be cancelled."),
+    refusals={
+        "prepare": lambda review: _("Only a scheduled review can be prepared."),
+        "hold": lambda review: _("Prepare the report before recording the meeting."),
+        "close": lambda review: _("Only a held review can be closed."),
+    },
+    before=_review_before,
+)
+
+
 def review_prepare(*, review: Review, actor, via: str = "") -> Review:
     """Freeze the report (figures and chart data) with the review: later changes don't rewrite it."""
     require_manager(actor)
-    with transaction.atomic():
-        review = _lock(review)
-        _refuse_unless(review, (ReviewState.SCHEDULED,), _("Only a scheduled review can be prepared."))
-        review.snapshot = selectors.review_live_report(review)
-        review.prepared_at = timezone.now()
-        review.prepare()
-        review.save()
-        _record(review, kind="transition", actor=actor, via=via, transition="prepare",
-                from_state=ReviewState.SCHEDULED, to_state=review.state)
-    return review
+    return fire(REVIEW_MACHINE, review, "prepare", actor=actor, via=via)
 
 
 def review_refresh(*, review: Review, actor, via: str = "") -> Review:
@@ -268,9 +291,8 @@ class HoldInput:
 def review_hold(*, review: Review, actor, data: HoldInput, via: str = "") -> Review:
     """Record the meeting: its date, who attended on both sides, the minutes."""
     require_manager(actor)
-    with transaction.atomic():
-        review = _lock(review)
-        _refuse_unless(review, (ReviewState.PREPARED,), _("Prepare the report before recording the meeting."))
+
+    def minutes(review: Review, _now) -> None:
         held_on = _as_date(data.held_on, field="held_on")
         if held_on is None:
             raise DomainError(_("Give the date of the meeting."), field="held_on", code="required")
@@ -285,47 +307,25 @@ def review_hold(*, review: Review, actor, data: HoldInput, via: str = "") -> Rev
         review.client_attendees = _text(data.client_attendees, field="client_attendees",
                                         label=_("Name who attended for the client."))
         review.minutes = _text(data.minutes, field="minutes", label=_("Write the minutes."))
-        review.hold()
-        review.save()
-        _record(review, kind="transition", actor=actor, via=via, transition="hold", from_state=ReviewState.PREPARED,
-                to_state=review.state, data={"held_on": held_on.isoformat()})
-    return review
+
+    return fire(REVIEW_MACHINE, review, "hold", actor=actor, via=via, before=minutes,
+                after=lambda review, _now: {"held_on": review.held_on.isoformat()})
 
 
 def review_close(*, review: Review, actor, via: str = "") -> Review:
     """Close a held review: every action item of its plan has an owner and a due date."""
     require_manager(actor)
-    with transaction.atomic():
-        review = _lock(review)
-        _refuse_unless(review, (ReviewState.HELD,), _("Only a held review can be closed."))
-        incomplete = [item for item in review.items.order_by("id") if item.owner_id is None or item.due_date is None]
-        if incomplete:
-            raise DomainError(
-                _("Every action item needs an owner and a due date before the review is closed."), field="items",
-                code="incomplete_items",
-                messages=[_("“%(what)s” has no owner or due date.") % {"what": item.what[:80]} for item in incomplete])
-        review.close()
-        review.closed_at = timezone.now()
-        review.save()
-        _record(review, kind="transition", actor=actor, via=via, transition="close", from_state=ReviewState.HELD,
-                to_state=review.state)
-    return review
+    return fire(REVIEW_MACHINE, review, "close", actor=actor, via=via)
 
 
 def review_cancel(*, review: Review, actor, reason: str, via: str = "") -> Review:
     require_manager(actor)
     reason = _text(reason, field="reason", label=_("Give the reason for cancelling."))
-    with transaction.atomic():
-        review = _lock(review)
-        from_state = review.state
-        _refuse_unless(review, (ReviewState.SCHEDULED, ReviewState.PREPARED, ReviewState.HELD),
-                       _("A closed or cancelled review cannot be cancelled."))
-        review.cancel()
+
+    def give_reason(review: Review, _now) -> None:
         review.cancel_reason = reason
-        review.save()
-        _record(review, kind="transition", actor=actor, via=via, transition="cancel", from_state=from_state,
-                to_state=review.state, note=reason)
-    return review
+
+    return fire(REVIEW_MACHINE, review, "cancel", actor=actor, note=reason, via=via, before=give_reason)
 
 
 def review_reschedule(*, review: Review, actor, proposed_meeting_date, via: str = "") -> Review:
@@ -417,44 +417,32 @@ def action_item_create(*, review: Review, actor, what: str, owner=None, due_date
 _UNSET = object()
 
 
+def _lock_item(item: ActionItem) -> ActionItem:
+    return ActionItem.objects.select_for_update(of=("self",)).select_related("review").get(pk=item.pk)
+
+
+def _refuse_if_cancelled(review: Review) -> None:
+    if review.state == ReviewState.CANCELLED:
+        raise TransitionRefused(_("The plan of a cancelled review cannot change."))
+
+
 def action_item_update(*, item: ActionItem, actor, what=_UNSET, owner=_UNSET, due_date=_UNSET,
                        evidence_note=_UNSET, evidence_file=None, via: str = "") -> ActionItem:
     """Change an item: the provider's managers change anything while the plan is open; the owner (of
     either side) may add evidence. In a closed review the owner and due date stay set."""
     with transaction.atomic():
-        item = ActionItem.objects.select_for_update(of=("self",)).select_related("review").get(pk=item.pk)
+        item = _lock_item(item)
         review = item.review
         is_manager = _is_manager(actor)
         if not is_manager and item.owner_id != getattr(actor, "pk", None):
             raise ActionForbidden(_("Only the item's owner or an account manager may change it."))
-        if review.state == ReviewState.CANCELLED:
-            raise TransitionRefused(_("The plan of a cancelled review cannot change."))
-        changed: dict[str, object] = {}
-        plan_fields = {"what": what, "owner": owner, "due_date": due_date}
-        if any(v is not _UNSET for v in plan_fields.values()):
-            if not is_manager:
-                raise ActionForbidden(_("Only an account manager may change the plan."))
-            if review.state == ReviewState.CLOSED and (owner is None or due_date in (None, "")):
-                raise DomainError(_("In a closed review every item keeps an owner and a due date."),
-                                  field="owner" if owner is None else "due_date", code="required")
-        if what is not _UNSET:
-            item.what = _text(what, field="what", label=_("Say what is to be done."))
-            changed["what"] = item.what[:200]
+        _refuse_if_cancelled(review)
+        plan = {"what": what, "owner": owner, "due_date": due_date}
+        if any(v is not _UNSET for v in plan.values()):
+            _check_plan_change(review, is_manager=is_manager, owner=owner, due_date=due_date)
         previous_owner = item.owner_id
-        if owner is not _UNSET:
-            item.owner = _check_owner(review, owner)
-            changed["owner"] = item.owner_id
-        if due_date is not _UNSET:
-            item.due_date = _check_due(review, due_date)
-            changed["due_date"] = item.due_date.isoformat() if item.due_date else None
-        if evidence_note is not _UNSET:
-            item.evidence_note = _text(evidence_note, field="evidence_note", required=False)
-            changed["evidence_note"] = True
-        if evidence_file is not None:
-            _check_file(evidence_file)
-            item.evidence_file_name = (evidence_file.name or "")[-255:]
-            item.evidence_file.save(evidence_file.name, evidence_file, save=False)
-            changed["evidence_file"] = item.evidence_file_name
+        changed = _change_plan(item, review, **plan)
+        changed.update(_change_evidence(item, evidence_note=evidence_note, evidence_file=evidence_file))
         if not changed:
             return item
         item.save()
@@ -464,43 +452,95 @@ def action_item_update(*, item: ActionItem, actor, what=_UNSET, owner=_UNSET, du
     return item
 
 
+def _check_plan_change(review: Review, *, is_manager: bool, owner, due_date) -> None:
+    if not is_manager:
+        raise ActionForbidden(_("Only an account manager may change the plan."))
+    if review.state == ReviewState.CLOSED and (owner is None or due_date in (None, "")):
+        raise DomainError(_("In a closed review every item keeps an owner and a due date."),
+                          field="owner" if owner is None else "due_date", code="required")
+
+
+def _change_plan(item: ActionItem, review: Review, *, what, owner, due_date) -> dict:
+    changed: dict = {}
+    if what is not _UNSET:
+        item.what = _text(what, field="what", label=_("Say what is to be done."))
+        changed["what"] = item.what[:200]
+    if owner is not _UNSET:
+        item.owner = _check_owner(review, owner)
+        changed["owner"] = item.owner_id
+    if due_date is not _UNSET:
+        item.due_date = _check_due(review, due_date)
+        changed["due_date"] = item.due_date.isoformat() if item.due_date else None
+    return changed
+
+
+def _change_evidence(item: ActionItem, *, evidence_note, evidence_file) -> dict:
+    changed: dict = {}
+    if evidence_note is not _UNSET:
+        item.evidence_note = _text(evidence_note, field="evidence_note", required=False)
+        changed["evidence_note"] = True
+    if evidence_file is not None:
+        _check_file(evidence_file)
+        item.evidence_file_name = (evidence_file.name or "")[-255:]
+        item.evidence_file.save(evidence_file.name, evidence_file, save=False)
+        changed["evidence_file"] = item.evidence_file_name
+    return changed
+
+
 def _is_manager(actor) -> bool:
     membership = membership_of(actor, require_tenant_id())
     return membership is not None and membership.role in CONTRACT_MANAGERS
+
+
+def _item_guard(item: ActionItem, name: str, actor) -> None:
+    """A manager, or the owner marking it done; never in a cancelled review."""
+    if not _is_manager(actor) and not (name == "complete" and item.owner_id == getattr(actor, "pk", None)):
+        raise ActionForbidden(_("Only the item's owner or an account manager may do this."))
+    _refuse_if_cancelled(item.review)
+
+
+def _item_before(item: ActionItem, name: str, now: dt.datetime) -> None:
+    item.finished_at = None if name == "reopen" else now
+
+
+def _item_event(review: Review, *, obj: ActionItem, name: str, source: str, target: str, actor, via: str,
+                note: str, data: dict) -> ReviewEvent:
+    """An action item's change goes on its review's timeline, naming the item."""
+    return _record(review, kind="item_transition", actor=actor, via=via, item=obj, transition=name,
+                   from_state=source, to_state=target, note=note, data=data)
+
+
+ITEM_MACHINE = Machine(
+    events=ReviewEvent,
+    transitions=ITEM_TRANSITIONS,
+    locked=lambda: ActionItem.objects.select_for_update(of=("self",)).select_related("review"),
+    refused=lambda item: _("This item is %(state)s.") % {"state": item.get_state_display().lower()},
+    guard=_item_guard,
+    note_missing={"drop": gettext_lazy("Give the reason for dropping it.")},
+    before=_item_before,
+    after=lambda item, name, actor, now: {"item": item.pk},
+    subject=lambda item: item.review,
+    event=_item_event,
+)
 
 
 def action_item_transition(*, item: ActionItem, actor, name: str, note: str = "", via: str = "") -> ActionItem:
     """Done (with evidence), dropped (with a reason) or reopened: a manager, or the owner for done."""
     if name not in ITEM_TRANSITIONS:
         raise DomainError(_("Unknown action."), field="transition", code="invalid")
-    with transaction.atomic():
-        item = ActionItem.objects.select_for_update(of=("self",)).select_related("review").get(pk=item.pk)
-        review = item.review
-        is_manager = _is_manager(actor)
-        if not is_manager and not (name == "complete" and item.owner_id == getattr(actor, "pk", None)):
-            raise ActionForbidden(_("Only the item's owner or an account manager may do this."))
-        if review.state == ReviewState.CANCELLED:
-            raise TransitionRefused(_("The plan of a cancelled review cannot change."))
-        note = _text(note, field="note", required=False)
-        from_state = item.state
-        method = getattr(item, name)
-        from django_fsm import can_proceed
 
-        if not can_proceed(method):
-            raise TransitionRefused(_("This item is %(state)s.") % {"state": item.get_state_display().lower()})
-        if name == "complete":
-            if note:
-                item.evidence_note = note
-            if not item.evidence_note and not item.evidence_file:
-                raise DomainError(_("Say how it was done (the evidence)."), field="note", code="required")
-        if name == "drop" and not note:
-            raise DomainError(_("Give the reason for dropping it."), field="note", code="required")
-        method()
-        item.finished_at = None if name == "reopen" else timezone.now()
-        item.save()
-        _record(review, kind="item_transition", actor=actor, via=via, item=item, transition=name,
-                from_state=from_state, to_state=item.state, note=note, data={"item": item.pk})
-    return item
+    def note_fits(_item) -> None:
+        _text(note, field="note", required=False)
+
+    def evidence(item: ActionItem, _now) -> None:
+        if name != "complete":
+            return
+        if (note or "").strip():
+            item.evidence_note = (note or "").strip()
+        if not item.evidence_note and not item.evidence_file:
+            raise DomainError(_("Say how it was done (the evidence)."), field="note", code="required")
+
+    return fire(ITEM_MACHINE, item, name, actor=actor, note=note, via=via, check=note_fits, before=evidence)
 
 
 def _notify_owner(item: ActionItem, review: Review) -> None:
@@ -556,8 +596,6 @@ def review_confirm(*, review: Review, actor, data: ConfirmInput, via: str = "") 
         raise DomainError(_("Tick the box to agree that this confirmation is your signature."), field="consent",
                           code="required")
     # the same lockout as signing an act: five wrong passwords in 15 minutes lock the user for 15
-    from confirmations.services import signing_failure_record, signing_locked_check
-
     signing_locked_check(subject=review, actor=actor, field="password")
     if not data.password:
         raise DomainError(_("Enter your password."), field="password", code="required")

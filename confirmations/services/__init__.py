@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from tenancy.lockout import SigningLocked, signing_failure_record, signing_locked_check
+
 from ._common import is_signatory
 from .acts import (
     EDITABLE_STATES,
@@ -33,13 +35,10 @@ from .signing import (
     CODES_PER_HOUR,
     CONSENT_TEXT,
     OrderRatingInput,
-    SigningLocked,
     SignInput,
     act_dispute,
     act_sign,
     signing_code_send,
-    signing_failure_record,
-    signing_locked_check,
 )
 from .verification import (
     MAX_VERIFY_BYTES,

@@ -17,14 +17,16 @@ from django.utils.translation import gettext_lazy
 
 from contracts.models import ContractState
 from tenancy.effects import on_commit_task
-from tenancy.errors import DomainError, TransitionRefused
+from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
 from tenancy.numbering import next_number
 from tenancy.roles import require_manager
+from tenancy.transitions import Machine, fire
 
 from .. import selectors
 from ..models import (
     ACCEPTED_STATES,
     Act,
+    ActEvent,
     ActLine,
     ActState,
     Confirmation,
@@ -32,11 +34,12 @@ from ..models import (
 )
 from ..pdf import STAMP_BOX, has_stamp_box, render_stamp_pdf
 from ..signing import seal_pdf, sha256_hex
-from ._common import _money, _notify_client, _record
+from ._common import _money, _notify_client, _record, is_signatory
 
 logger = logging.getLogger(__name__)
 
 EDITABLE_STATES = (ActState.DRAFT, ActState.DISPUTED)
+ACT_TRANSITIONS = ("send", "sign", "dispute", "deem_accepted")
 
 
 class Basis:
@@ -180,6 +183,37 @@ def act_update(*, act: Act, actor, lines: list[dict], language: str | None = Non
 # --- sending and rendering --------------------------------------------------------------------
 
 
+def _act_guard(act: Act, name: str, actor) -> None:
+    if name in ("sign", "dispute") and not is_signatory(actor, act):
+        raise ActionForbidden(_("Only the contract's client signatory may sign or dispute this act."))
+
+
+def _act_before(act: Act, name: str, now: dt.datetime) -> None:
+    if name == "send":
+        if not act.lines.exists():
+            raise DomainError(_("An act lists at least one line of work."), field="lines", code="required")
+    elif name in ("sign", "dispute") and not act.pdf_sha256:
+        raise TransitionRefused(_("The act's PDF is still being prepared; try again in a moment."), code="not_ready")
+
+
+def _signable_refused(act: Act) -> str:
+    return _("A %(state)s act cannot be signed or disputed.") % {"state": act.get_state_display().lower()}
+
+
+ACT_MACHINE = Machine(
+    events=ActEvent,
+    transitions=ACT_TRANSITIONS,
+    locked=lambda: Act.objects.select_for_update(of=("self",)).select_related("contract", "client"),
+    refused=_signable_refused,
+    refusals={
+        "send": lambda act: _("A %(state)s act cannot be sent.") % {"state": act.get_state_display().lower()},
+        "deem_accepted": lambda act: _("This act is not past its deadline."),
+    },
+    guard=_act_guard,
+    before=_act_before,
+)
+
+
 def act_send(*, act: Act, actor, via: str = "") -> Act:
     """Send a draft act, or re-send a disputed one as a new revision. The PDF is rendered and hashed
     by a worker right after; until then the act shows as being prepared and cannot be signed.
@@ -191,25 +225,22 @@ def act_send(*, act: Act, actor, via: str = "") -> Act:
     require_manager(actor)
     with transaction.atomic():
         act = Act.objects.select_for_update(of=("self",)).select_related("contract").get(pk=act.pk)
-        from_state = act.state
-        if from_state == ActState.SENT and not act.pdf_sha256:
+        if act.state == ActState.SENT and not act.pdf_sha256:
             _requeue(act, task=render_act, actor=actor, via=via)
             return act
-        if from_state not in EDITABLE_STATES:
-            raise TransitionRefused(_("A %(state)s act cannot be sent.") % {"state": act.get_state_display().lower()})
-        if not act.lines.exists():
-            raise DomainError(_("An act lists at least one line of work."), field="lines", code="required")
-        act.send()
-        now = timezone.now()
-        act.revision += 1
-        act.sent_at, act.sent_by = now, actor
-        act.accept_by = now + dt.timedelta(days=act.contract.acceptance_days)
-        act.pdf, act.pdf_sha256 = "", ""
-        act.save()
-        _record(act, kind="transition", actor=actor, via=via, transition="send", from_state=from_state,
-                to_state=act.state, data={"revision": act.revision, "accept_by": act.accept_by.isoformat()})
-        on_commit_task(render_act, act.tenant_id, act.pk, act.revision)
-    return act
+
+        def revise(act: Act, now: dt.datetime) -> None:
+            act.revision += 1
+            act.sent_at, act.sent_by = now, actor
+            act.accept_by = now + dt.timedelta(days=act.contract.acceptance_days)
+            act.pdf, act.pdf_sha256 = "", ""
+
+        def render(act: Act, now: dt.datetime) -> dict:
+            assert act.accept_by is not None  # revise set it
+            on_commit_task(render_act, act.tenant_id, act.pk, act.revision)
+            return {"revision": act.revision, "accept_by": act.accept_by.isoformat()}
+
+        return fire(ACT_MACHINE, act, "send", actor=actor, via=via, before=revise, after=render)
 
 
 def act_render(*, act_id: int, revision: int) -> Act:
@@ -245,12 +276,13 @@ def act_deem_accepted(*, act: Act, now: dt.datetime | None = None) -> Act:
     from ..tasks import seal_act
 
     now = now or timezone.now()
-    with transaction.atomic():
-        act = Act.objects.select_for_update().get(pk=act.pk)
-        if act.state != ActState.SENT or not act.pdf_sha256 or act.accept_by is None or act.accept_by > now:
+
+    def past_deadline(act: Act, _at) -> None:
+        if not act.pdf_sha256 or act.accept_by is None or act.accept_by > now:
             raise TransitionRefused(_("This act is not past its deadline."))
-        act.deem_accepted()
-        act.save()
+
+    def deemed(act: Act, _at) -> dict:
+        assert act.accept_by is not None  # past_deadline checked it
         Confirmation.objects.create(act=act, contract_id=act.contract_id, client_id=act.client_id,
                                     kind=Confirmation.Kind.DEEMED, confirmed_at=now)
         SignatureEvidence.objects.create(
@@ -258,8 +290,11 @@ def act_deem_accepted(*, act: Act, now: dt.datetime | None = None) -> Act:
             signer_name=str(_("Deemed accepted")),
             consent_text=f"No signature or dispute by {act.accept_by.isoformat()}; deemed accepted under the "
                          f"contract's acceptance term.")
-        _record(act, kind="transition", transition="deem_accepted", from_state=ActState.SENT, to_state=act.state,
-                data={"accept_by": act.accept_by.isoformat()})
+        return {"accept_by": act.accept_by.isoformat()}
+
+    with transaction.atomic():
+        act = fire(ACT_MACHINE, act, "deem_accepted", actor=None, before=past_deadline, after=deemed)
+        assert act.accept_by is not None
         _notify_client(act, kind="act_deemed_accepted", key=f"act:{act.pk}:deemed",
                        title=_("Act %(number)s is deemed accepted") % {"number": act.number},
                        body=_("You did not sign or dispute act %(number)s by %(deadline)s UTC, so under the contract "

@@ -6,9 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import math
 import secrets
-import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,9 +18,11 @@ from django.utils.translation import gettext_lazy
 
 from contracts.models import ContractRole, ContractRoleKind
 from tenancy.effects import on_commit_task
-from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
+from tenancy.errors import DomainError, TransitionRefused
+from tenancy.lockout import signing_failure_record, signing_locked_check, signing_lockout_clear
 from tenancy.mail import mail_queue
 from tenancy.services import notify_users
+from tenancy.transitions import fire
 
 from ..models import (
     GOOD_RATING,
@@ -34,9 +34,9 @@ from ..models import (
     OrderRating,
     SignatureEvidence,
     SigningCode,
-    SigningLockout,
 )
-from ._common import _notify_managers, _record, is_signatory
+from ._common import _notify_managers, _record
+from .acts import ACT_MACHINE, _act_before, _act_guard, _signable_refused
 
 CODE_TTL = dt.timedelta(minutes=10)
 CODE_ATTEMPTS = 5
@@ -71,14 +71,11 @@ class SignInput:
 
 
 def _check_signable(act: Act, actor) -> None:
-    if not is_signatory(actor, act):
-        raise ActionForbidden(_("Only the contract's client signatory may sign or dispute this act."))
+    """Before the password or code is checked: the same refusals as the transition's (ACT_MACHINE)."""
+    _act_guard(act, "sign", actor)
     if act.state != ActState.SENT:
-        raise TransitionRefused(_("A %(state)s act cannot be signed or disputed.")
-                                % {"state": act.get_state_display().lower()})
-    if not act.pdf_sha256:
-        raise TransitionRefused(_("The act's PDF is still being prepared; try again in a moment."),
-                                code="not_ready")
+        raise TransitionRefused(_signable_refused(act))
+    _act_before(act, "sign", timezone.now())
 
 
 def _validate_rating(value, field_name: str) -> int:
@@ -155,68 +152,15 @@ def _check_code(act: Act, actor, code: str) -> SigningCode:
     return row
 
 
-# --- lockout after repeated failures -------------------------------------------------------------
-
-LOCKOUT_FAILURES = 5  # wrong passwords or codes …
-LOCKOUT_WINDOW = dt.timedelta(minutes=15)  # … within this long …
-LOCKOUT_FOR = dt.timedelta(minutes=15)  # … lock the user's signing for this long
-
-
-class SigningLocked(DomainError):
-    status = 429
-    code = "locked_out"
-
-
-def _locked_error(act: Act, locked_until: dt.datetime, field_name: str) -> SigningLocked:
-    zone = zoneinfo.ZoneInfo(act.tenant.time_zone)
-    local = locked_until.astimezone(zone)
-    when = local.strftime("%H:%M") if local.date() == timezone.now().astimezone(zone).date() \
-        else local.strftime("%Y-%m-%d %H:%M")
-    minutes = max(1, math.ceil((locked_until - timezone.now()).total_seconds() / 60))
-    return SigningLocked(
-        _("Too many failed attempts to sign. Signing is locked for you until %(time)s (%(zone)s), in "
-          "%(minutes)s min; try again then.") % {"time": when, "zone": act.tenant.time_zone, "minutes": minutes},
-        field=field_name)
+# --- lockout after repeated failures: tenancy.lockout, shared with reviews and amendments ------
 
 
 def _check_not_locked(act: Act, actor, field_name: str) -> None:
-    row = SigningLockout.objects.filter(user=actor).first()
-    if row is not None and row.locked_until is not None and row.locked_until > timezone.now():
-        raise _locked_error(act, row.locked_until, field_name)
+    signing_locked_check(subject=act, actor=actor, field=field_name)
 
 
 def _signing_failed(act: Act, actor, field_name: str) -> None:
-    """Count a wrong password or code (committed even though the signing fails); the one that makes
-    `LOCKOUT_FAILURES` within `LOCKOUT_WINDOW` locks the user's signing for `LOCKOUT_FOR`."""
-    now = timezone.now()
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                SigningLockout.objects.get_or_create(user=actor)
-        except IntegrityError:
-            pass  # created by a concurrent failure
-        row = SigningLockout.objects.select_for_update(of=("self",)).get(user=actor)
-        if row.window_started_at is None or row.window_started_at <= now - LOCKOUT_WINDOW or (
-                row.locked_until is not None and row.locked_until <= now):
-            row.failures, row.window_started_at, row.locked_until = 0, now, None
-        row.failures += 1
-        if row.failures >= LOCKOUT_FAILURES:
-            row.locked_until = now + LOCKOUT_FOR
-        row.save(update_fields=["failures", "window_started_at", "locked_until"])
-    if row.locked_until is not None:
-        raise _locked_error(act, row.locked_until, field_name)
-
-
-def signing_locked_check(*, subject, actor, field: str) -> None:
-    """Refuse (429) while `actor`'s signing is locked; `subject` is what they sign (an act, a
-    review's minutes): anything with a tenant, whose time zone the message uses."""
-    _check_not_locked(subject, actor, field)
-
-
-def signing_failure_record(*, subject, actor, field: str) -> None:
-    """Count a wrong password or code given to sign `subject` (one count per user across acts and
-    review minutes); raises SigningLocked when this one locks."""
-    _signing_failed(subject, actor, field)
+    signing_failure_record(subject=act, actor=actor, field=field_name)
 
 
 def act_sign(*, act: Act, actor, data: SignInput, via: str = "") -> Act:
@@ -233,21 +177,10 @@ def act_sign(*, act: Act, actor, data: SignInput, via: str = "") -> Act:
     code_row = _check_credentials(act, actor, data)
 
     with transaction.atomic():
-        act = Act.objects.select_for_update(of=("self",)).select_related("contract", "client").get(pk=act.pk)
-        _check_signable(act, actor)  # another signatory may have got there while we checked
-        now = timezone.now()
-        if code_row is not None and not SigningCode.objects.filter(pk=code_row.pk, used_at__isnull=True).update(
-                used_at=now):
-            raise TransitionRefused(_("This code has already been used."), code="code_used")
-        act.sign()
-        act.save()
-        SigningLockout.objects.filter(user=actor).delete()  # a successful signature starts the count afresh
-        confirmation = _confirm_signed(act, actor, data, now)
-        _store_evidence(act, actor, data, now)
-        _record(act, kind="transition", actor=actor, via=via, transition="sign", from_state=ActState.SENT,
-                to_state=act.state, data={"rating": data.rating, "method": data.method,
-                                          "sha256": act.pdf_sha256})
-        _follow_up_ratings(act, confirmation, data)
+        signed = _Signing(actor=actor, data=data, code_row=code_row)
+        act = fire(ACT_MACHINE, act, "sign", actor=actor, via=via, before=signed.claim_code, after=signed.keep_evidence)
+        assert signed.confirmation is not None  # keep_evidence ran in the transition
+        _follow_up_ratings(act, signed.confirmation, data)
         _notify_managers(act, kind="act_signed", key=f"act:{act.pk}:signed",
                          title=_("Act %(number)s was signed") % {"number": act.number},
                          body=_("%(name)s signed act %(number)s and rated the work %(rating)s of 5.")
@@ -255,6 +188,27 @@ def act_sign(*, act: Act, actor, data: SignInput, via: str = "") -> Act:
                             "rating": data.rating})
         on_commit_task(seal_act, act.tenant_id, act.pk)
     return act
+
+
+@dataclass
+class _Signing:
+    """The signature's own steps in the transition: the code is used once, the evidence is kept."""
+
+    actor: Any
+    data: SignInput
+    code_row: SigningCode | None
+    confirmation: Confirmation | None = None
+
+    def claim_code(self, act: Act, now: dt.datetime) -> None:
+        if self.code_row is not None and not SigningCode.objects.filter(
+                pk=self.code_row.pk, used_at__isnull=True).update(used_at=now):
+            raise TransitionRefused(_("This code has already been used."), code="code_used")
+
+    def keep_evidence(self, act: Act, now: dt.datetime) -> dict:
+        signing_lockout_clear(actor=self.actor)  # a successful signature starts the count afresh
+        self.confirmation = _confirm_signed(act, self.actor, self.data, now)
+        _store_evidence(act, self.actor, self.data, now)
+        return {"rating": self.data.rating, "method": self.data.method, "sha256": act.pdf_sha256}
 
 
 def _check_credentials(act: Act, actor, data: SignInput) -> SigningCode | None:
@@ -332,14 +286,14 @@ def act_dispute(*, act: Act, actor, reason: str, via: str = "") -> Act:
     """The client signatory refuses the act with a reason; it returns to the provider for rework."""
     if not (reason or "").strip():
         raise DomainError(_("Give the reason for the dispute."), field="reason", code="required")
+    reason = reason.strip()
+
+    def give_reason(act: Act, _now) -> None:
+        act.dispute_reason = reason
+
     with transaction.atomic():
-        act = Act.objects.select_for_update().get(pk=act.pk)
-        _check_signable(act, actor)
-        act.dispute()
-        act.dispute_reason = reason.strip()
-        act.save()
-        _record(act, kind="transition", actor=actor, via=via, transition="dispute", from_state=ActState.SENT,
-                to_state=act.state, note=reason.strip(), data={"revision": act.revision})
+        act = fire(ACT_MACHINE, act, "dispute", actor=actor, note=reason, via=via, before=give_reason,
+                   after=lambda act, _now: {"revision": act.revision})
         _notify_managers(act, kind="act_disputed", key=f"act:{act.pk}:disputed:{act.revision}",
-                         title=_("Act %(number)s was disputed") % {"number": act.number}, body=reason.strip())
+                         title=_("Act %(number)s was disputed") % {"number": act.number}, body=reason)
     return act

@@ -1,12 +1,14 @@
 """Every write to amendments, and the two beat jobs (apply the due ones, renewals).
 
 Lock order, everywhere: the contract row first, then the amendment row (`select_for_update(of=
-("self",))`), never the tenant's. Each state change writes an event on the contract's timeline.
+("self",))`), never the tenant's. Agree, reject, cancel and apply fire through `tenancy.transitions`
+(`AMENDMENT_MACHINE` takes the contract's lock first); each writes an event on the contract's timeline.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -18,10 +20,12 @@ from django.utils.translation import gettext_lazy
 
 from tenancy.context import require_tenant_id
 from tenancy.errors import ActionForbidden, DomainError, TransitionRefused
+from tenancy.lockout import signing_failure_record, signing_locked_check
 from tenancy.models import Tenant
 from tenancy.numbering import next_number
 from tenancy.roles import CONTRACT_MANAGERS, Role, membership_of
 from tenancy.services import notify_users
+from tenancy.transitions import Machine, fire
 
 from .. import versions
 from ..models import (
@@ -84,14 +88,6 @@ def _today(contract: Contract | None = None) -> dt.date:
     if contract is not None:
         return contract.tenant.today()
     return Tenant.objects.get(pk=require_tenant_id()).today()
-
-
-def _lock(amendment: Amendment) -> tuple[Contract, Amendment]:
-    """The contract row, then the amendment row: the one lock order."""
-    contract = Contract.objects.select_for_update(of=("self",)).get(pk=amendment.contract_id)
-    locked = Amendment.objects.select_for_update(of=("self",)).get(pk=amendment.pk)
-    locked.contract = contract
-    return contract, locked
 
 
 def _record(amendment: Amendment, kind: str, *, actor, via: str = "", note: str = "", **data: Any) -> ContractEvent:
@@ -217,6 +213,48 @@ def _decided_notice(amendment: Amendment, *, event: str, actor, note: str) -> No
                          "decision": label, "number": amendment.number, "note": note})
 
 
+def _lock_contract(amendment: Amendment) -> None:
+    """The contract row before the amendment's: the one lock order."""
+    Contract.objects.select_for_update(of=("self",)).get(pk=amendment.contract_id)
+
+
+def _amendment_permits(amendment: Amendment, meta, actor) -> None:
+    if meta.name == "reject" and side_of(actor, amendment.contract) != amendment.other_side:
+        raise ActionForbidden(_("The other side of the contract decides on this amendment."))
+    if meta.name == "cancel" and side_of(actor, amendment.contract) != amendment.proposed_side:
+        raise ActionForbidden(_("Only the side that proposed an amendment may cancel it."))
+
+
+_EVENT_KINDS = {"agree": ContractEvent.Kind.AMENDMENT_AGREED, "reject": ContractEvent.Kind.AMENDMENT_REJECTED,
+                "cancel": ContractEvent.Kind.AMENDMENT_CANCELLED, "apply": ContractEvent.Kind.AMENDMENT_APPLIED}
+
+
+def _amendment_event(contract: Contract, *, obj: Amendment, name: str, source: str, target: str, actor, via: str,
+                     note: str, data: dict) -> ContractEvent:
+    """An amendment's steps go on its contract's timeline, by kind, naming the amendment."""
+    return _record(obj, _EVENT_KINDS[name], actor=actor, via=via, note=note, **data)
+
+
+AMENDMENT_MACHINE = Machine(
+    events=ContractEvent,
+    transitions=tuple(_EVENT_KINDS),
+    lock_first=_lock_contract,
+    locked=lambda: Amendment.objects.select_for_update(of=("self",)).select_related("contract"),
+    refused=lambda amendment: _("Only an agreed amendment can be applied."),
+    refusals={
+        "agree": lambda amendment: _("A %(state)s amendment cannot be agreed.") % {
+            "state": amendment.get_state_display().lower()},
+        "reject": lambda amendment: _("A %(state)s amendment cannot be rejected.") % {
+            "state": amendment.get_state_display().lower()},
+        "cancel": lambda amendment: _("A %(state)s amendment cannot be cancelled.") % {
+            "state": amendment.get_state_display().lower()},
+    },
+    permits=_amendment_permits,
+    subject=lambda amendment: amendment.contract,
+    event=_amendment_event,
+)
+
+
 def amendment_agree(*, amendment: Amendment, actor, password: str = "", consent: bool = False,
                     ip_address: str | None = None, user_agent: str = "", note: str = "", via: str = "") -> Amendment:
     """The other side agrees. A provider's amendment is agreed by the client's signatory with the
@@ -224,8 +262,6 @@ def amendment_agree(*, amendment: Amendment, actor, password: str = "", consent:
     the signing lockout shared with acts); a client's by the provider's administrator or account
     manager. The guards and overlaps are checked again; an amendment whose date has come is applied
     at once."""
-    from confirmations.services import signing_failure_record, signing_locked_check
-
     amendment = Amendment.objects.select_related("contract", "contract__client", "tenant").get(pk=amendment.pk)
     if not may_decide(actor, amendment):
         if amendment.state != AmendmentState.PROPOSED:
@@ -234,90 +270,115 @@ def amendment_agree(*, amendment: Amendment, actor, password: str = "", consent:
         raise ActionForbidden(_("The other side of the contract agrees to this amendment."))
     needs_signature = amendment.proposed_side == AmendmentSide.PROVIDER
     if needs_signature:
-        if not consent:
-            raise DomainError(_("Tick the box to agree that this confirmation is your signature."), field="consent",
-                              code="required")
-        signing_locked_check(subject=amendment, actor=actor, field="password")
-        if not password:
-            raise DomainError(_("Enter your password."), field="password", code="required")
-        if not actor.check_password(password):
-            signing_failure_record(subject=amendment, actor=actor, field="password")
-            raise DomainError(_("The password is wrong."), field="password", code="wrong_password")
+        _check_signature(amendment, actor, password=password, consent=consent)
+    agreement = _Agreement(actor=actor, note=note, signed=needs_signature, ip_address=ip_address,
+                           user_agent=user_agent)
     with transaction.atomic():
-        contract, amendment = _lock(amendment)
-        if amendment.state != AmendmentState.PROPOSED:
-            raise TransitionRefused(_("A %(state)s amendment cannot be agreed.")
-                                    % {"state": amendment.get_state_display().lower()})
+        amendment = fire(AMENDMENT_MACHINE, amendment, "agree", actor=actor, note=note, via=via,
+                         before=agreement.decide, after=agreement.keep_evidence)
+        _decided_notice(amendment, event="agreed", actor=actor, note=amendment.decision_note)
+        if amendment.effective_date <= _today(amendment.contract):
+            amendment = _apply_fired(amendment, actor=actor, via=via)
+    return amendment
+
+
+def _check_signature(amendment: Amendment, actor, *, password: str, consent: bool) -> None:
+    if not consent:
+        raise DomainError(_("Tick the box to agree that this confirmation is your signature."), field="consent",
+                          code="required")
+    signing_locked_check(subject=amendment, actor=actor, field="password")
+    if not password:
+        raise DomainError(_("Enter your password."), field="password", code="required")
+    if not actor.check_password(password):
+        signing_failure_record(subject=amendment, actor=actor, field="password")
+        raise DomainError(_("The password is wrong."), field="password", code="wrong_password")
+
+
+@dataclass
+class _Agreement:
+    """The agreement's own steps in the transition: the checks again, then the evidence."""
+
+    actor: Any
+    note: str
+    signed: bool
+    ip_address: str | None
+    user_agent: str
+
+    def decide(self, amendment: Amendment, now: dt.datetime) -> None:
+        contract = amendment.contract
         _check_contract(contract)
         _check_date(contract, amendment.effective_date)
         _check_overlap(amendment.changes, contract, amendment.effective_date, exclude_pk=amendment.pk)
-        now = timezone.now()
-        amendment.agree()
-        amendment.decided_by, amendment.decided_at, amendment.decision_note = actor, now, (note or "").strip()
-        amendment.save()
-        data: dict[str, Any] = {}
-        if needs_signature:
-            sha = document_sha256(amendment)
-            AmendmentConsent.objects.create(
-                tenant_id=amendment.tenant_id, amendment=amendment, signer=actor,
-                signer_name=actor.get_full_name() or actor.get_username(), signed_at=now,
-                ip_address=ip_address or None, user_agent=(user_agent or "")[:1000], document_sha256=sha,
-                consent_text=str(CONSENT_TEXT) % {"number": amendment.number, "contract": contract.number,
-                                                  "sha256": sha,
-                                                  "client": contract.client.legal_name or contract.client.name})
-            data["sha256"] = sha
-        _record(amendment, ContractEvent.Kind.AMENDMENT_AGREED, actor=actor, via=via, note=amendment.decision_note,
-                **data)
-        _decided_notice(amendment, event="agreed", actor=actor, note=amendment.decision_note)
-        if amendment.effective_date <= _today(contract):
-            _apply_locked(contract, amendment, actor=actor, via=via)
-    return amendment
+        amendment.decided_by, amendment.decided_at = self.actor, now
+        amendment.decision_note = (self.note or "").strip()
+
+    def keep_evidence(self, amendment: Amendment, now: dt.datetime) -> dict:
+        if not self.signed:
+            return {}
+        contract, actor = amendment.contract, self.actor
+        sha = document_sha256(amendment)
+        AmendmentConsent.objects.create(
+            tenant_id=amendment.tenant_id, amendment=amendment, signer=actor,
+            signer_name=actor.get_full_name() or actor.get_username(), signed_at=now,
+            ip_address=self.ip_address or None, user_agent=(self.user_agent or "")[:1000], document_sha256=sha,
+            consent_text=str(CONSENT_TEXT) % {"number": amendment.number, "contract": contract.number,
+                                              "sha256": sha,
+                                              "client": contract.client.legal_name or contract.client.name})
+        return {"sha256": sha}
 
 
 def amendment_reject(*, amendment: Amendment, actor, note: str, via: str = "") -> Amendment:
     """The other side refuses, saying why."""
     note = (note or "").strip()
-    with transaction.atomic():
-        contract, amendment = _lock(amendment)
-        if amendment.state != AmendmentState.PROPOSED:
-            raise TransitionRefused(_("A %(state)s amendment cannot be rejected.")
-                                    % {"state": amendment.get_state_display().lower()})
-        if side_of(actor, contract) != amendment.other_side:
-            raise ActionForbidden(_("The other side of the contract decides on this amendment."))
+
+    def decide(amendment: Amendment, now: dt.datetime) -> None:
         if not note:
             raise DomainError(_("Say why you reject the amendment."), field="note", code="required")
-        amendment.reject()
-        amendment.decided_by, amendment.decided_at, amendment.decision_note = actor, timezone.now(), note[:5000]
-        amendment.save()
-        _record(amendment, ContractEvent.Kind.AMENDMENT_REJECTED, actor=actor, via=via, note=note)
+        amendment.decided_by, amendment.decided_at, amendment.decision_note = actor, now, note[:5000]
+
+    with transaction.atomic():
+        amendment = fire(AMENDMENT_MACHINE, amendment, "reject", actor=actor, note=note, via=via, before=decide)
         _decided_notice(amendment, event="rejected", actor=actor, note=note)
     return amendment
 
 
 def amendment_cancel(*, amendment: Amendment, actor, note: str = "", via: str = "") -> Amendment:
     """The proposing side withdraws a proposed or agreed (not yet applied) amendment."""
-    with transaction.atomic():
-        contract, amendment = _lock(amendment)
-        if not amendment.is_open:
-            raise TransitionRefused(_("A %(state)s amendment cannot be cancelled.")
-                                    % {"state": amendment.get_state_display().lower()})
-        if side_of(actor, contract) != amendment.proposed_side:
-            raise ActionForbidden(_("Only the side that proposed an amendment may cancel it."))
-        amendment.cancel()
+    def keep_note(amendment: Amendment, _now) -> None:
         amendment.decision_note = (note or "").strip()[:5000] or amendment.decision_note
-        amendment.save()
-        _record(amendment, ContractEvent.Kind.AMENDMENT_CANCELLED, actor=actor, via=via, note=(note or "").strip())
-    return amendment
+
+    return fire(AMENDMENT_MACHINE, amendment, "cancel", actor=actor, note=note, via=via, before=keep_note)
 
 
 # --- applying ------------------------------------------------------------------------------------
 
 
-def _apply_locked(contract: Contract, amendment: Amendment, *, actor, via: str = "") -> ContractVersion:
+def _apply_fired(amendment: Amendment, *, actor, via: str = "", check=None) -> Amendment:
     """Make the agreed amendment the contract's terms and write the version in force from its
-    date. The contract and amendment rows are locked by the caller."""
-    versions.version_baseline(contract=contract, actor=actor)
-    before = versions.snapshot(contract)
+    date, through the transition (which locks the contract, then the amendment)."""
+    written: dict[str, Any] = {}
+
+    def new_terms(amendment: Amendment, now: dt.datetime) -> None:
+        contract = amendment.contract
+        versions.version_baseline(contract=contract, actor=actor)
+        before = versions.snapshot(contract)
+        _set_terms(contract, amendment, actor)
+        version = versions.version_write(contract=contract, effective_from=amendment.effective_date, actor=actor,
+                                         note=amendment.number)
+        written["diff"] = versions.versions_diff(before, version.terms)
+        amendment.applied_at = now
+        amendment.version = version
+
+    def data(amendment: Amendment, _now) -> dict:
+        assert amendment.version is not None  # new_terms wrote it
+        return {"version": amendment.version.number, "effective_date": amendment.effective_date.isoformat(),
+                "diff": [[name, old, new] for name, old, new in written["diff"]]}
+
+    return fire(AMENDMENT_MACHINE, amendment, "apply", actor=actor, via=via, check=check, before=new_terms,
+                after=data)
+
+
+def _set_terms(contract: Contract, amendment: Amendment, actor) -> None:
     sections = versions.sections()
     core = [name for name in amendment.changes if name in versions.CORE_TERMS]
     for name in core:
@@ -329,36 +390,31 @@ def _apply_locked(contract: Contract, amendment: Amendment, *, actor, via: str =
         if name in sections:
             sections[name].apply(contract, value, actor)
     contract.__dict__.pop("_versions_cache", None)
-    version = versions.version_write(contract=contract, effective_from=amendment.effective_date, actor=actor,
-                                     note=amendment.number)
-    diff = versions.versions_diff(before, version.terms)
-    amendment.apply()
-    amendment.applied_at = timezone.now()
-    amendment.version = version
-    amendment.save()
-    _record(amendment, ContractEvent.Kind.AMENDMENT_APPLIED, actor=actor, via=via,
-            version=version.number, effective_date=amendment.effective_date.isoformat(),
-            diff=[[name, old, new] for name, old, new in diff])
-    return version
+
+
+class _NotDue(Exception):
+    pass
 
 
 def _apply(amendment_id: int, *, actor=None, via: str = "") -> bool:
     """Apply one agreed amendment whose date has come; False when it is already applied (another
     worker did it) or not due. Refusals (the contract ended, a guard) raise."""
-    with transaction.atomic():
-        contract, amendment = _lock(Amendment(pk=amendment_id, contract_id=Amendment.objects.values_list(
-            "contract_id", flat=True).get(pk=amendment_id)))
-        if amendment.state != AmendmentState.AGREED:
-            return False
-        if amendment.effective_date > _today(contract):
-            return False
+    def due(amendment: Amendment) -> None:
+        contract = amendment.contract
+        if amendment.state != AmendmentState.AGREED or amendment.effective_date > _today(contract):
+            raise _NotDue
         _check_contract(contract)
         latest = (ContractVersion.objects.filter(contract=contract).order_by("-effective_from")
                   .values_list("effective_from", flat=True).first())
         if latest is not None and amendment.effective_date < latest:
             raise TransitionRefused(_("The contract's terms have already changed from a later date."),
                                     code="before_latest_version")
-        _apply_locked(contract, amendment, actor=actor, via=via)
+
+    contract_id = Amendment.objects.values_list("contract_id", flat=True).get(pk=amendment_id)
+    try:
+        _apply_fired(Amendment(pk=amendment_id, contract_id=contract_id), actor=actor, via=via, check=due)
+    except _NotDue:
+        return False
     return True
 
 
@@ -434,14 +490,15 @@ def _auto_renew_one(pk: int, today: dt.date) -> bool:
                     via="", renews_end_date=old_end)
         except DomainError:
             return False
-        contract, amendment = _lock(amendment)
-        amendment.agree()
-        amendment.decided_at = timezone.now()
         with translation.override(settings.LANGUAGE_CODE):
-            amendment.decision_note = _("Agreed in advance by the contract's automatic renewal clause.")
-        amendment.save()
-        _record(amendment, ContractEvent.Kind.AMENDMENT_AGREED, actor=None, note=amendment.decision_note)
-        _apply_locked(contract, amendment, actor=None)
+            note = _("Agreed in advance by the contract's automatic renewal clause.")
+
+        def agreed(amendment: Amendment, now: dt.datetime) -> None:
+            amendment.decided_at, amendment.decision_note = now, note
+
+        amendment = fire(AMENDMENT_MACHINE, amendment, "agree", actor=None, note=note, before=agreed)
+        amendment = _apply_fired(amendment, actor=None)
+        contract = amendment.contract
         with translation.override(settings.LANGUAGE_CODE):
             _notify_side(amendment, AmendmentSide.PROVIDER, _users_of_side(contract, AmendmentSide.PROVIDER),
                          event="renewed", title=_("%(contract)s renewed itself to %(date)s") % {

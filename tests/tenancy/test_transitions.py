@@ -12,13 +12,41 @@ from pathlib import Path
 import pytest
 
 from billing.services import INVOICE_MACHINE
+from confirmations.services.acts import ACT_MACHINE
+from contracts.amendments.services import AMENDMENT_MACHINE
 from contracts.services import CONTRACT_MACHINE
+from disputes.services import DISPUTE_MACHINE
 from orders.services import ORDER_MACHINE
+from reviews.services import ITEM_MACHINE, REVIEW_MACHINE
+from tenancy.context import tenant_context
 from tenancy.errors import TransitionRefused
 from tenancy.transitions import fire
 
-MACHINES = {"contract": CONTRACT_MACHINE, "order": ORDER_MACHINE, "invoice": INVOICE_MACHINE}
+MACHINES = {"contract": CONTRACT_MACHINE, "order": ORDER_MACHINE, "invoice": INVOICE_MACHINE, "act": ACT_MACHINE,
+            "review": REVIEW_MACHINE, "action_item": ITEM_MACHINE, "dispute": DISPUTE_MACHINE,
+            "amendment": AMENDMENT_MACHINE}
 ROOT = Path(__file__).resolve().parents[2]
+# the modules that change a state: each fires through the pipeline, none checks a transition itself
+SERVICES = ["contracts/services.py", "orders/services.py", "billing/services.py", "confirmations/services/acts.py",
+            "confirmations/services/signing.py", "reviews/services.py", "disputes/services.py",
+            "contracts/amendments/services.py"]
+
+
+def _fsm_transitions(model) -> set[str]:
+    """The names of the model's django-fsm transition methods."""
+    return {name for name in dir(model) if hasattr(getattr(model, name, None), "_django_fsm")}
+
+
+def _model(machine):
+    """The model whose rows the machine fires (its `locked` queryset's; building it reads nothing)."""
+    with tenant_context(0):
+        return machine.locked().model
+
+
+def _declared_methods(machine) -> set[str]:
+    """The methods the machine may fire: its names, with a state-picked name's methods instead."""
+    named = {name for name in machine.transitions if name not in machine.methods}
+    return named | {method for methods in machine.methods.values() for method in methods.values()}
 
 
 @pytest.mark.parametrize("machine", MACHINES.values(), ids=MACHINES.keys())
@@ -31,20 +59,44 @@ def test_an_unknown_action_is_refused_naming_the_field_before_any_row_is_read(ma
 
 @pytest.mark.parametrize("machine", MACHINES.values(), ids=MACHINES.keys())
 def test_every_declared_transition_is_one_of_the_models_state_machine(machine):
-    model = machine.events._meta.get_field(machine.events.SUBJECT).related_model
+    model = _model(machine)
     assert machine.transitions
-    for name in machine.transitions:
+    for name in _declared_methods(machine):
         assert hasattr(getattr(model, name), "_django_fsm"), f"{model.__name__}.{name} is no transition"
     assert machine.events.SUBJECT, "the timeline names its subject"
-    for name in machine.conditions:
-        assert name in machine.transitions
+    for names in (machine.conditions, machine.refusals, machine.methods, machine.note_missing):
+        for name in names:
+            assert name in machine.transitions, f"{name} is not one of the machine's transitions"
+    if machine.subject is None and machine.event is None:
+        assert machine.events._meta.get_field(machine.events.SUBJECT).related_model is model, \
+            "the machine's events are its own model's timeline, or it says whose (subject, event)"
 
 
-@pytest.mark.parametrize("app", ["contracts", "orders", "billing"])
-def test_the_services_fire_transitions_only_through_the_pipeline(app):
-    source = (ROOT / app / "services.py").read_text(encoding="utf-8")
-    assert "can_proceed" not in source, f"{app}/services.py checks a transition itself"
+@pytest.mark.parametrize("machine", MACHINES.values(), ids=MACHINES.keys())
+def test_every_transition_of_the_model_is_declared_in_its_machine(machine):
+    model = _model(machine)
+    assert _fsm_transitions(model) == _declared_methods(machine), f"{model.__name__}: declare them all"
+
+
+@pytest.mark.parametrize("path", SERVICES)
+def test_the_services_fire_transitions_only_through_the_pipeline(path):
+    source = (ROOT / path).read_text(encoding="utf-8")
+    assert "can_proceed" not in source, f"{path} checks a transition itself"
     assert "_django_fsm" not in source
+    assert "fire(" in source, f"{path} fires its transitions through tenancy.transitions"
+
+
+def test_no_module_locks_a_row_and_checks_a_transition_itself():
+    offenders = []
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            relative = path.relative_to(ROOT).as_posix()
+            if "/migrations/" in relative or relative == "tenancy/transitions.py":
+                continue
+            source = path.read_text(encoding="utf-8")
+            if "select_for_update" in source and "can_proceed" in source:
+                offenders.append(relative)
+    assert offenders == [], "fire the transition through tenancy.transitions.fire"
 
 
 # --- side effects after commit (tenancy.effects) ----------------------------------------------------
