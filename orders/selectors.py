@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.contrib.auth import get_user_model
+from django.db.models import OuterRef, Prefetch, Subquery
 
+from contracts.models import Client, Contract
 from sla.models import SLAClock
 
 from .models import Order, OrderAttachment, OrderComment, OrderEvent, Team, TeamMember
@@ -36,6 +38,30 @@ def order_api_list(*, client_id: int | None = None):
         "client__name", "team__name",
         *[f"{person}__{name}" for person in ("assignee", "reported_by") for name in _PERSON],
     )
+
+
+# What the API list shows of each order's related rows, as (annotation, model, the order's column, field).
+ROW_NAMES = (
+    ("row_contract_number", Contract, "contract_id", "number"),
+    ("row_client_name", Client, "client_id", "name"),
+    ("row_team_name", Team, "team_id", "name"),
+    *[(f"row_{person}_{name}", get_user_model(), f"{person}_id", name)
+      for person in ("assignee", "reported_by") for name in _PERSON],
+)
+
+
+def order_api_rows(*, client_id: int | None = None):
+    """The orders of the API list with the names it shows of their contract, client, team and
+    people as scalar subqueries (`ROW_NAMES`), for `values()` rows. Read through subqueries, not
+    joins: PostgreSQL plans a six-table join under row-level security in milliseconds, far longer
+    than it runs it; a subquery per name is planned in a fraction of that and reads one index entry."""
+    queryset = Order.objects.all()
+    if client_id is not None:
+        queryset = queryset.filter(client_id=client_id)
+    return queryset.annotate(**{
+        name: Subquery(model._default_manager.filter(pk=OuterRef(column)).order_by().values(field)[:1])
+        for name, model, column, field in ROW_NAMES
+    })
 
 
 def order_get(*, order_id, client_id: int | None = None) -> Order:

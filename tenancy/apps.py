@@ -10,8 +10,10 @@ class TenancyConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from .api_auth import connect_key_invalidation
         from .preferences import on_login
         from .rls import install_rls_settings
 
         connection_created.connect(install_rls_settings, dispatch_uid="tenancy.rls")
         user_logged_in.connect(on_login, dispatch_uid="tenancy.preferences")
+        connect_key_invalidation()  # a revoked key stops working at once (tenancy.api_auth)
