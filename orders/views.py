@@ -129,11 +129,13 @@ def _annotate_clock_states(orders, now: dt.datetime) -> None:
 def _list_page(request, *, template: str, client_id: int | None, extra: dict | None = None):
     form = OrderFilterForm(request.GET or None, client_id=client_id)
     orders, sort, sort_key = _filtered_orders(form, client_id)
+    keys = ("id", sort.field)  # the page's positions; its rows are read by `selectors.order_page_rows`
     try:
-        page = keyset_page(orders, sort=sort, cursor=request.GET.get("cursor") or None, size=PER_PAGE)
+        page = keyset_page(orders, sort=sort, cursor=request.GET.get("cursor") or None, size=PER_PAGE, values=keys)
     except InvalidCursor:
         messages.warning(request, _("That page link has expired; here is the first page."))
-        page = keyset_page(orders, sort=sort, size=PER_PAGE)
+        page = keyset_page(orders, sort=sort, size=PER_PAGE, values=keys)
+    page.rows = selectors.order_page_rows([row["id"] for row in page.rows], client_id=client_id)
     _annotate_clock_states(page.rows, timezone.now())
     count, more = capped_count(orders)
     return render(request, template, {"filter_form": form, "page": page, "orders": page.rows,
