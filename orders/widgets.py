@@ -23,7 +23,9 @@ def _attrs(attrs: dict) -> str:
     return "".join(out)
 
 
-class FastSelect(forms.Select):
+class Select(forms.Select):
+    """Named `Select` as Django's is: a template reads the class name (`BoundField.widget_type`)."""
+
     def render(self, name, value, attrs=None, renderer=None):
         if self.template_name != forms.Select.template_name or self.option_template_name != forms.Select.option_template_name:
             return super().render(name, value, attrs, renderer)
@@ -39,6 +41,9 @@ class FastSelect(forms.Select):
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 — every piece above is escaped
+
+
+FastSelect = Select
 
 
 def fast_selects(form: forms.BaseForm) -> None:

@@ -48,4 +48,6 @@ def test_the_orders_filter_form_renders_as_with_djangos_widgets(world_a, client_
         theirs = str(_as_django(OrderFilterForm(data, client_id=client_id)))
         assert "<select" in ours
         assert ours == theirs
+        form = OrderFilterForm(data, client_id=client_id)
+        assert {field.widget_type for field in form if "select" in field.widget_type} == {"select"}
         assert str(BulkActionForm()) == str(_as_django(BulkActionForm()))
