@@ -138,11 +138,14 @@ def _resolve(raw: str):
             return None, None
         membership = _membership(key)
     if version is not None:
+        # Stored without the creator's password hash (a deferred field when read back: a save of that
+        # user writes only the fields it holds) and without this process's membership cache.
         user = key.created_by
-        memberships = user.__dict__.pop("_membership_cache", None)
-        cache.set(entry_key, (version, key, membership), timeout=KEY_CACHE_SECONDS)
-        if memberships is not None:
-            user.__dict__["_membership_cache"] = memberships
+        held = {name: user.__dict__.pop(name) for name in ("password", "_membership_cache") if name in user.__dict__}
+        try:
+            cache.set(entry_key, (version, key, membership), timeout=KEY_CACHE_SECONDS)
+        finally:
+            user.__dict__.update(held)
     return key, membership
 
 

@@ -96,3 +96,21 @@ def test_a_forged_key_is_not_answered_from_another_keys_entry(world_a, world_b, 
     _, _, secret = raw.split("_", 2)
     assert bearer(f"ck_{world_b.tenant.pk}_{secret}").get(CLIENTS).status_code == 401
     assert bearer(raw + "x").get(CLIENTS).status_code == 401
+
+
+def test_the_cache_holds_no_password_hash_and_a_save_keeps_the_password(world_a, api_key_for, password):
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.cache import caches
+
+    from tenancy.api_auth import _cache_key
+
+    raw = api_key_for(world_a)
+    api = bearer(raw)
+    api.get(CLIENTS)
+    _, key, _ = caches[settings.RATE_LIMIT_CACHE].get(_cache_key("k", ApiKey.hash_key(raw)))
+    assert "password" not in key.created_by.__dict__
+    key.created_by.first_name = "Renamed"
+    key.created_by.save()  # only the fields it holds
+    assert get_user_model().objects.get(pk=world_a.admin.pk).check_password(password)
+    assert api.get(CLIENTS).status_code == 200
