@@ -20,6 +20,7 @@ from tenancy.uploads import attachment_accept
 
 from .models import Order, OrderState, Team
 from .services import MAX_ATTACHMENTS_PER_ORDER
+from .widgets import ValuesChoiceIterator, fast_selects
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -46,16 +47,28 @@ class LocalTimeForm(forms.Form):
 
 
 class StaffChoiceField(forms.ModelChoiceField):
+    iterator = ValuesChoiceIterator
+    label_values = ("first_name", "last_name", "username")
+
     def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.get_username()
 
+    def label_from_values(self, row) -> str:
+        return f"{row['first_name']} {row['last_name']}".strip() or row["username"]
+
 
 class ContractChoiceField(forms.ModelChoiceField):
+    iterator = ValuesChoiceIterator
+    label_values = ("number", "title", "client__name")
     show_client = False
 
     def label_from_instance(self, obj) -> str:
         label = f"{obj.number} — {obj.title}"
         return f"{label} ({obj.client.name})" if self.show_client else label
+
+    def label_from_values(self, row) -> str:
+        label = f"{row['number']} — {row['title']}"
+        return f"{label} ({row['client__name']})" if self.show_client else label
 
 
 def attachment_help() -> str:
@@ -226,6 +239,7 @@ class OrderFilterForm(forms.Form):
             self.fields["assignee"].queryset = provider_staff()
         self.fields["contract"].queryset = contracts
         self.fields["contract"].show_client = client_id is None
+        fast_selects(self)  # hundreds of contracts: options written in Python (orders.widgets)
 
 
 def _provider_transition_choices() -> list[tuple[str, str]]:
@@ -258,6 +272,7 @@ class BulkActionForm(forms.Form):
         self.fields["orders"].queryset = orders if orders is not None else Order.objects.all()
         self.fields["assignee"].queryset = provider_staff()
         self.fields["transition"].choices = [("", _("Choose a step")), *_provider_transition_choices()]
+        fast_selects(self)
 
     def clean_orders(self):
         from .services import BULK_LIMIT

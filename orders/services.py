@@ -159,13 +159,21 @@ def order_transition(*, order: Order, name: str, actor, note: str = "", via: str
     return fire(ORDER_MACHINE, order, name, actor=actor, note=note, via=via)
 
 
+EDITABLE_STATES = (OrderState.NEW, OrderState.ACKNOWLEDGED, OrderState.PLANNED)
+
+
+def order_is_editable(order: Order) -> bool:
+    """Scope and deadline change only before the plan is agreed (`order_update`; the pages ask the same)."""
+    return order.state in EDITABLE_STATES
+
+
 @transaction.atomic
 def order_update(*, order: Order, actor, via: str = "", **changes: Any) -> Order:
     """Change scope or deadline; the change is kept in the history the client sees."""
     if _side(actor, order) is None:
         raise ActionForbidden(_("You cannot change this order."))
     order = Order.objects.select_for_update().get(pk=order.pk)
-    if order.state not in (OrderState.NEW, OrderState.ACKNOWLEDGED, OrderState.PLANNED):
+    if not order_is_editable(order):
         raise DomainError(_("Scope and deadline change only before the plan is agreed."), code="not_editable")
     if "title" in changes and not (changes["title"] or "").strip():
         raise DomainError(_("Give the order a title."), field="title", code="required")

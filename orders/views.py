@@ -35,6 +35,7 @@ from tenancy.keyset import InvalidCursor, Sort, capped_count, keyset_page
 from tenancy.uploads import attachment_response
 
 from . import selectors, services
+from .api.filters import OrderFilter
 from .forms import (
     AssignForm,
     AttachmentForm,
@@ -46,10 +47,9 @@ from .forms import (
     OrderRegisterForm,
     TransitionForm,
 )
-from .models import OPEN_STATES, Order, OrderAttachment, OrderEvent, OrderState
+from .models import OPEN_STATES, Order, OrderAttachment, OrderEvent
 
 PER_PAGE = 25
-EDITABLE_STATES = (OrderState.NEW, OrderState.ACKNOWLEDGED, OrderState.PLANNED)
 CLOCK_LABELS = {
     ClockState.RUNNING: gettext_lazy("running"), ClockState.PAUSED: gettext_lazy("paused"),
     ClockState.MET: gettext_lazy("met"), ClockState.WARNED: gettext_lazy("warned"),
@@ -102,16 +102,14 @@ def _filtered_orders(form: OrderFilterForm, client_id: int | None) -> tuple:
     orders = selectors.order_list(client_id=client_id)
     if search := (filters.get("q") or "").strip():
         orders = orders.filter(Q(number__icontains=search) | Q(title__icontains=search))
-    state = filters.get("state") or ""
-    if state == "open":
-        orders = orders.filter(state__in=OPEN_STATES)
-    elif state:
-        orders = orders.filter(state=state)
-    for name in ("contract", "team", "assignee"):
-        if filters.get(name) is not None:
-            orders = orders.filter(**{name: filters[name]})
-    if filters.get("breached") is not None:
-        orders = orders.filter(is_breached=filters["breached"])
+    # The API's filters (orders.api.filters.OrderFilter) on the values the form has already checked
+    # against the same choices: the page and the API select the same orders for the same filter.
+    values = {name: filters[name] for name in ("contract", "team", "assignee", "breached")
+              if filters.get(name) is not None}
+    if state := filters.get("state") or "":
+        values["state"] = list(OPEN_STATES) if state == "open" else [state]
+    for name, value in values.items():
+        orders = OrderFilter.base_filters[name].filter(orders, value)
     key = filters.get("sort") if filters.get("sort") in SORTS else "due"
     return orders, Sort.parse(SORTS[key], Order), key
 
@@ -131,11 +129,13 @@ def _annotate_clock_states(orders, now: dt.datetime) -> None:
 def _list_page(request, *, template: str, client_id: int | None, extra: dict | None = None):
     form = OrderFilterForm(request.GET or None, client_id=client_id)
     orders, sort, sort_key = _filtered_orders(form, client_id)
+    keys = ("id", sort.field)  # the page's positions; its rows are read by `selectors.order_page_rows`
     try:
-        page = keyset_page(orders, sort=sort, cursor=request.GET.get("cursor") or None, size=PER_PAGE)
+        page = keyset_page(orders, sort=sort, cursor=request.GET.get("cursor") or None, size=PER_PAGE, values=keys)
     except InvalidCursor:
         messages.warning(request, _("That page link has expired; here is the first page."))
-        page = keyset_page(orders, sort=sort, size=PER_PAGE)
+        page = keyset_page(orders, sort=sort, size=PER_PAGE, values=keys)
+    page.rows = selectors.order_page_rows([row["id"] for row in page.rows], client_id=client_id)
     _annotate_clock_states(page.rows, timezone.now())
     count, more = capped_count(orders)
     return render(request, template, {"filter_form": form, "page": page, "orders": page.rows,
@@ -315,7 +315,7 @@ def _detail(request, order: Order, *, comment_form=None, attachment_form=None, s
         "attachments": selectors.order_attachments(order=order, client_view=client_view),
         "attachment_form": attachment_form or AttachmentForm(client_view=client_view),
         "transitions": _transition_buttons(order, services.order_side(actor=request.user, order=order)),
-        "editable": order.state in EDITABLE_STATES,
+        "editable": services.order_is_editable(order),
         "open_force_majeure": _open_force_majeure(order),
     }
     if not client_view:
@@ -459,5 +459,5 @@ def order_edit(request, pk: int):
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "orders/order_edit.html", {
         "form": form, "order": order, "client_view": request.membership.is_client_side,
-        "editable": order.state in EDITABLE_STATES, "back_url": _order_url(request, order),
+        "editable": services.order_is_editable(order), "back_url": _order_url(request, order),
     }, status=status)

@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from . import engine
+from .calendar_cache import cached_engine_calendar
 from .models import Breach, BusinessCalendar, ForceMajeure, SLAClock, SLAPolicy
-from .services import clock_pause_spans, engine_calendar
+from .services import clock_pause_spans
 
 # --- clocks -------------------------------------------------------------------------------------
 
@@ -56,13 +57,13 @@ def clock_state(clock: SLAClock, *, now: dt.datetime) -> str:
 def clock_status(clock: SLAClock, *, now: dt.datetime, calendars: dict | None = None) -> ClockStatus:
     """Business time used, paused and left, from the same engine that computes the due time.
 
-    `calendars` caches the engine's calendars (holidays are computed once per calendar and year)
-    across the clocks of one page.
+    `calendars` keeps the engine's calendars across the clocks of one page; they are built once per
+    process for the same stored values (`sla.calendar_cache`).
     """
     calendars = {} if calendars is None else calendars
     key = (clock.calendar_id, clock.started_at.year)
     if key not in calendars:
-        calendars[key] = engine_calendar(clock.calendar, around=clock.started_at)
+        calendars[key] = cached_engine_calendar(clock.calendar, around=clock.started_at)
     calendar = calendars[key]
     until = min(clock.stopped_at or now, now)
     until = max(until, clock.started_at)

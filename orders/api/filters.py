@@ -59,14 +59,16 @@ class NullsLastOrderingFilter(ApiOrderingFilter):
 
 
 class OrderFilter(filters.FilterSet):
+    # distinct=False: an order's own column, no join that could repeat a row
     state = filters.MultipleChoiceFilter(
         choices=OrderState.choices, help_text="Repeat to match any of several states: ?state=new&state=rework",
+        distinct=False,
     )
     contract = filters.ModelChoiceFilter(queryset=_contracts)
     client = filters.ModelChoiceFilter(queryset=_clients)
     team = filters.ModelChoiceFilter(queryset=_teams)
     assignee = filters.ModelChoiceFilter(queryset=_staff)
-    priority = filters.MultipleChoiceFilter(choices=Priority.choices)
+    priority = filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     kind = filters.ChoiceFilter(choices=Order.Kind.choices)
     breached = filters.BooleanFilter(field_name="is_breached", help_text="true: orders with a breached clock.")
     reported_at__gte = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")

@@ -20,17 +20,16 @@ from tenancy.api_rows import datetime_writer
 from tenancy.models import ApiKey
 
 from ..models import Order
-from ..selectors import order_attachments
+from ..selectors import ROW_NAMES, order_attachments
 from ..services import TRANSITIONS, order_side
 from .serializers import OrderAttachmentSerializer
 
 _PEOPLE = ("assignee", "reported_by")
 VALUES = (
     "id", "tenant_id", "number", "kind", "title", "description", "expected_result", "priority", "desired_deadline",
-    "state", "contract_id", "contract__number", "client_id", "client__name", "team_id", "team__name",
-    "assignee_id", "reported_at", "reported_by_id", "created_at", "next_due_at", "is_breached",
-    *[f"{person}__{name}" for person in _PEOPLE for name in ("username", "first_name", "last_name")],
-)
+    "state", "contract_id", "client_id", "team_id", "assignee_id", "reported_at", "reported_by_id", "created_at",
+    "next_due_at", "is_breached", *[name for name, *_ in ROW_NAMES],
+)  # over `orders.selectors.order_api_rows`, which names the related rows' columns
 _CLOCK_VALUES = ("order_id", "metric", "calendar_id", "started_at", "due_at", "warn_at", "paused_since", "pauses",
                  "warned_at", "stopped_at", "breached_at", "target")
 _CALENDAR_FIELDS = ("name", "time_zone", "always_on", "working_hours", "holiday_country", "extra_days_off")
@@ -40,8 +39,8 @@ _METRIC_ORDER = {Metric.RESPONSE: 0, Metric.RESOLUTION: 1}
 def _name(row: dict, person: str) -> str:
     if row[f"{person}_id"] is None:
         return ""
-    full = f"{row[f'{person}__first_name']} {row[f'{person}__last_name']}".strip()
-    return full or row[f"{person}__username"]
+    full = f"{row[f'row_{person}_first_name']} {row[f'row_{person}_last_name']}".strip()
+    return full or row[f"row_{person}_username"]
 
 
 def _seconds(value: dt.timedelta) -> int:
@@ -137,9 +136,9 @@ class OrderRows:
             "id": row["id"], "number": row["number"], "kind": row["kind"], "title": row["title"],
             "description": row["description"], "expected_result": row["expected_result"],
             "priority": row["priority"], "desired_deadline": when(row["desired_deadline"]), "state": row["state"],
-            "contract": row["contract_id"], "contract_number": row["contract__number"],
-            "client": row["client_id"], "client_name": row["client__name"],
-            "team": row["team_id"], "team_name": row["team__name"] or "",
+            "contract": row["contract_id"], "contract_number": row["row_contract_number"],
+            "client": row["client_id"], "client_name": row["row_client_name"],
+            "team": row["team_id"], "team_name": row["row_team_name"] or "",
             "assignee": row["assignee_id"], "assignee_name": _name(row, "assignee"),
             "reported_at": when(row["reported_at"]), "reported_by": row["reported_by_id"],
             "reported_by_name": _name(row, "reported_by"), "created_at": when(row["created_at"]),

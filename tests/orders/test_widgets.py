@@ -1,0 +1,53 @@
+"""orders.widgets: the Python-written `<select>` and the values-read choices give Django's own HTML."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+from django.utils.safestring import mark_safe
+
+from orders.forms import BulkActionForm, OrderFilterForm
+from orders.widgets import FastSelect
+from tests.factories import ContractFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(("choices", "value", "attrs"), [
+    ([("", "All"), ("a", "A & <b>"), (1, "one"), ("group", [("x", "X"), ("y", 'Y"q')])], "x",
+     {"id": "id_f", "aria-describedby": "help", "required": True, "disabled": False}),
+    ([("", "—")], None, None),
+    ([(mark_safe("<s>"), mark_safe("<i>safe</i>"))], "<s>", {"class": 'a"b'}),
+    ([], None, None),
+])
+def test_the_fast_select_writes_what_djangos_select_renders(choices, value, attrs):
+    assert FastSelect(choices=choices).render("n&m", value, attrs) == \
+        forms.Select(choices=choices).render("n&m", value, attrs)
+
+
+def _as_django(form):
+    """The same form with Django's own widget and a model instance per option."""
+    for field in form.fields.values():
+        if type(field.widget) is FastSelect:
+            field.widget.__class__ = forms.Select
+        if hasattr(field, "label_values"):
+            field.iterator = forms.models.ModelChoiceIterator
+            field.widget.choices = field.choices
+    return form
+
+
+@pytest.mark.parametrize("client_side", [False, True])
+def test_the_orders_filter_form_renders_as_with_djangos_widgets(world_a, client_side):
+    contracts = [ContractFactory(tenant=world_a.tenant, client=world_a.client, title=f"Support <{n}> & more")
+                 for n in range(3)]
+    with world_a.context(user=world_a.admin):
+        client_id = world_a.client.pk if client_side else None
+        data = {"contract": str(contracts[1].pk), "sort": "newest", "state": "open"}
+        ours = str(OrderFilterForm(data, client_id=client_id))
+        assert "Support &lt;1&gt; &amp; more" in ours and "selected" in ours
+        theirs = str(_as_django(OrderFilterForm(data, client_id=client_id)))
+        assert "<select" in ours
+        assert ours == theirs
+        form = OrderFilterForm(data, client_id=client_id)
+        assert {field.widget_type for field in form if "select" in field.widget_type} == {"select"}
+        assert str(BulkActionForm()) == str(_as_django(BulkActionForm()))
