@@ -140,24 +140,28 @@ class ActEvent(Event):
     SUBJECT = "act"
     CONTRACT_PATH = "act__contract"
 
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        TRANSITION = "transition", _("State changed")
+        CHANGED = "changed", _("Lines changed")
+        RENDERED = "rendered", _("PDF rendered")
+        SEALED = "sealed", _("PDF sealed")
+        REQUEUED = "requeued", _("Queued again")
+        CORRECTIVE_ACTION = "corrective_action", _("Corrective action opened")
+        CORRECTIVE_PLAN = "corrective_plan", _("Corrective action plan updated")
+
     act = models.ForeignKey(Act, on_delete=models.CASCADE, related_name="events")
-    # kind: created, transition, rendered, sealed, reminder, ...
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     from_state = models.CharField(_("from"), max_length=20, blank=True, choices=ActState.choices)
     to_state = models.CharField(_("to"), max_length=20, blank=True, choices=ActState.choices)
-
-    KIND_LABELS = {
-        "transition": _("State changed"), "created": _("Created"), "rendered": _("PDF rendered"),
-        "sealed": _("PDF sealed"), "changed": _("Lines changed"), "corrective_action": _("Corrective action opened"),
-        "corrective_plan": _("Corrective action plan updated"),
-    }
 
     @property
     def kind_label(self) -> str:
         """What happened, for the timeline (the kind's own name when it has no label)."""
-        if self.kind == "requeued":
+        if self.kind == self.Kind.REQUEUED:
             return str(_("Sealing queued again") if (self.data or {}).get("task") == "seal"
                        else _("PDF rendering queued again"))
-        return str(self.KIND_LABELS.get(self.kind, self.kind))
+        return str(dict(self.Kind.choices).get(self.kind, self.kind))
 
     class Meta(Event.Meta):
         verbose_name = _("act event")

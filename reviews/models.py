@@ -177,20 +177,23 @@ class ReviewEvent(Event):
     SUBJECT = "review"
     CONTRACT_PATH = "review__contract"
 
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Review scheduled")
+        TRANSITION = "transition", _("State changed")
+        REFRESHED = "refreshed", _("Report refreshed")
+        RESCHEDULED = "rescheduled", _("Rescheduled")
+        CONFIRMED = "confirmed", _("Confirmed by the client")
+        ITEM_CREATED = "item_created", _("Action item added")
+        ITEM_CHANGED = "item_changed", _("Action item changed")
+        ITEM_TRANSITION = "item_transition", _("Action item state changed")
+
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="events")
     item = models.ForeignKey(ActionItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
-    # kind: created, transition, refreshed, item_*, confirmed
-
-    KIND_LABELS = {
-        "created": _("Review scheduled"), "transition": _("State changed"), "refreshed": _("Report refreshed"),
-        "rescheduled": _("Rescheduled"), "confirmed": _("Confirmed by the client"),
-        "item_created": _("Action item added"), "item_changed": _("Action item changed"),
-        "item_transition": _("Action item state changed"),
-    }
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
 
     @property
     def kind_label(self) -> str:
-        return str(self.KIND_LABELS.get(self.kind, self.kind))
+        return str(dict(self.Kind.choices).get(self.kind, self.kind))
 
     @property
     def machine(self) -> str:

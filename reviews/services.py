@@ -179,7 +179,7 @@ def review_create(*, contract: Contract, kind: str, period_start, period_end, pr
             raise DomainError(_("This contract already has a %(kind)s review of this period.")
                               % {"kind": ReviewKind(kind).label.lower()}, field="period_start",
                               code="duplicate") from None
-        _record(review, kind="created", actor=actor, via=via, to_state=review.state,
+        _record(review, kind=ReviewEvent.Kind.CREATED, actor=actor, via=via, to_state=review.state,
                 data={"kind": kind, "period_start": period_start.isoformat(), "period_end": period_end.isoformat(),
                       "proposed_meeting_date": meeting.isoformat()})
         title = _("%(kind)s review of contract %(number)s is scheduled") % {
@@ -276,7 +276,7 @@ def review_refresh(*, review: Review, actor, via: str = "") -> Review:
         review.snapshot = selectors.review_live_report(review)
         review.prepared_at = timezone.now()
         review.save(update_fields=["snapshot", "prepared_at"])
-        _record(review, kind="refreshed", actor=actor, via=via)
+        _record(review, kind=ReviewEvent.Kind.REFRESHED, actor=actor, via=via)
     return review
 
 
@@ -345,7 +345,7 @@ def review_reschedule(*, review: Review, actor, proposed_meeting_date, via: str 
         previous = review.proposed_meeting_date
         review.proposed_meeting_date = meeting
         review.save(update_fields=["proposed_meeting_date"])
-        _record(review, kind="rescheduled", actor=actor, via=via,
+        _record(review, kind=ReviewEvent.Kind.RESCHEDULED, actor=actor, via=via,
                 data={"from": previous.isoformat(), "to": meeting.isoformat()})
     return review
 
@@ -407,7 +407,7 @@ def action_item_create(*, review: Review, actor, what: str, owner=None, due_date
             review=review, what=_text(what, field="what", label=_("Say what is to be done.")),
             owner=_check_owner(review, owner), due_date=_check_due(review, due_date),
             evidence_note=_text(evidence_note, field="evidence_note", required=False))
-        _record(review, kind="item_created", actor=actor, via=via, item=item, to_state=item.state,
+        _record(review, kind=ReviewEvent.Kind.ITEM_CREATED, actor=actor, via=via, item=item, to_state=item.state,
                 data={"item": item.pk, "what": item.what[:200]})
     if item.owner_id:
         _notify_owner(item, review)
@@ -446,7 +446,7 @@ def action_item_update(*, item: ActionItem, actor, what=_UNSET, owner=_UNSET, du
         if not changed:
             return item
         item.save()
-        _record(review, kind="item_changed", actor=actor, via=via, item=item, data={"item": item.pk, **changed})
+        _record(review, kind=ReviewEvent.Kind.ITEM_CHANGED, actor=actor, via=via, item=item, data={"item": item.pk, **changed})
     if item.owner_id and item.owner_id != previous_owner:
         _notify_owner(item, review)
     return item
@@ -506,7 +506,7 @@ def _item_before(item: ActionItem, name: str, now: dt.datetime) -> None:
 def _item_event(review: Review, *, obj: ActionItem, name: str, source: str, target: str, actor, via: str,
                 note: str, data: dict) -> ReviewEvent:
     """An action item's change goes on its review's timeline, naming the item."""
-    return _record(review, kind="item_transition", actor=actor, via=via, item=obj, transition=name,
+    return _record(review, kind=ReviewEvent.Kind.ITEM_TRANSITION, actor=actor, via=via, item=obj, transition=name,
                    from_state=source, to_state=target, note=note, data=data)
 
 
@@ -623,7 +623,7 @@ def review_confirm(*, review: Review, actor, data: ConfirmInput, via: str = "") 
         except IntegrityError:
             raise TransitionRefused(_("The minutes of this review are already confirmed."),
                                     code="already_confirmed") from None
-        _record(review, kind="confirmed", actor=actor, via=via, data={"sha256": digest})
+        _record(review, kind=ReviewEvent.Kind.CONFIRMED, actor=actor, via=via, data={"sha256": digest})
         notify(_account_managers(review.contract_id), kind="review_confirmed", key=f"review:{review.pk}:confirmed",
                title=_("The client confirmed the minutes of review %(review)s") % {"review": str(review)},
                body=_("%(name)s confirmed the minutes and the plan.") % {"name": confirmation.signer_name},

@@ -158,7 +158,7 @@ def act_create(*, actor, contract, period_start: dt.date, period_end: dt.date,
                                 "fixed monthly service or add lines by hand."), field="basis", code="empty")
     _replace_lines(act, lines)
     act.save(update_fields=["amount"])
-    _record(act, kind="created", actor=actor, via=via, to_state=act.state,
+    _record(act, kind=ActEvent.Kind.CREATED, actor=actor, via=via, to_state=act.state,
             data={"lines": len(lines), "amount": str(act.amount)})
     return act
 
@@ -176,7 +176,7 @@ def act_update(*, act: Act, actor, lines: list[dict], language: str | None = Non
         act.language = language
     _replace_lines(act, lines)
     act.save(update_fields=["amount", "language"])
-    _record(act, kind="changed", actor=actor, via=via, data={"lines": len(lines), "amount": str(act.amount)})
+    _record(act, kind=ActEvent.Kind.CHANGED, actor=actor, via=via, data={"lines": len(lines), "amount": str(act.amount)})
     return act
 
 
@@ -258,7 +258,7 @@ def act_render(*, act_id: int, revision: int) -> Act:
         act.pdf.save(f"{act.number}-r{revision}.pdf", ContentFile(pdf), save=False)
         act.pdf_sha256 = sha256_hex(pdf)
         act.save(update_fields=["pdf", "pdf_sha256"])
-        _record(act, kind="rendered", data={"revision": revision, "sha256": act.pdf_sha256, "bytes": len(pdf)})
+        _record(act, kind=ActEvent.Kind.RENDERED, data={"revision": revision, "sha256": act.pdf_sha256, "bytes": len(pdf)})
         _notify_client(act, kind="act_sent", key=f"act:{act.pk}:sent:{revision}",
                        title=_("Act %(number)s is waiting for your signature") % {"number": act.number},
                        body=_("Please review act %(number)s for %(start)s – %(end)s and sign or dispute it by "
@@ -349,7 +349,7 @@ def act_seal(*, act_id: int) -> Act:
         act.save(update_fields=["sealed_pdf", "sealed_sha256"])
         SignatureEvidence.objects.filter(pk=evidence.pk).update(sealed_sha256=sealed.sha256,
                                                                 certificate_fingerprint=sealed.fingerprint)
-        _record(act, kind="sealed", data={"sha256": sealed.sha256, "certificate": sealed.fingerprint})
+        _record(act, kind=ActEvent.Kind.SEALED, data={"sha256": sealed.sha256, "certificate": sealed.fingerprint})
     return act
 
 
@@ -358,7 +358,7 @@ def act_seal(*, act_id: int) -> Act:
 STUCK_AFTER = dt.timedelta(minutes=5)  # a render or seal queued this long ago should be done
 REQUEUE_SPACING = dt.timedelta(minutes=30)  # the task's own retries (with backoff) run meanwhile
 MAX_REQUEUES = 24  # then the act needs a person: the error log says which
-REQUEUED = "requeued"
+REQUEUED = ActEvent.Kind.REQUEUED
 
 
 def _requeue(act: Act, *, task, actor=None, via: str = "") -> None:

@@ -10,6 +10,7 @@ from tenancy.roles import Role, membership_of
 
 from ..models import (
     Act,
+    ActEvent,
     CorrectiveAction,
 )
 from ._common import _record
@@ -44,6 +45,6 @@ def corrective_action_update_plan(*, action: CorrectiveAction, actor, note: str,
         action.note = note
         action.save(update_fields=["note"])
         act = Act.objects.get(confirmation__pk=action.opened_by_id)
-        _record(act, kind="corrective_plan", actor=actor, via=via, note=note,
+        _record(act, kind=ActEvent.Kind.CORRECTIVE_PLAN, actor=actor, via=via, note=note,
                 data={"corrective_action": action.pk})
     return action

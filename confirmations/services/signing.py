@@ -28,6 +28,7 @@ from ..models import (
     GOOD_RATING,
     LOW_RATING,
     Act,
+    ActEvent,
     ActState,
     Confirmation,
     CorrectiveAction,
@@ -275,7 +276,7 @@ def _follow_up_ratings(act: Act, confirmation: Confirmation, data: SignInput) ->
         action = CorrectiveAction.objects.create(
             contract_id=act.contract_id, client_id=act.client_id, opened_by=confirmation,
             owner=owner_role.user if owner_role else None, note="\n".join(n for n in notes if n), opened_at=now)
-        _record(act, kind="corrective_action", data={"corrective_action": action.pk, "rating": data.rating})
+        _record(act, kind=ActEvent.Kind.CORRECTIVE_ACTION, data={"corrective_action": action.pk, "rating": data.rating})
         if action.owner is not None:
             notify_users([action.owner], kind="corrective_action", key=f"corrective:{action.pk}",
                           title=_("Low rating on act %(number)s: corrective action opened") % {"number": act.number},
