@@ -63,6 +63,12 @@ def has_role(user, roles, tenant_id: int | None = None) -> bool:
     return role_of(user, tenant_id) in roles
 
 
+def roles_allowed(roles) -> str:
+    """The API's description of who may call an operation, read from the app's declared role set (so
+    the OpenAPI text cannot drift from the rule): "Roles allowed: `admin`, `accountant`."."""
+    return "Roles allowed: " + ", ".join(f"`{role.value}`" for role in Role if role in roles) + "."
+
+
 def require_role(actor, roles, message=None, *, system: bool = False) -> None:
     """Refuse (`ActionForbidden`, 403) unless `actor` holds one of `roles` in the current tenant.
 

@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from tenancy.api_base import TenantViewSet, transition_action
 from tenancy.api_rows import FastListMixin
 from tenancy.errors import DomainError
-from tenancy.roles import CLIENT_ROLES, client_scope_of
+from tenancy.roles import CLIENT_ROLES, client_scope_of, roles_allowed
 
 from .. import exports, selectors, services
 from ..models import CreditNote, Invoice, InvoiceState, RatingBand
@@ -71,9 +71,9 @@ def _format(request) -> str:
 
 _DESCRIPTIONS = {
     "issue": "Draft → issued: the invoice gets the next gapless number of the tenant and year (INV-YYYY-NNNNNN) "
-             "and never changes again. Administrator or accountant.",
-    "pay": "Issued → paid. Administrator or accountant.",
-    "void": "Draft or issued → void; `note` (the reason) is required. Administrator or accountant.",
+             "and never changes again. ",
+    "pay": "Issued → paid. ",
+    "void": "Draft or issued → void; `note` (the reason) is required. ",
 }
 
 
@@ -81,7 +81,7 @@ def _transition_action(name: str):
     return transition_action(
         Invoice, name, response=InvoiceDetailSerializer,
         request=lambda custom: InvoiceVoidSerializer if custom.get("note_required") else InvoiceTransitionSerializer,
-        description=lambda sources, target, custom: _DESCRIPTIONS[name],
+        description=lambda sources, target, custom: _DESCRIPTIONS[name] + roles_allowed(services.BILLING_MANAGERS),
     )
 
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from tenancy.api_base import TenantViewSet, transition_action
 from tenancy.api_rows import FastListMixin
+from tenancy.roles import CONTRACT_MANAGERS, roles_allowed
 
 from .. import selectors, services
 from ..models import TRANSITIONS, Client, Contract, ContractParty, ContractRole, Provider
@@ -103,7 +104,7 @@ def _describe(sources: str, target: str, custom: dict) -> str:
         f"Moves the contract from {sources} to {target} and records it in the timeline. "
         + ("A `note` giving the reason is required. " if custom.get("note_required") else "")
         + "Answers 409 when the state does not allow it or its conditions are not met "
-        "(each unmet condition in `errors`), 403 when your role does not."
+        "(each unmet condition in `errors`), 403 when your role does not. " + roles_allowed(CONTRACT_MANAGERS)
     )
 
 
