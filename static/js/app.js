@@ -13,6 +13,33 @@
     }
   }
 
+  // The main menu on a phone: one button that opens and closes the links (CSS folds them below
+  // 640 px); the button names the section the page belongs to. Escape closes it again.
+  document.addEventListener("DOMContentLoaded", function () {
+    var nav = document.querySelector(".mainnav");
+    var toggle = nav && nav.querySelector(".nav-toggle");
+    if (!toggle) {
+      return;
+    }
+    var active = nav.querySelector(".mainnav-links a.active");
+    if (active) {
+      toggle.querySelector(".nav-toggle-current").textContent = active.textContent.trim();
+    }
+    function setOpen(open) {
+      nav.classList.toggle("is-open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    toggle.addEventListener("click", function () {
+      setOpen(!nav.classList.contains("is-open"));
+    });
+    nav.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && nav.classList.contains("is-open")) {
+        setOpen(false);
+        toggle.focus();
+      }
+    });
+  });
+
   // <select data-autosubmit>: choosing an option submits its form.
   document.addEventListener("change", function (event) {
     var target = event.target;

@@ -178,3 +178,37 @@ def test_in_russian_no_main_page_scrolls_sideways_and_a_phone_shows_the_order_ac
     shot(page, f"layout-ru-{width}-manager-switcher")
     page.context.close()
     assert wide == [], "\n".join(wide)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_on_a_phone_the_menu_folds_behind_one_button_that_names_the_section(live_server, demo, browser, language):
+    from tests.e2e.support import t
+
+    page = new_page(browser, locale="ru-RU" if language == "ru" else "en-GB", width=375, height=800)
+    page.set_extra_http_headers({"Accept-Language": language})
+    log_in(page, live_server.url, MANAGER)
+    page.goto(f"{live_server.url}/orders/")
+    nav, toggle = page.locator("nav.mainnav"), page.locator("nav.mainnav .nav-toggle")
+    contracts = page.locator("nav.mainnav a[href='/contracts/']")
+    assert toggle.is_visible() and not contracts.is_visible()
+    assert nav.bounding_box()["height"] < 60  # one row, not six
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert t(language, "Menu") in toggle.inner_text() and t(language, "Orders") in toggle.inner_text()
+    shot(page, f"phone-menu-{language}-closed")
+
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true" and contracts.is_visible()
+    shot(page, f"phone-menu-{language}-open")
+    page.keyboard.press("Escape")
+    assert not contracts.is_visible()
+    assert page.evaluate("() => document.activeElement.classList.contains('nav-toggle')")
+
+    toggle.click()
+    contracts.click()
+    page.wait_for_url(f"{live_server.url}/contracts/")
+    assert t(language, "Contracts") in page.locator("nav.mainnav .nav-toggle").inner_text()
+
+    page.set_viewport_size({"width": 1440, "height": 900})  # on a wide screen: every link, no button
+    assert not page.locator("nav.mainnav .nav-toggle").is_visible()
+    assert page.locator("nav.mainnav a[href='/orders/']").is_visible()
+    page.context.close()
