@@ -16,7 +16,13 @@ from sla import services as sla
 from sla.models import Metric, Priority
 from tenancy.errors import ActionForbidden, DomainError
 from tenancy.numbering import next_number
-from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, membership_of
+from tenancy.roles import (
+    CLIENT_ROLES,
+    CONTRACT_MANAGERS,
+    PROVIDER_ROLES,
+    membership_of,
+    require_role,
+)
 from tenancy.transitions import Machine, fire
 from tenancy.uploads import check_upload, upload_sha256
 
@@ -311,8 +317,18 @@ def _each(orders: Sequence[Order], action) -> BulkResult:
     return result
 
 
+# who may change many orders at once: the people who run the desk (one order at a time stays open
+# to every provider role, each under its own rules)
+BULK_EDITORS = CONTRACT_MANAGERS
+
+
+def _require_bulk_editor(actor) -> None:
+    require_role(actor, BULK_EDITORS, _("Only an administrator or an account manager may change several orders at once."))
+
+
 def orders_bulk_assign(*, orders: Sequence[Order], actor, assignee, via: str = "") -> BulkResult:
     """Assign each order to `assignee` (None: nobody), keeping its team; `order_assign`'s rules apply to each."""
+    _require_bulk_editor(actor)
     return _each(orders, lambda order: order_assign(order=order, actor=actor, team=order.team, assignee=assignee,
                                                     via=via))
 
@@ -320,4 +336,5 @@ def orders_bulk_assign(*, orders: Sequence[Order], actor, assignee, via: str = "
 def orders_bulk_transition(*, orders: Sequence[Order], name: str, actor, note: str = "", via: str = "") -> BulkResult:
     """Fire transition `name` on each order through `order_transition` (its side, state, condition
     and note rules, its clocks and its event), one order per transaction."""
+    _require_bulk_editor(actor)
     return _each(orders, lambda order: order_transition(order=order, name=name, actor=actor, note=note, via=via))

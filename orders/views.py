@@ -15,7 +15,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -32,6 +32,7 @@ from tenancy.decorators import client_page, member_required, provider_page
 from tenancy.errors import DomainError
 from tenancy.forms import add_domain_error
 from tenancy.keyset import InvalidCursor, Sort, capped_count, keyset_page
+from tenancy.roles import has_role
 from tenancy.uploads import attachment_response
 
 from . import selectors, services
@@ -145,8 +146,9 @@ def _list_page(request, *, template: str, client_id: int | None, extra: dict | N
 
 @provider_page
 def order_list(request):
+    may_bulk = has_role(request.user, services.BULK_EDITORS)
     return _list_page(request, template="orders/order_list.html", client_id=None,
-                      extra={"bulk_form": BulkActionForm()})
+                      extra={"bulk_form": BulkActionForm() if may_bulk else None})
 
 
 @provider_page
@@ -154,6 +156,8 @@ def order_list(request):
 def order_bulk(request):
     """Assign the ticked orders, or move each one a step, through the single-order services: each
     order changes in its own transaction, all of it or nothing; the message lists every refusal."""
+    if not has_role(request.user, services.BULK_EDITORS):
+        raise PermissionDenied(_("Only an administrator or an account manager may change several orders at once."))
     form = BulkActionForm(request.POST, orders=selectors.order_list().prefetch_related(None))
     back = reverse("orders:order-list")
     if query := request.POST.get("return_query", "").replace("\r", "").replace("\n", "")[:2000]:

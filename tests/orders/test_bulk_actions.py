@@ -101,3 +101,31 @@ def test_the_list_offers_checkboxes_and_the_form(client, world_a, three_orders):
     client.force_login(world_a.account_manager)
     text = client.get(reverse("orders:order-list")).content.decode()
     assert text.count('name="bulk-orders"') == 3 and 'id="order-bulk"' in text
+
+
+@pytest.mark.parametrize("role", ["engineer", "accountant"])
+def test_only_the_desk_s_managers_change_several_orders_at_once(client, world_a, three_orders, role):
+    user = getattr(world_a, role)
+    client.force_login(user)
+    page = client.get(reverse("orders:order-list"))
+    assert page.status_code == 200 and b'id="order-bulk"' not in page.content and b"bulk-orders" not in page.content
+    response = post(client, user, {"bulk-orders": [o.pk for o in three_orders], "bulk-action": "assign",
+                                   "bulk-assignee": world_a.engineer.pk})
+    assert response.status_code == 403
+    assert all(reload(world_a, o).assignee_id is None for o in three_orders)
+
+
+def test_the_bulk_services_refuse_anyone_else(world_a, three_orders):
+    from orders import services
+    from tenancy.errors import ActionForbidden
+
+    with world_a.context(), pytest.raises(ActionForbidden):
+        services.orders_bulk_assign(orders=three_orders, actor=world_a.engineer, assignee=world_a.engineer)
+    with world_a.context(), pytest.raises(ActionForbidden):
+        services.orders_bulk_transition(orders=three_orders, name="acknowledge", actor=world_a.engineer)
+
+
+def test_a_manager_sees_the_bulk_form(client, world_a, three_orders):
+    client.force_login(world_a.account_manager)
+    page = client.get(reverse("orders:order-list"))
+    assert b'id="order-bulk"' in page.content
