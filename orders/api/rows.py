@@ -57,6 +57,8 @@ class OrderRows:
         self.when = datetime_writer(timezone.get_current_timezone())
         self.calendars: dict = {}
         self.transitions: dict = {}
+        self.sides: dict = {}
+        self.may_act: bool | None = None
 
     def render(self, rows: list[dict]) -> list[dict]:
         if not rows:
@@ -100,13 +102,23 @@ class OrderRows:
         order = SimpleNamespace(tenant_id=row["tenant_id"], client_id=row["client_id"])
         return order_side(actor=getattr(self.request, "user", None), order=order)
 
-    def _available(self, row: dict) -> list[str]:
+    def _may_act(self) -> bool:
+        """Whether the caller may fire any transition at all (the same for every row of the page)."""
         request = self.request
         if request is None or not request.user.is_authenticated:
+            return False
+        return not (isinstance(request.auth, ApiKey) and not request.auth.allows(ApiKey.Scope.WRITE))
+
+    def _available(self, row: dict) -> list[str]:
+        if self.may_act is None:
+            self.may_act = self._may_act()
+        if not self.may_act:
             return []
-        if isinstance(request.auth, ApiKey) and not request.auth.allows(ApiKey.Scope.WRITE):
-            return []
-        side = self._side(row)
+        # the side depends on the order's tenant and client only: once per page for each
+        side_key = (row["tenant_id"], row["client_id"])
+        if side_key not in self.sides:
+            self.sides[side_key] = self._side(row)
+        side = self.sides[side_key]
         if side is None:
             return []
         # the transitions open to an order depend on its state, its kind (start_incident's
