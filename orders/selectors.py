@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import BooleanField, Prefetch
 from django.db.models.expressions import RawSQL
 
 from contracts.models import Client, Contract
@@ -72,6 +72,16 @@ def order_api_rows(*, client_id: int | None = None):
     if client_id is not None:
         queryset = queryset.filter(client_id=client_id)
     return queryset.annotate(**{name: RawSQL(sql, ()) for name, sql in _row_names_sql().items()})  # noqa: S611
+
+
+def with_files_flag(queryset):
+    """The API list's orders with `row_has_files`: whether the order has any attachment (internal or
+    not), so that a page none of whose orders has one skips the files query."""
+    quote = connection.ops.quote_name
+    files, orders = quote(OrderAttachment._meta.db_table), quote(Order._meta.db_table)
+    column = quote(OrderAttachment._meta.get_field("order").column)
+    sql = f"EXISTS (SELECT 1 FROM {files} WHERE {files}.{column} = {orders}.{quote('id')})"  # noqa: S608
+    return queryset.annotate(row_has_files=RawSQL(sql, (), output_field=BooleanField()))  # noqa: S611
 
 
 _ROW_NAMES_SQL: dict[str, str] = {}

@@ -31,6 +31,9 @@ def _key(calendar, year: int) -> tuple:
             calendar.holiday_country or "", tuple(calendar.extra_days_off or ()), year)
 
 
+key = _key  # what an engine calendar is built from, for other per-process caches keyed by it
+
+
 def cached_engine_calendar(calendar, *, around: dt.datetime) -> engine.Calendar:
     """`engine_calendar(calendar, around=around)`, built once per process for the same stored values."""
     key = _key(calendar, around.year)
@@ -46,3 +49,6 @@ def cached_engine_calendar(calendar, *, around: dt.datetime) -> engine.Calendar:
 
 def clear() -> None:
     _built.clear()
+    from . import selectors
+
+    selectors._stopped_figures.clear()

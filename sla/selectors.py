@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from . import engine
 from .calendar_cache import cached_engine_calendar
+from .calendar_cache import key as calendar_key
 from .models import Breach, BusinessCalendar, ForceMajeure, SLAClock, SLAPolicy
 from .services import clock_pause_spans
 
@@ -54,6 +56,10 @@ def clock_state(clock: SLAClock, *, now: dt.datetime) -> str:
     return ClockState.RUNNING
 
 
+_STOPPED_FIGURES_SIZE = 20_000
+_stopped_figures: OrderedDict[tuple, tuple[dt.timedelta, dt.timedelta]] = OrderedDict()
+
+
 def clock_status(clock: SLAClock, *, now: dt.datetime, calendars: dict | None = None) -> ClockStatus:
     """Business time used, paused and left, from the same engine that computes the due time.
 
@@ -62,13 +68,29 @@ def clock_status(clock: SLAClock, *, now: dt.datetime, calendars: dict | None = 
     """
     calendars = {} if calendars is None else calendars
     key = (clock.calendar_id, clock.started_at.year)
-    if key not in calendars:
-        calendars[key] = cached_engine_calendar(clock.calendar, around=clock.started_at)
-    calendar = calendars[key]
+    if key not in calendars:  # the engine's calendar and what it is built from, once per page
+        calendars[key] = (cached_engine_calendar(clock.calendar, around=clock.started_at),
+                          calendar_key(clock.calendar, clock.started_at.year))
+    calendar, built_from = calendars[key]
     until = min(clock.stopped_at or now, now)
     until = max(until, clock.started_at)
-    elapsed = engine.elapsed(started_at=clock.started_at, now=until, calendar=calendar, pauses=clock_pause_spans(clock))
-    gross = engine.elapsed(started_at=clock.started_at, now=until, calendar=calendar)
+    pauses = clock_pause_spans(clock)
+    # A clock stopped by `now` has figures that never change: a function of what its calendar is
+    # built from, its start, its stop and its pauses, and kept per process under all of those.
+    memo = (built_from, clock.started_at, until, tuple(pauses)) if clock.stopped_at is not None and clock.stopped_at <= now else None
+    figures = _stopped_figures.get(memo) if memo is not None else None
+    if figures is None:
+        elapsed = engine.elapsed(started_at=clock.started_at, now=until, calendar=calendar, pauses=pauses)
+        # without pauses the gross time is the same walk over the calendar: not walked twice
+        gross = engine.elapsed(started_at=clock.started_at, now=until, calendar=calendar) if pauses else elapsed
+        figures = (elapsed, gross)
+        if memo is not None:
+            _stopped_figures[memo] = figures
+            if len(_stopped_figures) > _STOPPED_FIGURES_SIZE:
+                _stopped_figures.popitem(last=False)
+    else:
+        _stopped_figures.move_to_end(memo)
+    elapsed, gross = figures
     return ClockStatus(
         metric=clock.metric, state=clock_state(clock, now=now), target=clock.target, started_at=clock.started_at,
         due_at=clock.due_at, paused_since=clock.paused_since, warned_at=clock.warned_at, stopped_at=clock.stopped_at,

@@ -57,6 +57,8 @@ def datetime_writer(zone) -> Callable[[dt.datetime], str]:
     drf = serializers.DateTimeField().to_representation
 
     def write(value):
+        if value is None:  # DRF's answer for an empty value, without the call
+            return None
         if zone is None or not isinstance(value, dt.datetime) or value.tzinfo is None:
             return drf(value)
         text = value.astimezone(zone).isoformat()

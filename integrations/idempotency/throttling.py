@@ -1,7 +1,10 @@
 """Rate limits: API requests per key (or signed-in user) and failed sign-ins per account and address.
 
 Counters are fixed windows in the "throttle" cache (`settings.RATE_LIMIT_CACHE`: Redis when
-REDIS_URL is set, so every process counts together), each an atomic `add` + `incr`.
+REDIS_URL is set, so every process counts together), each an atomic `add` + `incr`. On Redis an API
+request costs one round trip: a small Lua script reads the tenant's cached limits and counts the
+request together (`_REDIS_COUNT`); only when the limits are not cached yet (once a minute per tenant,
+or after they were saved) does it read them from the database and store them, in a second one.
 
 - **API** (`ApiRateThrottle`, DRF's DEFAULT_THROTTLE_CLASSES): reads (GET, HEAD, OPTIONS) and writes
   are counted apart, per minute, per API key — or per user and tenant for a browser session — at the
@@ -82,6 +85,37 @@ def forget_tenant_limits(tenant_id: int) -> None:
     _cache().delete(_key("limits", tenant_id))
 
 
+# On Redis: the cached limits (or nil) and the counted request, in one round trip. The counter is
+# created with its timeout, as `_count` does with `add` + `incr`.
+_REDIS_COUNT_LUA = """
+local count = redis.call('INCR', KEYS[2])
+if count == 1 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
+return {redis.call('GET', KEYS[1]), count}
+"""
+_redis_script = None
+
+
+def _redis_count(cache, limits_key: str, counter_key: str, timeout: int) -> tuple[Limits | None, int]:
+    """(the tenant's cached limits or None, the new count) from Redis in one round trip."""
+    global _redis_script
+    backend = cache._cache  # django.core.cache.backends.redis.RedisCacheClient
+    client = backend.get_client(write=True)
+    if _redis_script is None:
+        _redis_script = client.register_script(_REDIS_COUNT_LUA)
+    raw, count = _redis_script(
+        keys=[cache.make_and_validate_key(limits_key), cache.make_and_validate_key(counter_key)],
+        args=[timeout],
+        client=client,
+    )
+    return (Limits(*backend._serializer.loads(raw)) if raw is not None else None), int(count)
+
+
+def _is_redis(cache) -> bool:
+    from django.core.cache.backends.redis import RedisCache
+
+    return isinstance(cache, RedisCache)
+
+
 @dataclass(frozen=True)
 class RateLimitState:
     limit: int
@@ -102,12 +136,19 @@ class ApiRateThrottle(BaseThrottle):
         if owner is None or tenant_id is None:
             return True  # anonymous requests have throttles of their own (verification)
         kind = "read" if request.method in SAFE_METHODS else "write"
-        limits = tenant_limits(tenant_id)
-        limit = limits.reads_per_minute if kind == "read" else limits.writes_per_minute
         now = time.time()
         start = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
         self.reset = max(1, math.ceil(start + WINDOW_SECONDS - now))
-        count = _count(_key("api", tenant_id, owner, kind, start), WINDOW_SECONDS + 5)
+        counter_key = _key("api", tenant_id, owner, kind, start)
+        cache = _cache()
+        if _is_redis(cache):
+            limits, count = _redis_count(cache, _key("limits", tenant_id), counter_key, WINDOW_SECONDS + 5)
+            if limits is None:
+                limits = tenant_limits(tenant_id)
+        else:
+            limits = tenant_limits(tenant_id)
+            count = _count(counter_key, WINDOW_SECONDS + 5)
+        limit = limits.reads_per_minute if kind == "read" else limits.writes_per_minute
         request._request.rate_limit = RateLimitState(limit, max(0, limit - count), self.reset)
         return count <= limit
 

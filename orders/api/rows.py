@@ -3,8 +3,9 @@ for one order (tests/orders/test_keyset_list.py holds them equal), without a mod
 serializer per order, clock and related row.
 
 A list page is read in a fixed number of queries, whatever its size or the table's: the page's
-orders with the names the list shows (one query per keyset segment, `tenancy.keyset`), their clocks,
-the clocks' calendars, and the files the caller may see.
+orders with the names the list shows and whether each has files (one query per keyset segment,
+`tenancy.keyset`), their clocks with the clocks' calendars, and the files the caller may see (only
+when an order of the page has any).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ _PEOPLE = ("assignee", "reported_by")
 VALUES = (
     "id", "tenant_id", "number", "kind", "title", "description", "expected_result", "priority", "desired_deadline",
     "state", "contract_id", "client_id", "team_id", "assignee_id", "reported_at", "reported_by_id", "created_at",
-    "next_due_at", "is_breached", *[name for name, *_ in ROW_NAMES],
+    "next_due_at", "is_breached", *[name for name, *_ in ROW_NAMES], "row_has_files",
 )  # over `orders.selectors.order_api_rows`, which names the related rows' columns
 _CLOCK_VALUES = ("order_id", "metric", "calendar_id", "started_at", "due_at", "warn_at", "paused_since", "pauses",
                  "warned_at", "stopped_at", "breached_at", "target")
@@ -57,13 +58,16 @@ class OrderRows:
         self.when = datetime_writer(timezone.get_current_timezone())
         self.calendars: dict = {}
         self.transitions: dict = {}
+        self.sides: dict = {}
+        self.may_act: bool | None = None
 
     def render(self, rows: list[dict]) -> list[dict]:
         if not rows:
             return []
         ids = [row["id"] for row in rows]
         clocks = self._clocks(ids)
-        files = self._files(ids)
+        with_files = [row["id"] for row in rows if row["row_has_files"]]
+        files = self._files(with_files) if with_files else {}  # no file on the page: no query
         return [self._row(row, clocks.get(row["id"], []), files.get(row["id"], [])) for row in rows]
 
     # --- what the page needs besides its rows --------------------------------------------
@@ -100,13 +104,23 @@ class OrderRows:
         order = SimpleNamespace(tenant_id=row["tenant_id"], client_id=row["client_id"])
         return order_side(actor=getattr(self.request, "user", None), order=order)
 
-    def _available(self, row: dict) -> list[str]:
+    def _may_act(self) -> bool:
+        """Whether the caller may fire any transition at all (the same for every row of the page)."""
         request = self.request
         if request is None or not request.user.is_authenticated:
+            return False
+        return not (isinstance(request.auth, ApiKey) and not request.auth.allows(ApiKey.Scope.WRITE))
+
+    def _available(self, row: dict) -> list[str]:
+        if self.may_act is None:
+            self.may_act = self._may_act()
+        if not self.may_act:
             return []
-        if isinstance(request.auth, ApiKey) and not request.auth.allows(ApiKey.Scope.WRITE):
-            return []
-        side = self._side(row)
+        # the side depends on the order's tenant and client only: once per page for each
+        side_key = (row["tenant_id"], row["client_id"])
+        if side_key not in self.sides:
+            self.sides[side_key] = self._side(row)
+        side = self.sides[side_key]
         if side is None:
             return []
         # the transitions open to an order depend on its state, its kind (start_incident's

@@ -107,7 +107,7 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
     def list(self, request, *args, **kwargs):
         """The page as plain values (`orders.api.rows`): the rows `OrderSerializer` gives, built
         without a model instance or a serializer per order."""
-        queryset = self.filter_queryset(selectors.order_api_rows(client_id=self.client_id))
+        queryset = selectors.with_files_flag(self.filter_queryset(selectors.order_api_rows(client_id=self.client_id)))
         rows = self.paginator.paginate_queryset(queryset, request, view=self, values=rows_module.VALUES)
         rendered = rows_module.OrderRows(request=request, client_view=self.client_view).render(rows)
         return self.paginator.get_paginated_response(rendered)

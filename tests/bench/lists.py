@@ -15,6 +15,8 @@ BENCH_LIST_SHORT_SECONDS (5). Writes bench/results/lists.json and prints a Markd
 
 Sizes: BENCH_LIST_SIZES (default "5000,500000") orders in the big tenant, in that order; two small
 tenants hold BENCH_LIST_SMALL_ORDERS (300) each. The whole run takes about 13 minutes on 2 cores.
+BENCH_LIST_QUICK=1 measures only the orders API's first page against its baseline, at the first size,
+and keeps it in lists.json under "orders_api_quick" beside the last full run (a line under the table).
 """
 
 from __future__ import annotations
@@ -749,8 +751,9 @@ def main() -> int:
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=web_env,
                    check=True)
     web = Web(scratch, web_env)
+    quick = os.environ.get("BENCH_LIST_QUICK") == "1"
     try:
-        results = _run(web)
+        results = _run_quick(web) if quick else _run(web)
     except BaseException:
         print(web.log_tail(), file=sys.stderr)
         raise
@@ -764,6 +767,10 @@ def main() -> int:
         shutil.rmtree(scratch, ignore_errors=True)
     results["run_seconds"] = round(time.monotonic() - started)
     out = ROOT / "bench" / "results" / "lists.json"
+    if quick:  # kept beside the last full run's figures, which it does not replace
+        full = json.loads(out.read_text()) if out.exists() else {}
+        full["orders_api_quick"] = results
+        results = full
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     table = _table(results)
     print(table)
@@ -830,6 +837,27 @@ def _run(web: Web) -> dict:
         except Exception as exc:  # noqa: BLE001 — keep what was measured; the error is in the results
             print(f"{name} failed: {exc!r}", file=sys.stderr, flush=True)
             results.setdefault("errors", {})[name] = repr(exc)
+    results["load_average_at_end"] = os.getloadavg()
+    return results
+
+
+def _run_quick(web: Web) -> dict:
+    """BENCH_LIST_QUICK=1: the orders API's first page against its baseline only, at the first of
+    BENCH_LIST_SIZES, `BENCH_LIST_SECONDS` a run — a check between full runs."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    size = SIZES[0]
+    results = {"date": now.date().isoformat(), **_machine(), "load_average_at_start": os.getloadavg(),
+               "orders": size}
+    big = seed_shop("Bench big", contracts=CONTRACTS, clients=CLIENTS, staff=STAFF, teams=TEAMS)
+    seed_documents(big, now)
+    cookie = session_cookie(big)
+    seed_orders(big, size, now)
+    analyze()
+    web.start()
+    bench = Bench(web=web, shop=big, cookie=cookie)
+    results["first_page"] = bench.compare("/api/v1/orders/", "/bench-baseline/api/orders/")
     results["load_average_at_end"] = os.getloadavg()
     return results
 
@@ -947,6 +975,16 @@ def _table(results: dict) -> str:
             f"{two['together']['big']['rps']:,.1f} + {two['together']['small']['rps']:,.1f} = "
             f"{two['together_rps_sum']:,.1f} orders/s (×{two['together_vs_one_alone']} of one alone; "
             "about ×2 when neither waits for the other).",
+        ]
+    quick = results.get("orders_api_quick")
+    if quick:
+        c = quick["first_page"]
+        lines += [
+            "",
+            f"Quick run ({quick['date']}, `BENCH_LIST_QUICK=1`, {quick['orders']:,} orders, {quick['seconds_per_run']} s "
+            f"a run, machine shared with other jobs (ratios only); load average {quick['load_average_at_start'][0]:.1f} "
+            f"at the start): orders API first page {c['project']['rps']:,.0f} rps against the baseline's "
+            f"{c['baseline']['rps']:,.0f}, ×{c['rps_ratio']} (goal ≥ ×2).",
         ]
     return "\n".join(lines)
 

@@ -258,3 +258,73 @@ def test_a_tenant_admin_sees_only_their_tenants_limits_and_cannot_change_them(wo
     assert response.status_code == 403
     own.refresh_from_db()
     assert own.reads_per_minute == 10
+
+
+# --- one Redis round trip per API request --------------------------------------------------------
+
+needs_redis = pytest.mark.skipif(not django_settings.REDIS_URL, reason="the throttle counts in Redis only with REDIS_URL")
+
+
+@pytest.fixture
+def redis_commands(monkeypatch):
+    """The Redis commands sent (a pipeline or script counts as one round trip each)."""
+    import redis
+
+    sent = []
+    original = redis.Redis.execute_command
+
+    def counting(self, *args, **options):
+        sent.append(args[0])
+        return original(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counting)
+    return sent
+
+
+@needs_redis
+def test_on_redis_a_counted_request_is_one_round_trip_once_the_limits_are_cached(
+    world_a, api_as, limits, window_start, redis_commands, settings
+):
+    settings.API_KEY_CACHE_IN_PROCESS = False
+    api = api_as(world_a)
+    api.get(CLIENTS)  # the first reads the tenant's limits from the database and caches them
+    import unittest.mock
+
+    from integrations.idempotency import throttling
+
+    throttling_commands = []
+    original = throttling._redis_count
+
+    def spy(*args, **kwargs):
+        before = len(redis_commands)
+        result = original(*args, **kwargs)
+        throttling_commands.append(redis_commands[before:])
+        return result
+
+
+    not_read = unittest.mock.Mock(side_effect=AssertionError("the limits were cached"))
+    with unittest.mock.patch.object(throttling, "_redis_count", spy), \
+            unittest.mock.patch.object(throttling, "tenant_limits", not_read):
+        responses = [api.get(CLIENTS) for _ in range(3)]
+    assert [r["RateLimit-Remaining"] for r in responses] == ["3", "2", "1"]
+    assert [len(commands) for commands in throttling_commands] == [1, 1, 1]
+    assert {commands[0] for commands in throttling_commands} <= {"EVALSHA"}
+
+
+@needs_redis
+def test_on_redis_a_changed_override_applies_to_the_next_request_of_its_tenant_only(
+    world_a, world_b, api_as, limits, window_start
+):
+    api_a, api_b = api_as(world_a), api_as(world_b)
+    assert api_a.get(CLIENTS)["RateLimit-Limit"] == "5"
+    assert api_b.get(CLIENTS)["RateLimit-Limit"] == "5"
+    row = TenantRateLimit.objects.create(tenant=world_a.tenant, reads_per_minute=7)
+    assert api_a.get(CLIENTS)["RateLimit-Limit"] == "7"
+    assert api_b.get(CLIENTS)["RateLimit-Limit"] == "5"
+    row.reads_per_minute = 2
+    row.save()
+    refused = api_a.get(CLIENTS)  # third read of A in this window, over the new limit of 2
+    assert_error(refused, 429, code="throttled")
+    assert refused["RateLimit-Limit"] == "2"
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert api_b.get(CLIENTS).status_code == 200

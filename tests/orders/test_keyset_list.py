@@ -202,10 +202,34 @@ def test_the_lean_list_renders_exactly_what_the_order_serializer_renders(world_a
     with world_a.context(user=user):
         client_id = world_a.client.pk if side == "client" else None
         queryset = selectors.order_list(client_id=client_id).order_by("id")
-        rows = selectors.order_api_rows(client_id=client_id).order_by("id").values(*order_rows.VALUES)  # as the view
+        rows = selectors.with_files_flag(selectors.order_api_rows(client_id=client_id)).order_by("id").values(*order_rows.VALUES)  # as the view
         lean = order_rows.OrderRows(request=request, client_view=side == "client", now=now).render(list(rows))
         full = [dict(OrderSerializer(order, context={"request": request, "now": now, "calendars": {}}).data)
                 for order in selectors.with_attachments(queryset, client_view=side == "client")]
     assert lean == full
     assert any(row["attachments"] for row in full) and any(row["breached"] for row in full)
     assert any(row["team_name"] and row["assignee_name"] for row in full) or side == "client"
+
+
+def test_a_page_without_files_skips_the_files_query_and_a_page_with_one_shows_it(world_a, api_as):
+    from django.test.utils import CaptureQueriesContext
+
+    from orders import services as order_services
+
+    from .test_attachments import pdf
+
+    orders = _orders(world_a, 3)
+    api = api_as(world_a)
+    api.get(ORDERS)  # the key's resolution and the tenant's limits cached, as for the second request
+    with CaptureQueriesContext(connection) as without:
+        data = api.get(ORDERS).json()
+    assert all(row["attachments"] == [] for row in data["results"])
+    assert not any("orders_orderattachment" in q["sql"] and "EXISTS" not in q["sql"] for q in without)
+    with world_a.context(user=world_a.engineer):
+        order_services.order_attach(order=orders[1], actor=world_a.engineer, upload=pdf())
+    with CaptureQueriesContext(connection) as with_one:
+        data = api.get(ORDERS).json()
+    shown = {row["id"]: row["attachments"] for row in data["results"]}
+    assert [pk for pk, files in shown.items() if files] == [orders[1].pk]
+    assert len(shown[orders[1].pk]) == 1
+    assert len(with_one) == len(without) + 1
