@@ -77,7 +77,8 @@ def clock_status(clock: SLAClock, *, now: dt.datetime, calendars: dict | None = 
     pauses = clock_pause_spans(clock)
     # A clock stopped by `now` has figures that never change: a function of what its calendar is
     # built from, its start, its stop and its pauses, and kept per process under all of those.
-    memo = (built_from, clock.started_at, until, tuple(pauses)) if clock.stopped_at is not None and clock.stopped_at <= now else None
+    stopped = clock.stopped_at is not None and clock.stopped_at <= now
+    memo = (built_from, clock.started_at, until, tuple(pauses)) if stopped else None
     figures = _stopped_figures.get(memo) if memo is not None else None
     if figures is None:
         elapsed = engine.elapsed(started_at=clock.started_at, now=until, calendar=calendar, pauses=pauses)
@@ -88,7 +89,7 @@ def clock_status(clock: SLAClock, *, now: dt.datetime, calendars: dict | None = 
             _stopped_figures[memo] = figures
             if len(_stopped_figures) > _STOPPED_FIGURES_SIZE:
                 _stopped_figures.popitem(last=False)
-    else:
+    elif memo is not None:  # a hit: the most recently used stays
         _stopped_figures.move_to_end(memo)
     elapsed, gross = figures
     return ClockStatus(
