@@ -334,3 +334,14 @@ def test_the_lists_cost_the_same_queries_with_more_rows(world_a, admin_api):
     few = (count(MEMBERS), count(INVITATIONS))
     grow(6, 2)
     assert (count(MEMBERS), count(INVITATIONS)) == few
+
+
+def test_ordering_search_and_ids_out_of_range(world_a, admin_api):
+    newest = admin_api.get(MEMBERS + "?ordering=-joined,id").json()["results"]
+    assert len(newest) == 7
+    assert [row["username"] for row in admin_api.get(MEMBERS + "?search=signatory").json()["results"]] == [
+        "a_client_signatory"]
+    assert admin_api.get(MEMBERS + "?ordering=password").status_code == 400
+    for bad in ("9223372036854775808", "99999999"):
+        assert admin_api.get(f"{MEMBERS}{bad}/").status_code == 404
+        assert admin_api.post(f"{INVITATIONS}{bad}/revoke/").status_code == 404
