@@ -21,6 +21,7 @@ from orders.api import register as register_orders
 from reviews.api import register as register_reviews
 from sla.api import register as register_sla
 from tenancy.audit_api import register as register_audit
+from tenancy.people_api import register as register_people
 
 router = DefaultRouter()
 register_contracts(router)
@@ -33,6 +34,7 @@ register_confirmations(router)
 register_reviews(router)
 register_disputes(router)
 register_audit(router)
+register_people(router)
 register_webhooks(router)
 register_idempotency(router)
 register_mail(router)

@@ -245,7 +245,8 @@ SPECTACULAR_SETTINGS = {
                             "ActionItemStateEnum": "reviews.models.ActionItemState",
                             "DisputeStateEnum": "disputes.models.DisputeState",
                             "DisputeKindEnum": "disputes.models.DisputeKind", "DisputeSideEnum": "disputes.models.Side",
-                            "AmendmentStateEnum": "contracts.models.AmendmentState"},
+                            "AmendmentStateEnum": "contracts.models.AmendmentState",
+                            "RoleEnum": "tenancy.roles.Role", "SiteLanguageEnum": "config.settings.LANGUAGES"},
 }
 
 # --- rate limits and idempotent writes (integrations.idempotency) -----------------------------
