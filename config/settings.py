@@ -246,7 +246,8 @@ SPECTACULAR_SETTINGS = {
                             "DisputeStateEnum": "disputes.models.DisputeState",
                             "DisputeKindEnum": "disputes.models.DisputeKind", "DisputeSideEnum": "disputes.models.Side",
                             "AmendmentStateEnum": "contracts.models.AmendmentState",
-                            "RoleEnum": "tenancy.roles.Role", "SiteLanguageEnum": "config.settings.LANGUAGES"},
+                            "RoleEnum": "contracts.models.ContractRoleKind", "MemberRoleEnum": "tenancy.roles.Role",
+                            "LanguageEnum": "config.settings.LANGUAGES"},
 }
 
 # --- rate limits and idempotent writes (integrations.idempotency) -----------------------------
