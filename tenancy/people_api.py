@@ -27,8 +27,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
-from contracts.models import Client
-
 from . import people, selectors
 from .api_base import TenantRelatedField, TenantViewSet
 from .api_input import ApiFilterBackend, ApiOrderingFilter
@@ -37,7 +35,8 @@ from .roles import CLIENT_ROLES, TENANT_ADMINS, Role
 
 
 def _clients():
-    return Client.objects.all()
+    """The tenant's clients: the model `Membership.client` points at (contracts', above tenancy)."""
+    return Membership._meta.get_field("client").related_model._default_manager.all()
 
 
 # --- members ------------------------------------------------------------------------------------
