@@ -33,12 +33,6 @@ from .api_input import ApiFilterBackend, ApiOrderingFilter
 from .models import Invitation, Membership
 from .roles import CLIENT_ROLES, TENANT_ADMINS, Role
 
-
-def _clients():
-    """The tenant's clients: the model `Membership.client` points at (contracts', above tenancy)."""
-    return Membership._meta.get_field("client").related_model._default_manager.all()
-
-
 # --- members ------------------------------------------------------------------------------------
 
 
@@ -64,7 +58,7 @@ class MemberUpdateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False,
                                    help_text="Left out: the member's current role.")
     client = TenantRelatedField(
-        scope=_clients, required=False, allow_null=True,
+        scope=selectors.tenant_clients, required=False, allow_null=True,
         help_text="Required for a client role, null for a provider role. Left out: the member's current client "
                   "when the role is a client role, none otherwise.",
     )
@@ -74,7 +68,7 @@ class MemberFilter(filters.FilterSet):
     role = filters.MultipleChoiceFilter(choices=Role.choices, distinct=False,
                                         help_text="Repeat to match any of several roles: ?role=admin&role=engineer")
     active = filters.BooleanFilter(field_name="is_active", help_text="true: active members; false: deactivated ones.")
-    client = filters.ModelChoiceFilter(queryset=lambda request: _clients(),
+    client = filters.ModelChoiceFilter(queryset=lambda request: selectors.tenant_clients(),
                                        help_text="The members of one client (client roles).")
 
     class Meta:
@@ -211,7 +205,7 @@ class InvitationSerializer(serializers.Serializer):
 class InvitationCreateSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=Role.choices)
-    client = TenantRelatedField(scope=_clients, required=False, allow_null=True, default=None,
+    client = TenantRelatedField(scope=selectors.tenant_clients, required=False, allow_null=True, default=None,
                                 help_text="Required for a client role; null or left out for a provider role.")
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")

@@ -5,16 +5,12 @@ from __future__ import annotations
 import zoneinfo
 
 from django import forms
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from .roles import CLIENT_ROLES, Role
-
-
-def _clients():
-    return apps.get_model("contracts", "Client").objects.order_by("name")
+from .selectors import tenant_clients
 
 
 class RoleAndClientForm(forms.Form):
@@ -28,7 +24,7 @@ class RoleAndClientForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = _clients()
+        self.fields["client"].queryset = tenant_clients()
 
     def clean(self):
         cleaned = super().clean()

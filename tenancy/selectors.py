@@ -30,6 +30,13 @@ def tenant_members(*, roles=None):
     return queryset.order_by("user__last_name", "user__username")
 
 
+def tenant_clients():
+    """The tenant's client companies by name: the choices of a membership's client on the people
+    pages and in their API. The model is the one `Membership.client` points at (contracts', above
+    tenancy), so tenancy names it without importing contracts."""
+    return Membership._meta.get_field("client").related_model._default_manager.order_by("name")
+
+
 def tenant_users(*, active_only: bool = True):
     """Users with a membership in the current tenant (an active one, unless `active_only=False`), by
     username; none without a current tenant. The choices of a user field in the API, its filters and
