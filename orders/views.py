@@ -78,7 +78,9 @@ def _order_url(request, order, anchor: str = "") -> str:
 
 
 def _time_zone(request) -> str:
-    return request.tenant.time_zone
+    """The zone a typed date-time is read in: the one the person sees times in (their own, or the
+    organisation's), so that a deadline shown as 18:00 and saved unchanged stays 18:00."""
+    return request.display_time_zone
 
 
 # --- list ---------------------------------------------------------------------------------------
@@ -313,7 +315,7 @@ def _detail(request, order: Order, *, comment_form=None, attachment_form=None, s
         "order": order,
         "client_view": client_view,
         "clocks": _clock_rows(order, now),
-        "timeline": _timeline(order, client_view=client_view, tz=zoneinfo.ZoneInfo(request.tenant.time_zone)),
+        "timeline": _timeline(order, client_view=client_view, tz=zoneinfo.ZoneInfo(request.display_time_zone)),
         "comments": selectors.order_comments(order=order, client_view=client_view),
         "comment_form": comment_form or CommentForm(client_view=client_view),
         "attachments": selectors.order_attachments(order=order, client_view=client_view),

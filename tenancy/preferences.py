@@ -5,14 +5,24 @@ an older session), and kept in the session, so a page costs no query for them. S
 or choosing a language in the page's switcher, updates the session too. The language, when set,
 is activated on each request after Django's LocaleMiddleware; the time zone, when set, is the one
 pages show times in (`display_time_zone`), instead of the organisation's.
+
+The display zone is *activated* for the whole of a page's request, not only inside `base.html`: a
+fragment that htmx swaps into a page (a timeline after a party change, an act's status, a code's
+line) shows its times in the same zone as the page around it, and a form reads a typed date-time in
+the zone the person sees. The REST API is left in UTC whoever calls it (a key or a session), so an
+integration reads the same `…Z` times either way.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 SESSION_KEY = "user_preferences"
+API_PREFIX = "/api/"  # the REST API answers in UTC (see above)
 
 
 def remember_preferences(request, profile) -> None:
@@ -56,4 +66,18 @@ class PreferencesMiddleware:
                 request.LANGUAGE_CODE = language
             zone = preferences.get("time_zone") or ""
         request.display_time_zone = zone or (tenant.time_zone if tenant is not None else "") or "UTC"
-        return self.get_response(request)
+        if request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        _activate_zone(request)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+def _activate_zone(request) -> None:
+    try:
+        timezone.activate(request.display_time_zone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):  # a zone this machine lacks: UTC, never a 500
+        request.display_time_zone = "UTC"
+        timezone.activate(dt.UTC)
