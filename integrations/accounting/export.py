@@ -46,6 +46,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+import zoneinfo
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape, quoteattr
@@ -152,7 +153,8 @@ def export_data(*, tenant, period: Period) -> dict:
         if contract_id not in contracts:
             contracts[contract_id] = {
                 "id": contract_id, "contract_id": contract.pk, "number": contract.number, "title": contract.title,
-                "date": (contract.start_date or timezone.localdate(contract.created_at)).isoformat(),
+                "date": (contract.start_date or timezone.localdate(contract.created_at, zoneinfo.ZoneInfo(tenant.time_zone))
+                         ).isoformat(),
                 "organisation": org["id"], "counterparty": client["id"], "currency": contract.currency,
             }
         return org["id"], client["id"], contract_id
@@ -320,7 +322,7 @@ def to_enterprise_data(data: dict, *, sender: str) -> bytes:
                                       "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance"})
     header = message.add("msg:Header")
     header.add("msg:Format", ED_NS)
-    header.add("msg:CreationDate", timezone.localtime(dt.datetime.fromisoformat(data["generated_at"]))
+    header.add("msg:CreationDate", timezone.localtime(dt.datetime.fromisoformat(data["generated_at"]), dt.UTC)
                .replace(microsecond=0, tzinfo=None).isoformat())
     confirmation = header.add("msg:Confirmation")
     confirmation.add("msg:ExchangePlan", EXCHANGE_PLAN)
