@@ -81,7 +81,13 @@ class Sort:
     def order(self, index: int, *, backwards: bool = False) -> list:
         """The ORDER BY of a segment (reversed when paging backwards)."""
         if index == 1:  # the empty values: newest first
-            return ["id"] if backwards else ["-id"]
+            # By the (empty) field too, although it is the same for every row of the segment: so the
+            # order is the one of the (…, field, id) index read backwards, which PostgreSQL then reads
+            # for the page. Ordered by the id alone, it walks the primary key and filters, which for
+            # a filter with no empty values (every order in progress has a due time) is the whole table.
+            if backwards:
+                return [F(self.field).asc(nulls_last=True), "id"]
+            return [F(self.field).desc(nulls_first=True), "-id"]
         descending = self.descending != backwards
         if descending:
             return [F(self.field).desc(), "-id"]

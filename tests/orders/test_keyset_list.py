@@ -4,6 +4,7 @@ pages, and what a wrong cursor or page size gets."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import unquote
 
 import pytest
@@ -167,6 +168,39 @@ def test_the_default_list_is_an_index_range_not_a_sort_of_the_table(world_a, api
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "order_due" in plan and "Sort" not in plan, plan
+
+
+INDEX_OF_FILTER = {"": "order_due", "state": "order_state_due", "contract_id": "order_contract_due",
+                   "client_id": "order_client_due", "team_id": "order_team_due", "assignee_id": "order_assignee_due",
+                   "is_breached": "order_breached_due"}
+
+
+@postgres_only("query plans of PostgreSQL")
+@pytest.mark.parametrize("backwards", [False, True], ids=["forwards", "backwards"])
+@pytest.mark.parametrize("segment", [0, 1], ids=["with-due", "without-due"])
+@pytest.mark.parametrize("name", list(INDEX_OF_FILTER))
+def test_each_filter_pages_each_segment_along_its_own_index(world_a, name, segment, backwards):
+    """Both segments of the default sort read the filter's (tenant, filter, next_due_at, id) index in
+    order. The segment without a due time once walked the primary key and filtered: with no such
+    order in the filter (every order in progress has a due time), that read the tenant's whole table
+    (1.4 s at 500,000 orders)."""
+    from tenancy.keyset import Sort
+
+    orders = _orders(world_a, 3)
+    value = {"": None, "state": "in_progress", "contract_id": orders[0].contract_id, "client_id": orders[0].client_id,
+             "team_id": 1, "assignee_id": 1, "is_breached": True}[name]
+    sort = Sort.parse("next_due_at", Order)
+    with world_a.context(), connection.cursor() as cursor:
+        queryset = sort.segment(Order.objects.filter(**({name: value} if name else {})), segment)
+        sql, params = queryset.order_by(*sort.order(segment, backwards=backwards)).values("id")[:51].query.sql_with_params()
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a few rows: make the planner show its index path
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # the filter's own index; for the breached flag on a few rows the planner may as well take
+    # (tenant, next_due_at, id) and filter the flag: still a range of the sort's index, in order
+    expected = {INDEX_OF_FILTER[name], "order_due"} if name == "is_breached" else {INDEX_OF_FILTER[name]}
+    assert re.search(r"using (\w+) on orders_order", plan)[1] in expected and "Sort" not in plan, plan
 
 
 @pytest.mark.parametrize("side", ["provider", "client"])
