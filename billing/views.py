@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +34,7 @@ from .pdf import render_invoices_pdf
 from .services import BAND_EDITORS, BILLING_MANAGERS, BILLING_READERS, INVOICE_BUILDERS
 
 PER_PAGE = 50
+GROUP_ROWS = 25  # rows of each state's table on the desk before its "all" link
 FORMATS = ("csv", "xlsx", "pdf")
 
 
@@ -72,6 +74,10 @@ INVOICE_SORT = ColumnSort({
 
 @provider_page(roles=BILLING_READERS)
 def desk(request):
+    """The invoices by state. Without a state chosen, each state's table shows its first
+    `GROUP_ROWS` with the state's count and a link to all of them; with one, that state's invoices
+    page by page. Either way the page reads a fixed number of rows, however many invoices years of
+    contracts have made (it once rendered every one of them)."""
     form = PeriodFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     start = end = None
@@ -80,8 +86,15 @@ def desk(request):
     invoices, sort = INVOICE_SORT.apply(
         selectors.invoice_list(period_start=start, period_end=end, state=filters.get("state", "")),
         request.GET.get("sort"))
-    groups = [(state, label, [i for i in invoices if i.state == state]) for state, label in InvoiceState.choices]
-    page = Paginator(invoices, PER_PAGE).get_page(request.GET.get("page"))
+    counts = dict(invoices.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    page = None
+    if filters.get("state"):
+        page = Paginator(invoices, PER_PAGE).get_page(request.GET.get("page"))
+        groups = [(state, label, list(page), counts.get(state, 0), False)
+                  for state, label in InvoiceState.choices if state == filters["state"] and counts.get(state)]
+    else:
+        groups = [(state, label, list(invoices.filter(state=state)[:GROUP_ROWS]), counts[state], counts[state] > GROUP_ROWS)
+                  for state, label in InvoiceState.choices if counts.get(state)]
     return render(request, "billing/desk.html", {
         "form": form, "groups": groups, "page": page, "period": filters.get("period", ""),
         "build_form": BuildForm(initial={"period": filters.get("period", "")}),

@@ -35,6 +35,34 @@ def test_the_desk_lists_invoices_by_state_and_offers_the_period_exports(world_a,
     assert "/billing/" not in browser(world_a.engineer).get("/").content.decode().split("mainnav")[1].split("</nav>")[0]
 
 
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_desk_shows_the_first_rows_of_each_state_and_pages_one_state_alone(world_a, monkeypatch, language):
+    """Years of invoices: each state's table shows its first rows, its count and a link to all of
+    them; the state alone pages (the desk once rendered every invoice of the tenant at once)."""
+    from billing import views
+    from tests.factories import InvoiceFactory
+
+    monkeypatch.setattr(views, "GROUP_ROWS", 2)
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    issued = [InvoiceFactory(tenant=world_a.tenant, issued=True) for _ in range(5)]
+    draft = InvoiceFactory(tenant=world_a.tenant)
+    accountant = browser(world_a.accountant)
+    html = accountant.get("/billing/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    shown = [invoice for invoice in issued if f"/billing/invoices/{invoice.pk}/" in html]
+    assert len(shown) == 2 and f"/billing/invoices/{draft.pk}/" in html
+    assert "(5)" in html and "(1)" in html
+    assert "?state=issued" in html and ("All 5 →" if language == "en" else "Все 5 →") in html
+
+    pages = [accountant.get("/billing/", {"state": "issued", "page": number}, HTTP_ACCEPT_LANGUAGE=language)
+             for number in (1, 2, 3)]
+    assert all(page.status_code == 200 for page in pages)
+    seen = [invoice.pk for invoice in issued for page in pages
+            if f"/billing/invoices/{invoice.pk}/" in page.content.decode()]
+    assert sorted(seen) == sorted(invoice.pk for invoice in issued)  # every one once, over three pages
+    assert f"/billing/invoices/{draft.pk}/" not in pages[0].content.decode()
+    assert ("Page 1 of 3" if language == "en" else "Страница 1 из 3") in pages[0].content.decode()
+
+
 def test_the_invoice_page_shows_lines_with_their_evidence_and_the_forms(world_a):
     contract = billed_contract(world_a)
     act, _confirmation = accepted_act(world_a, contract, rating=5)
