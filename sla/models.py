@@ -238,6 +238,9 @@ class Breach(TenantOwned):
         verbose_name = _("breach")
         verbose_name_plural = _("breaches")
         ordering = ["-breached_at"]
+        # the lists' default order, read backwards: a page without sorting the tenant's breaches
+        # (at 120,000 breaches the sort was 26 ms a page); one more entry per breach the sweep writes
+        indexes = [models.Index(fields=["tenant", "breached_at", "id"], name="breach_tenant_breached")]
 
 
 class ForceMajeure(TenantOwned):
