@@ -84,9 +84,9 @@ def _seed(now):
         clients = [c.client_id for c in contracts]
         cursor.execute("""
             INSERT INTO orders_order (tenant_id, number, contract_id, client_id, kind, title, description,
-                expected_result, priority, reported_at, reported_by_id, state, created_at)
+                expected_result, priority, reported_at, reported_by_id, state, created_at, is_breached)
             SELECT (%s::bigint[])[1 + g %% 10], 'B-' || g, (%s::bigint[])[1 + g %% 10], (%s::bigint[])[1 + g %% 10],
-                   'request', 'bench', '', '', 'normal', %s, %s, 'in_progress', %s
+                   'request', 'bench', '', '', 'normal', %s, %s, 'in_progress', %s, false
             FROM generate_series(1, %s) g
         """, [tenants, ids, clients, now, user.pk, now, orders])
         cursor.execute("""

@@ -127,9 +127,9 @@ def _bulk(contracts, user_id, now):
     with transaction.atomic(using=cross_tenant_alias()), _cursor() as cursor:
         cursor.execute("""
             INSERT INTO orders_order (tenant_id, number, contract_id, client_id, kind, title, description,
-                expected_result, priority, reported_at, reported_by_id, state, created_at)
+                expected_result, priority, reported_at, reported_by_id, state, created_at, is_breached)
             SELECT (%s::bigint[])[1 + g %% 10], 'B-' || g, (%s::bigint[])[1 + g %% 10], (%s::bigint[])[1 + g %% 10],
-                   'request', 'bench', '', '', 'normal', %s, %s, 'in_progress', %s
+                   'request', 'bench', '', '', 'normal', %s, %s, 'in_progress', %s, false
             FROM generate_series(1, %s) g
         """, [[c.tenant_id for c in contracts], [c.pk for c in contracts], [c.client_id for c in contracts],
               now, user_id, now, BULK])
@@ -170,8 +170,8 @@ def _single(contracts, user_id, now, offset):
         with transaction.atomic(using=cross_tenant_alias()), _cursor() as cursor:
             cursor.execute("""
                 INSERT INTO orders_order (tenant_id, number, contract_id, client_id, kind, title, description,
-                    expected_result, priority, reported_at, reported_by_id, state, created_at)
-                VALUES (%s, %s, %s, %s, 'request', 'bench', '', '', 'normal', %s, %s, 'new', %s) RETURNING id
+                    expected_result, priority, reported_at, reported_by_id, state, created_at, is_breached)
+                VALUES (%s, %s, %s, %s, 'request', 'bench', '', '', 'normal', %s, %s, 'new', %s, false) RETURNING id
             """, [contract.tenant_id, f"S-{offset + i}", contract.pk, contract.client_id, now, user_id, now])
             order_id = cursor.fetchone()[0]
             cursor.execute("""
