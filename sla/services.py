@@ -294,7 +294,10 @@ ON CONFLICT (clock_id) DO NOTHING
 # a breach changes the order's list columns (the trigger of orders 0004), so this order of locks
 # keeps the sweep and an order's transition from deadlocking. The UPDATE re-checks its WHERE on the
 # locked row (so a concurrent sweep that got there first wins and this one skips the row); the
-# breach rows follow in the same statement.
+# breach rows follow in the same statement. The UPDATE finds its clocks through the locked orders
+# (by the clocks' order index) and `crossed`'s own conditions, not by a semi-join with `crossed`:
+# the planner estimates a CTE at one row, and joined as the inner side of a nested loop, 10,000
+# newly due clocks were 50 million comparisons (8.6 of the sweep's 10 s).
 _SWEEP_PG_SQL = """
 WITH crossed AS (
     SELECT c.id, c.order_id FROM sla_slaclock c
@@ -308,7 +311,7 @@ WITH crossed AS (
     UPDATE sla_slaclock c SET
         warned_at = CASE WHEN c.warned_at IS NULL AND c.warn_at <= %(now)s THEN %(now)s ELSE c.warned_at END,
         breached_at = CASE WHEN c.breached_at IS NULL AND c.due_at <= %(now)s THEN %(now)s ELSE c.breached_at END
-    WHERE c.id IN (SELECT id FROM crossed) AND c.order_id IN (SELECT id FROM free)
+    WHERE c.order_id IN (SELECT id FROM free)
       AND c.stopped_at IS NULL
       AND ((c.warned_at IS NULL AND c.warn_at IS NOT NULL AND c.warn_at <= %(now)s)
            OR (c.breached_at IS NULL AND c.due_at IS NOT NULL AND c.due_at <= %(now)s))
