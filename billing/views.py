@@ -86,12 +86,11 @@ def desk(request):
     invoices, sort = INVOICE_SORT.apply(
         selectors.invoice_list(period_start=start, period_end=end, state=filters.get("state", "")),
         request.GET.get("sort"))
-    counts = dict(invoices.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    counts = dict(invoices.order_by().values("state").annotate(n=Count("id")).values_list("state", "n"))
     page = None
-    if filters.get("state"):
+    if state := filters.get("state"):
         page = Paginator(invoices, PER_PAGE).get_page(request.GET.get("page"))
-        groups = [(state, label, list(page), counts.get(state, 0), False)
-                  for state, label in InvoiceState.choices if state == filters["state"] and counts.get(state)]
+        groups = [(state, InvoiceState(state).label, list(page), counts[state], False)] if counts.get(state) else []
     else:
         groups = [(state, label, list(invoices.filter(state=state)[:GROUP_ROWS]), counts[state], counts[state] > GROUP_ROWS)
                   for state, label in InvoiceState.choices if counts.get(state)]
