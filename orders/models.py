@@ -265,3 +265,17 @@ class OrderAttachment(TenantOwned):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class OrderSearchTerm(TenantOwned):
+    """One word of an order (its number, title or description), lower-cased: what the order search
+    matches by prefix (`orders.search`). Written by the order services in the order's transaction."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="search_terms")
+    term = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "term", "order"], name="order_search_term")]
+
+    def __str__(self) -> str:
+        return self.term

@@ -26,6 +26,7 @@ from tenancy.roles import (
 from tenancy.transitions import Machine, fire
 from tenancy.uploads import check_upload, upload_sha256
 
+from . import search
 from .models import (
     CLIENT,
     PROVIDER,
@@ -40,6 +41,7 @@ from .models import (
 TRANSITIONS = ("acknowledge", "plan", "agree", "approve", "start", "start_incident", "wait_on_client",
                "resume", "deliver", "accept", "send_back", "cancel")
 ORDER_FIELDS = ("title", "description", "expected_result", "priority", "desired_deadline")
+SEARCHED_FIELDS = {"title", "description"}  # the words the order search matches (orders.search), beside the number
 
 
 def _side(actor, order_or_contract) -> str | None:
@@ -110,6 +112,7 @@ def order_create(*, actor, contract, title: str, kind: str = Order.Kind.REQUEST,
         title=title.strip(), description=description, expected_result=expected_result, priority=priority,
         desired_deadline=desired_deadline, reported_at=reported_at, reported_by=actor, team=team,
     )
+    search.terms_write(order)
     sla.clocks_start(order=order)
     _record(order, kind=OrderEvent.Kind.CREATED, actor=actor, via=via, to_state=order.state,
             data={"reported_at": reported_at.isoformat()})
@@ -196,6 +199,8 @@ def order_update(*, order: Order, actor, via: str = "", **changes: Any) -> Order
             setattr(order, key, value)
     if changed:
         order.save()
+        if changed.keys() & SEARCHED_FIELDS:
+            search.terms_write(order)
         if "priority" in changed:
             sla.clocks_retarget(order=order)
         _record(order, kind=OrderEvent.Kind.CHANGED, actor=actor, via=via, data={"changed": changed})

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,7 +34,7 @@ from tenancy.keyset import InvalidCursor, Sort, capped_count, keyset_page
 from tenancy.roles import has_role
 from tenancy.uploads import attachment_response
 
-from . import selectors, services
+from . import search, selectors, services
 from .api.filters import OrderFilter
 from .forms import (
     AssignForm,
@@ -103,8 +102,7 @@ def _filtered_orders(form: OrderFilterForm, client_id: int | None) -> tuple:
         form.is_valid()  # an invalid choice is shown on the form; the valid filters still apply
         filters = form.cleaned_data
     orders = selectors.order_list(client_id=client_id)
-    if search := (filters.get("q") or "").strip():
-        orders = orders.filter(Q(number__icontains=search) | Q(title__icontains=search))
+    orders = search.matching(orders, filters.get("q"))
     # The API's filters (orders.api.filters.OrderFilter) on the values the form has already checked
     # against the same choices: the page and the API select the same orders for the same filter.
     values = {name: filters[name] for name in ("contract", "team", "assignee", "breached")

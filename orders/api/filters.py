@@ -8,13 +8,16 @@ manager when the class is defined, which fails closed with no tenant selected.
 from __future__ import annotations
 
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from rest_framework.filters import SearchFilter
 
 from contracts.models import Client, Contract
 from sla.models import Priority
 from tenancy.api_input import ApiOrderingFilter
 from tenancy.roles import client_scope_of
 
+from .. import search
 from ..models import Order, OrderState, Team
 from .serializers import provider_staff
 
@@ -86,3 +89,13 @@ class TeamFilter(filters.FilterSet):
     class Meta:
         model = Team
         fields = ["kind"]
+
+
+class OrderSearchFilter(SearchFilter):
+    """`?search=` over the orders' words (`orders.search`): every word typed begins a word of the
+    order's number, title or description. Answered from an index however many orders the tenant has."""
+
+    search_description = _("Words that begin words of the order's number, title or description; every word must match.")
+
+    def filter_queryset(self, request, queryset, view):
+        return search.matching(queryset, request.query_params.get(self.search_param, ""))

@@ -16,7 +16,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.filters import SearchFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -31,7 +30,7 @@ from .. import selectors, services
 from ..models import Order, OrderAttachment, Team
 from ..services import TRANSITIONS
 from . import rows as rows_module
-from .filters import NullsLastOrderingFilter, OrderFilter, TeamFilter
+from .filters import NullsLastOrderingFilter, OrderFilter, OrderSearchFilter, TeamFilter
 from .serializers import (
     OrderAssignSerializer,
     OrderAttachmentSerializer,
@@ -81,8 +80,7 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
     model = Order
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
-    filter_backends = [ApiFilterBackend, SearchFilter, NullsLastOrderingFilter]
-    search_fields = ["number", "title", "description"]
+    filter_backends = [ApiFilterBackend, OrderSearchFilter, NullsLastOrderingFilter]
     ordering_fields = ["next_due_at", "reported_at", "created_at", "desired_deadline", "number", "state"]
     ordering = ["next_due_at"]
     pagination_class = KeysetPagination

@@ -62,6 +62,9 @@ PAGE = 50
 # A URL whose one request takes longer is not loaded with wrk (its figures are that request's).
 SLOW_SECONDS = float(os.environ.get("BENCH_LIST_SLOW_SECONDS", "5"))
 
+# The global search page at each size: a word in a fifth of the orders' titles, and a word in none.
+SEARCH_PAGE = {"a common word": "сервер", "no match": "zzzz"}
+
 # Order's denormalized list columns, filled after the clocks when the model has them (one line each).
 DENORMALIZED = {
     "next_due_at": "(SELECT min(c.due_at) FROM sla_slaclock c WHERE c.order_id = o.id AND c.stopped_at IS NULL)",
@@ -208,6 +211,14 @@ def seed_orders(shop: Shop, upto: int, now: dt.datetime) -> dict:
             "state": state,
             "created_at": reported,
         }, f"generate_series({first}, {upto}) AS g")
+        # The orders' words for the search (orders.search.words; the seeded texts have no number with leading zeros).
+        from orders.models import OrderSearchTerm
+
+        counts["search_terms"] = insert_select(cursor, OrderSearchTerm, {
+            "tenant_id": "w.tenant_id", "order_id": "w.id", "term": "w.term"}, f"""(
+            SELECT DISTINCT o.tenant_id, o.id, left(t, 64) AS term
+            FROM orders_order o, regexp_split_to_table(lower(o.number || ' ' || o.title || ' ' || o.description), '\\W+') t
+            WHERE o.tenant_id = {int(shop.tenant.pk)} AND o.id > {int(last_order)} AND t <> '') AS w""")  # noqa: S608
         # Per clock: late (about 6 %) stops after its due time, or is still running past it.
         clock_rows = f"""(
             SELECT o.tenant_id, o.id AS order_id, m.metric, make_interval(hours => m.hours) AS target,
@@ -643,6 +654,9 @@ def measure_size(bench: Bench, size: int) -> dict:
         "breached=true": "breached=true",
         "ordering=-reported_at (newest)": "ordering=-reported_at",
         "ordering=reported_at (oldest)": "ordering=reported_at",
+        "search, a common word": "search=сервер",
+        "search, a number": "search=B-4321",
+        "search, no match": "search=zzzz",
     }
     out["filters"] = {}
     for name, query in filters.items():
@@ -653,6 +667,8 @@ def measure_size(bench: Bench, size: int) -> dict:
     order_id = web.json(base, auth=auth)["results"][0]["id"]
     out["one_order"] = bench.single(f"{api}{order_id}/")
     out["page"] = bench.compare("/orders/", "/bench-baseline/orders-page/", cookie=True)
+    out["search_page"] = {what: bench.single(f"/search/?q={urllib.parse.quote(text)}", cookie=True)
+                          for what, text in SEARCH_PAGE.items()}
     out["create"] = measure_create(bench)
     return out
 
@@ -889,6 +905,9 @@ def _flatness(results: dict) -> dict:
            "one_order": ratio(small["one_order"], large["one_order"]),
            "page": ratio(small["page"]["project"], large["page"]["project"]),
            "create_one_connection": ratio(small["create"]["one_connection"], large["create"]["one_connection"])}
+    for what in large.get("search_page", {}):
+        if what in small.get("search_page", {}):
+            out[f"search page, {what}"] = ratio(small["search_page"][what], large["search_page"][what])
     for name in large["filters"]:
         out[f"{name}: first"] = ratio(small["filters"][name]["first"], large["filters"][name]["first"])
         out[f"{name}: last"] = ratio(small["filters"][name]["last"], large["filters"][name]["last"])
@@ -896,6 +915,12 @@ def _flatness(results: dict) -> dict:
 
 
 # --- output ------------------------------------------------------------------------------------------------
+
+
+def _search_page_rows(small: dict, large: dict, flat: dict, ms) -> list[str]:
+    return [f"| global search page `/search/`, {what} | {ms(small['search_page'][what])} | — "
+            f"| {ms(large['search_page'][what])} | — | ×{flat.get('search page, ' + what)} | — |"
+            for what in large.get("search_page", {}) if what in small.get("search_page", {})]
 
 
 def _table(results: dict) -> str:
@@ -956,6 +981,7 @@ def _table(results: dict) -> str:
                      f"| {ms(b['last'])} | ×{flat.get(name + ': first')} | ×{flat.get(name + ': last')} |")
     lines.append(f"| one order | {ms(small['one_order'])} | — | {ms(large['one_order'])} | — "
                  f"| ×{flat.get('one_order')} | — |")
+    lines += _search_page_rows(small, large, flat, ms)
     two = results.get("two_tenants_creating")
     lines += [
         "",

@@ -63,6 +63,7 @@ from .orders import (
     OrderCommentFactory,
     OrderEventFactory,
     OrderFactory,
+    OrderSearchTermFactory,
     TeamFactory,
     TeamMemberFactory,
 )
@@ -139,6 +140,7 @@ __all__ = [
     "OrderAttachmentFactory",
     "OrderCommentFactory",
     "OrderEventFactory",
+    "OrderSearchTermFactory",
     "OrderFactory",
     "OrderRatingFactory",
     "OutboundMessageFactory",

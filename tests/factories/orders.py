@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import factory
 
-from orders.models import Order, OrderAttachment, OrderComment, OrderEvent, Team, TeamMember
+from orders.models import (
+    Order,
+    OrderAttachment,
+    OrderComment,
+    OrderEvent,
+    OrderSearchTerm,
+    Team,
+    TeamMember,
+)
+from orders.search import terms_write
+from tenancy.context import tenant_context
 
 from .base import EventFactory, TenantOwnedFactory, in_tenant, member, sha256
 from .contracts import ContractFactory, own_provider
@@ -40,6 +50,7 @@ class OrderFactory(TenantOwnedFactory):
 
     class Meta:
         model = Order
+        skip_postgeneration_save = True  # the hook writes the terms; the order itself is saved already
 
     tenant = factory.SubFactory(TenantFactory)
     number = factory.Sequence(lambda n: f"ORD-{n:05d}")
@@ -50,6 +61,22 @@ class OrderFactory(TenantOwnedFactory):
     description = "A new employee starts on Monday."
     priority = "normal"
     reported_by = member("client_admin", client="contract.client")
+
+    @factory.post_generation
+    def search_terms(order, create, extracted, **kwargs):
+        """The order's words for the search, as the order services write them."""
+        if create:
+            with tenant_context(order.tenant):
+                terms_write(order)
+
+
+class OrderSearchTermFactory(TenantOwnedFactory):
+    class Meta:
+        model = OrderSearchTerm
+
+    tenant = factory.SubFactory(TenantFactory)
+    order = in_tenant(OrderFactory)
+    term = factory.Sequence(lambda n: f"word{n}")
 
 
 class OrderEventFactory(EventFactory):
