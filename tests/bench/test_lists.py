@@ -57,6 +57,13 @@ def test_seeding_and_baselines_at_a_tiny_size():
         assert breached > 0
         assert Breach.objects.count() == breached
         assert Order.objects.filter(state="in_progress").exists()
+        # the words seeded by SQL are those the order services write (orders.search)
+        from orders.models import OrderSearchTerm
+        from orders.search import order_words
+
+        for order in Order.objects.order_by("id")[:30]:
+            seeded = OrderSearchTerm.objects.filter(order=order).values_list("term", flat=True)
+            assert sorted(seeded) == sorted(order_words(order)), order.number
 
     client = Client()
     auth, small_auth = f"Bearer {big.key}", f"Bearer {small.key}"
@@ -68,6 +75,8 @@ def test_seeding_and_baselines_at_a_tiny_size():
         product = client.get(f"/api/v1/{project}/", HTTP_AUTHORIZATION=auth)
         assert product.status_code == 200, product.content[:300]
         assert product.json()["results"]
+    found = client.get("/api/v1/orders/", {"search": "сервер"}, HTTP_AUTHORIZATION=auth).json()["results"]
+    assert found and all("Сервер" in row["title"] for row in found)
     # the tenant wall holds for the baseline as for the product, and a key is needed
     assert client.get("/bench-baseline/api/orders/", HTTP_AUTHORIZATION=small_auth).json()["count"] == 7
     assert client.get("/bench-baseline/api/orders/").status_code in (401, 403)
