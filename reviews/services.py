@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from contracts.models import Contract, ContractRole, ContractRoleKind, ContractState
 from tenancy.context import require_tenant_id
@@ -53,10 +53,14 @@ TEXT_MAX = 20000
 ESCALATE_AFTER_DAYS = 3  # an action item overdue this many days is escalated to the account manager
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EVIDENCE_EXTENSIONS = (".pdf", ".png", ".jpg", ".jpeg", ".txt", ".csv", ".docx", ".xlsx", ".odt", ".ods", ".zip")
-CONSENT_TEXT = gettext_lazy(
+CONSENT_TEXT = ngettext_lazy(  # as signed, in the signer's language, kept on the confirmation
     "I confirm, on behalf of %(client)s, the minutes of the %(kind)s review of contract %(contract)s for "
-    "%(start)s – %(end)s held on %(held_on)s and its plan of %(items)s action item(s) (SHA-256 %(sha256)s), "
-    "and I agree that this electronic confirmation is my signature."
+    "%(start)s – %(end)s held on %(held_on)s and its plan of %(items)s action item (SHA-256 %(sha256)s), "
+    "and I agree that this electronic confirmation is my signature.",
+    "I confirm, on behalf of %(client)s, the minutes of the %(kind)s review of contract %(contract)s for "
+    "%(start)s – %(end)s held on %(held_on)s and its plan of %(items)s action items (SHA-256 %(sha256)s), "
+    "and I agree that this electronic confirmation is my signature.",
+    "items",
 )
 
 
@@ -609,7 +613,7 @@ def review_confirm(*, review: Review, actor, data: ConfirmInput, via: str = "") 
         if review.state not in (ReviewState.HELD, ReviewState.CLOSED):
             raise TransitionRefused(_("The minutes can be confirmed once the meeting is recorded."))
         digest = review_document_sha256(review)
-        consent = str(CONSENT_TEXT) % {
+        consent = CONSENT_TEXT % {
             "client": review.client.legal_name or review.client.name, "kind": review.get_kind_display().lower(),
             "contract": review.contract.number, "start": review.period_start.isoformat(),
             "end": review.period_end.isoformat(), "held_on": review.held_on.isoformat() if review.held_on else "—",

@@ -8,7 +8,7 @@ import zoneinfo
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from reviews import services
 from reviews.models import ActionItem, Review, ReviewConfirmation
@@ -137,6 +137,19 @@ def test_the_client_signatory_confirms_once_with_the_password(world_a, password)
     with world_a.context(user=world_a.client_viewer), pytest.raises(ActionForbidden):
         services.review_confirm(review=review, actor=world_a.client_viewer,
                                 data=ConfirmInput(password=password, consent=True))
+
+
+@pytest.mark.parametrize(("language", "items", "said"), [
+    ("en", 1, "its plan of 1 action item (SHA-256"), ("en", 2, "its plan of 2 action items (SHA-256"),
+    ("ru", 1, "(пунктов: 1; SHA-256"), ("ru", 2, "(пунктов: 2; SHA-256"),
+])
+def test_the_consent_signed_counts_the_action_items_in_the_signers_language(world_a, password, language, items, said):
+    review = held_review(world_a, items=[(f"Item {n}", True) for n in range(items)])
+    signatory = world_a.client_signatory
+    with world_a.context(user=signatory), translation.override(language):
+        confirmation = services.review_confirm(review=review, actor=signatory,
+                                               data=ConfirmInput(password=password, consent=True))
+    assert said in confirmation.consent_text and confirmation.document_sha256 in confirmation.consent_text
 
 
 def test_wrong_passwords_lock_confirming_the_minutes_like_signing_an_act(world_a, password):
