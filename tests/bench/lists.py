@@ -654,7 +654,7 @@ def measure_size(bench: Bench, size: int) -> dict:
         "breached=true": "breached=true",
         "ordering=-reported_at (newest)": "ordering=-reported_at",
         "ordering=reported_at (oldest)": "ordering=reported_at",
-        "search, a common word": "search=сервер",
+        "search, a common word": "search=" + urllib.parse.quote("сервер"),
         "search, a number": "search=B-4321",
         "search, no match": "search=zzzz",
     }
