@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from contracts.models import Client
 
@@ -24,6 +26,7 @@ from .models import Order, OrderSearchTerm
 TERM_LENGTH = 64  # characters kept of a word (OrderSearchTerm.term); a longer word typed is cut alike
 MAX_TERMS = 500  # distinct words kept per order: a pasted log in a description does not grow it without end
 MAX_QUERY_WORDS = 8
+RARE = 5000  # orders a word may have and still be the one the matches are read by (see `matching`)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SURROGATES = range(0xD800, 0xE000)
 
@@ -77,17 +80,56 @@ def _clients_by_word(words_typed: list[str]) -> dict[str, list[int]]:
     return found
 
 
+def _terms(word: str) -> QuerySet:
+    return OrderSearchTerm.objects.filter(term__gte=word, term__lt=_after_prefix(word))
+
+
+_PROBE_SQL = ("EXISTS (SELECT 1 FROM orders_ordersearchterm s WHERE s.order_id = orders_order.id "
+              "AND s.tenant_id = orders_order.tenant_id AND s.term >= %s AND s.term < %s{fence})")
+
+
+def _probe(word: str) -> RawSQL:
+    """The order (the outer query's `orders_order` row) has a word that `word` begins: one look into
+    its own few words through the index on `order_id`. `OFFSET 0` keeps PostgreSQL from turning the
+    EXISTS into a join with every order that has such a word — for a common word, hundreds of
+    thousands — so a page walks its sort's index and stops at the page's last order."""
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    return RawSQL(_PROBE_SQL.format(fence=fence), (word, _after_prefix(word)),  # noqa: S611 — the words are parameters
+                  output_field=BooleanField())
+
+
 def matching(queryset: QuerySet, text: str | None) -> QuerySet:
     """The orders of `queryset` for which every word of `text` begins a word of the order's number,
     title or description, or of its client's name. A text without a word (empty, punctuation)
-    leaves the queryset as it is."""
+    leaves the queryset as it is.
+
+    Two ways, both read from indexes and bounded whatever the tenant's size: when a word is rare
+    (at most RARE orders have it), or common words are rare together, those orders are the
+    candidates — read from `(tenant, term, order)`, then sorted — and the other words are checked on
+    them; otherwise at least one order in RARE / (orders of the tenant) matches, and the list walks
+    its own sort order checking each order's words (`_probe`) until the page is full."""
     words_typed = query_words(text)
     if not words_typed:
         return queryset
     clients = _clients_by_word(words_typed)
-    for word in words_typed:
-        ids = OrderSearchTerm.objects.filter(term__gte=word, term__lt=_after_prefix(word)).values("order_id")
-        if clients[word]:  # or an order of such a client: one set of ids, still read from indexes
-            ids = ids.union(Order.objects.filter(client_id__in=clients[word]).order_by().values("pk"), all=True)
-        queryset = queryset.filter(pk__in=ids)
+    own = [word for word in words_typed if not clients[word]]  # words matched by the orders' words alone
+    counts = {word: _terms(word).values("order_id")[: RARE + 1].count() for word in own}
+    checked = list(words_typed)
+    if own and min(counts.values()) <= RARE:
+        rarest = min(own, key=counts.__getitem__)
+        queryset = queryset.filter(pk__in=_terms(rarest).values("order_id")[:RARE])
+        checked.remove(rarest)
+    elif len(own) > 1:
+        # common words each, perhaps rare together ("server mail"): their orders in common, when few
+        together = _terms(own[0]).values_list("order_id", flat=True).intersection(
+            *(_terms(word).values_list("order_id", flat=True) for word in own[1:]))
+        ids = list(together[: RARE + 1])
+        if len(ids) <= RARE:
+            queryset = queryset.filter(pk__in=ids)
+            checked = [word for word in checked if word not in own]
+    for word in checked:
+        condition = Q(_probe(word))
+        if clients[word]:  # or an order of a client of that name
+            condition |= Q(client_id__in=clients[word])
+        queryset = queryset.filter(condition)
     return queryset

@@ -36,7 +36,8 @@ def settings_prefix() -> str:
 
 def rls_execute_wrapper(execute, sql, params, many, context):
     """Prefix each data statement with the settings; both run in one (implicit) transaction."""
-    if isinstance(sql, str) and sql.lstrip()[:6].upper().startswith(_SCOPED_VERBS):
+    # a compound query (UNION, INTERSECT) may start with its first part's parenthesis
+    if isinstance(sql, str) and sql.lstrip().lstrip("(").lstrip()[:6].upper().startswith(_SCOPED_VERBS):
         sql = settings_prefix() + sql
     return execute(sql, params, many, context)
 
