@@ -48,9 +48,11 @@ def order_words(order: Order) -> list[str]:
     return words(order.number, order.title, order.description)[:MAX_TERMS]
 
 
-def terms_write(order: Order) -> None:
-    """Replace the order's words (call inside the transaction that changed its number, title or description)."""
-    OrderSearchTerm.objects.filter(order_id=order.pk).delete()
+def terms_write(order: Order, *, new: bool = False) -> None:
+    """Write the order's words, replacing those it had unless it is `new` (call inside the
+    transaction that created the order or changed its title or description)."""
+    if not new:
+        OrderSearchTerm.objects.filter(order_id=order.pk).delete()
     OrderSearchTerm.objects.bulk_create(
         [OrderSearchTerm(tenant_id=order.tenant_id, order_id=order.pk, term=term) for term in order_words(order)])
 

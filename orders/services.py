@@ -112,7 +112,7 @@ def order_create(*, actor, contract, title: str, kind: str = Order.Kind.REQUEST,
         title=title.strip(), description=description, expected_result=expected_result, priority=priority,
         desired_deadline=desired_deadline, reported_at=reported_at, reported_by=actor, team=team,
     )
-    search.terms_write(order)
+    search.terms_write(order, new=True)
     sla.clocks_start(order=order)
     _record(order, kind=OrderEvent.Kind.CREATED, actor=actor, via=via, to_state=order.state,
             data={"reported_at": reported_at.isoformat()})

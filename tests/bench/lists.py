@@ -295,7 +295,7 @@ def analyze() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for table in ("orders_order", "sla_slaclock", "sla_breach", "confirmations_act", "billing_invoice",
+        for table in ("orders_order", "orders_ordersearchterm", "sla_slaclock", "sla_breach", "confirmations_act", "billing_invoice",
                       "contracts_contract", "contracts_client"):
             cursor.execute(f"VACUUM (ANALYZE) {table}")
 
