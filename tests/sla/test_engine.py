@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sla.engine import (
     END_OF_DAY,
     Calendar,
+    OutOfRange,
     add_business_time,
     business_time_between,
     due_at,
@@ -708,12 +709,22 @@ def test_more_business_time_is_never_due_earlier(data):
     shorter, longer = sorted(data.draw(st.lists(st.integers(0, 10 * 1440), min_size=2, max_size=2)))
     pauses = data.draw(pause_lists(start, allow_open=False))
 
-    assert add_business_time(start, shorter * MINUTE, calendar) <= add_business_time(
-        start, longer * MINUTE, calendar
+    # a calendar may work one minute a week: a target can fall beyond the engine's 50 years, which
+    # it refuses (OutOfRange); "never" is later than any time, and a shorter target refused means
+    # the longer one is refused too
+    assert _or_never(lambda: add_business_time(start, shorter * MINUTE, calendar)) <= _or_never(
+        lambda: add_business_time(start, longer * MINUTE, calendar)
     )
-    assert due_at(
-        started_at=start, target=shorter * MINUTE, calendar=calendar, pauses=pauses
-    ) <= due_at(started_at=start, target=longer * MINUTE, calendar=calendar, pauses=pauses)
+    assert _or_never(
+        lambda: due_at(started_at=start, target=shorter * MINUTE, calendar=calendar, pauses=pauses)
+    ) <= _or_never(lambda: due_at(started_at=start, target=longer * MINUTE, calendar=calendar, pauses=pauses))
+
+
+def _or_never(compute) -> dt.datetime:
+    try:
+        return compute()
+    except OutOfRange:
+        return dt.datetime.max.replace(tzinfo=UTC)
 
 
 @PROPERTY
@@ -745,3 +756,12 @@ def test_every_hour_of_every_day_behaves_like_24x7(start, tz, minutes):
     all_day = every_day(tz, (dt.time(0), END_OF_DAY))
 
     assert add_business_time(start, minutes * MINUTE, all_day) == start + minutes * MINUTE
+
+
+def test_a_target_beyond_the_engines_years_is_never_due_before_a_shorter_one():
+    # found by the property above: one working minute a week, 2,608 minutes is 50 years away
+    calendar = Calendar(tz="Europe/Moscow", working_hours={6: ((dt.time(0, 0), dt.time(0, 1)),)})
+    with pytest.raises(OutOfRange):
+        add_business_time(WINDOW_START, 2608 * MINUTE, calendar)
+    assert _or_never(lambda: add_business_time(WINDOW_START, 0 * MINUTE, calendar)) <= _or_never(
+        lambda: add_business_time(WINDOW_START, 2608 * MINUTE, calendar))
