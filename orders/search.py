@@ -26,6 +26,7 @@ from .models import Order, OrderSearchTerm
 TERM_LENGTH = 64  # characters kept of a word (OrderSearchTerm.term); a longer word typed is cut alike
 MAX_TERMS = 500  # distinct words kept per order: a pasted log in a description does not grow it without end
 MAX_QUERY_WORDS = 8
+FIELDS = ("number", "title", "description")  # the order's fields whose words are kept
 RARE = 5000  # orders a word may have and still be the one the matches are read by (see `matching`)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SURROGATES = range(0xD800, 0xE000)
@@ -45,7 +46,7 @@ def words(*texts: str, unpadded: bool = True) -> list[str]:
 
 
 def order_words(order: Order) -> list[str]:
-    return words(order.number, order.title, order.description)[:MAX_TERMS]
+    return words(*(getattr(order, name) for name in FIELDS))[:MAX_TERMS]
 
 
 def terms_write(order: Order, *, new: bool = False) -> None:

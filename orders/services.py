@@ -41,7 +41,6 @@ from .models import (
 TRANSITIONS = ("acknowledge", "plan", "agree", "approve", "start", "start_incident", "wait_on_client",
                "resume", "deliver", "accept", "send_back", "cancel")
 ORDER_FIELDS = ("title", "description", "expected_result", "priority", "desired_deadline")
-SEARCHED_FIELDS = {"title", "description"}  # the words the order search matches (orders.search), beside the number
 
 
 def _side(actor, order_or_contract) -> str | None:
@@ -199,7 +198,7 @@ def order_update(*, order: Order, actor, via: str = "", **changes: Any) -> Order
             setattr(order, key, value)
     if changed:
         order.save()
-        if changed.keys() & SEARCHED_FIELDS:
+        if changed.keys() & set(search.FIELDS):
             search.terms_write(order)
         if "priority" in changed:
             sla.clocks_retarget(order=order)

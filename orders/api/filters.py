@@ -93,9 +93,11 @@ class TeamFilter(filters.FilterSet):
 
 class OrderSearchFilter(SearchFilter):
     """`?search=` over the orders' words (`orders.search`): every word typed begins a word of the
-    order's number, title or description. Answered from an index however many orders the tenant has."""
+    order's number, title, description or client's name. Answered from an index however many orders
+    the tenant has."""
 
-    search_description = _("Words that begin words of the order's number, title or description; every word must match.")
+    search_description = _("Words that begin words of the order's number, title, description or client's name; "
+                           "every word must match.")
 
     def filter_queryset(self, request, queryset, view):
         return search.matching(queryset, request.query_params.get(self.search_param, ""))
