@@ -130,6 +130,10 @@ if USES_POSTGRES:
     # planner's cost estimate on big tables) would add tens of milliseconds to each.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
+# The API's hot lists compile their statement once per process (tenancy.api_rows); under pytest each
+# reuse is compiled again and compared, so that a key missing something the statement depends on fails.
+API_LIST_STATEMENTS_VERIFY = env_bool("API_LIST_STATEMENTS_VERIFY", "pytest" in sys.modules)
+
 # Cross-tenant work (the SLA sweep, public verification) connects as a role of its own, with
 # BYPASSRLS and the application role's privileges; the application's role has no way past its
 # tenant's rows (tenancy.db_router). Same database as DATABASE_URL, another user. Unset (or on
@@ -258,7 +262,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")  # also Celery's broker (below)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "throttle": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "throttle"}
+        {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "throttle"}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
     ),

@@ -12,16 +12,29 @@ returns the column's value as it is (text, integers, booleans, choices, related 
 serializer's `row_fields(context)`: {name: (lookups it reads, function of the row)}; a field the
 writer cannot compile is an error when the class is first used, never a silently different value.
 The serializer stays what the OpenAPI document describes; the detail and write paths use it as before.
+
+A list's statement is compiled once per process and reused (`_Statement`, `_statements`): building
+the queryset, its filters and ordering and compiling it with the ORM cost as much Python as the
+database spends running it. The key is everything the statement is made from — the view and action,
+the tenant, the user and their client scope (`statement_scope`), the active time zone and the query
+string without its page parameters — so a hit is the statement the ORM would compile; a filter that
+checks its value against the database (a `ModelChoiceFilter`: the contract must exist in the tenant)
+is compiled every time, so that its 400 stays. Only the statement is kept, never rows: every request
+runs it. Under pytest every hit is compiled again and compared (`API_LIST_STATEMENTS_VERIFY`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
+from django.db import connections
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.pagination import LimitOffsetPagination, PageNumberPagination
@@ -67,6 +80,36 @@ def datetime_writer(zone) -> Callable[[dt.datetime], str]:
     return write
 
 
+def _plain_big_integer(field) -> bool:
+    """A DRF `BigIntegerField` (a big auto id) that answers the integer, as `IntegerField` does."""
+    big = getattr(serializers, "BigIntegerField", None)
+    return (big is not None and isinstance(field, big) and type(field).to_representation is big.to_representation
+            and not getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING))
+
+
+def _plain_decimal(field) -> bool:
+    """A DRF `DecimalField` that writes a string with its fixed decimal places, as money is."""
+    return (isinstance(field, serializers.DecimalField)
+            and type(field).to_representation is serializers.DecimalField.to_representation
+            and type(field).quantize is serializers.DecimalField.quantize
+            and field.decimal_places is not None and not field.localize
+            and getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING))
+
+
+def decimal_writer(field) -> Callable[[Any], str]:
+    """`DecimalField.to_representation` for a column's value: a `Decimal` that already has the
+    field's decimal places (a `numeric(…, 2)` column's) is written as it is — quantizing it to the
+    same exponent changes nothing; anything else goes to DRF's own."""
+    drf, places = field.to_representation, -field.decimal_places
+
+    def write(value):
+        if type(value) is decimal.Decimal and value.is_finite() and value.as_tuple().exponent == places:
+            return f"{value:f}"
+        return drf(value)
+
+    return write
+
+
 class RowWriter:
     def __init__(self, serializer_class: type[serializers.Serializer]):
         serializer = serializer_class()
@@ -85,10 +128,12 @@ class RowWriter:
                 raise ImproperlyConfigured(f"{serializer_class.__name__}.{name} has no column: name it in ROW_FIELDS "
                                            "and give it in row_fields()")
             lookup = "__".join(field.source_attrs)
-            if type(field).to_representation in _AS_IS:
+            if type(field).to_representation in _AS_IS or _plain_big_integer(field):
                 convert = None
             elif _plain_datetime(field):
                 convert = _DATETIME  # made per page: the request's time zone
+            elif _plain_decimal(field):
+                convert = decimal_writer(field)
             else:
                 convert = field.to_representation
             self.plan.append((name, lookup, convert))
@@ -177,7 +222,9 @@ class _Rows:
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, key):
+    def values_queryset(self):
+        """The `values()` queryset of the page's columns, and the lookup each of its columns is (in
+        the order the query selects them)."""
         from django.db.models.expressions import RawSQL
 
         related = {}
@@ -185,29 +232,165 @@ class _Rows:
             sql = _related_sql(self.queryset.model, lookup)
             if sql is not None:
                 related[f"_row_{index}"] = (lookup, RawSQL(sql, ()))  # noqa: S611 — the models' own names
-        if not related:
-            return list(self.queryset.values(*self.lookups)[key])
         plain = [lookup for lookup in self.lookups if lookup not in {name for name, _ in related.values()}]
-        rows = list(self.queryset.values(*plain, **{alias: sql for alias, (_, sql) in related.items()})[key])
+        values = self.queryset.values(*plain, **{alias: sql for alias, (_, sql) in related.items()})
+        query = values.query
+        selected = list(query.selected) if query.selected else [
+            *query.extra_select, *query.values_select, *query.annotation_select]
+        return values, [related[name][0] if name in related else name for name in selected]
+
+    def __getitem__(self, key):
+        values, names = self.values_queryset()
+        return [dict(zip(names, row.values(), strict=True)) for row in values[key]]
+
+
+class _Statement:
+    """A list's page query and its count, compiled once: the rows `_Rows` would read, as SQL with its
+    parameters, the names of its columns and the converters the ORM applies to them. Sliced, it runs
+    the query with `LIMIT`/`OFFSET`; counted, the count of the same rows."""
+
+    def __init__(self, rows: _Rows):
+        values, names = rows.values_queryset()
+        compiler = values.query.get_compiler(values.db)
+        self.db = values.db
+        self.sql, self.params = compiler.as_sql()
+        self.converters = compiler.get_converters([column for column, _sql, _alias in compiler.select[:compiler.col_count]])
+        self.names = names
+        self.ordered = rows.ordered
+        counted = rows.queryset.order_by().values("pk").query
+        count_sql, self.count_params = counted.get_compiler(values.db).as_sql()
+        self.count_sql = f"SELECT COUNT(*) FROM ({count_sql}) _counted"  # noqa: S608 — the ORM's own SQL
+
+    @classmethod
+    def of(cls, rows: _Rows) -> _Statement | None:
+        """None when the queryset cannot be one statement (it is empty by its filters, or sliced)."""
+        query = rows.queryset.query
+        if query.low_mark or query.high_mark is not None:
+            return None
+        try:
+            return cls(rows)
+        except EmptyResultSet:
+            return None
+
+    def same(self, other: _Statement) -> bool:
+        return (self.sql, tuple(self.params), self.count_sql, tuple(self.count_params), self.names) == (
+            other.sql, tuple(other.params), other.count_sql, tuple(other.count_params), other.names)
+
+    def count(self) -> int:
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(self.count_sql, self.count_params)
+            return cursor.fetchone()[0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice) or key.step is not None or (key.start or 0) < 0 or key.stop is None:
+            raise TypeError("a list statement is read by slices of rows")
+        start = int(key.start or 0)
+        if key.stop <= start:
+            return []
+        connection = connections[self.db]
+        with connection.cursor() as cursor:
+            cursor.execute(f"{self.sql} LIMIT {int(key.stop) - start} OFFSET {start}", self.params)
+            rows = cursor.fetchall()
+        converters = list(self.converters.items())
+        names = self.names
+        out = []
         for row in rows:
-            for alias, (lookup, _) in related.items():
-                row[lookup] = row.pop(alias)
-        return rows
+            if converters:
+                row = list(row)
+                for position, (functions, expression) in converters:
+                    value = row[position]
+                    for function in functions:
+                        value = function(value, expression, connection)
+                    row[position] = value
+            out.append(dict(zip(names, row, strict=True)))
+        return out
+
+
+class _Statements(threading.local):
+    """Each thread's compiled list statements, the most recently used kept (it uses its own
+    connection, which the converters were bound with)."""
+
+    SIZE = 256
+
+    def __init__(self):
+        self.entries: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        statement = self.entries.get(key)
+        if statement is not None:
+            self.entries.move_to_end(key)
+        return statement
+
+    def put(self, key, statement: _Statement) -> None:
+        self.entries[key] = statement
+        while len(self.entries) > self.SIZE:
+            self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+_statements = _Statements()
+
+
+def _checked_filters(filterset_class) -> frozenset[str]:
+    """The filters whose value is looked up in the database when the request is validated."""
+    if filterset_class is None:
+        return frozenset()
+    return frozenset(name for name, item in filterset_class.base_filters.items()
+                     if getattr(item, "queryset", None) is not None or "queryset" in item.extra)
 
 
 class FastListMixin:
     """`list` through `RowWriter`: the same filters, ordering, pagination and output as DRF's
     `ListModelMixin`, read with `values()`. The list's serializer declares `ROW_FIELDS` and
     `row_fields(context)` for its fields without a column. A paginator other than page-number or
-    limit-offset (one that reads the rows' attributes, like a cursor) gets DRF's own list."""
+    limit-offset (one that reads the rows' attributes, like a cursor) gets DRF's own list.
+
+    `scoped_queryset` may depend on the tenant, the user and the user's `client_id` (the client a
+    client user is limited to), which are in the statement's key; a list whose rows depend on more
+    returns it from `statement_scope`."""
+
+    def statement_scope(self):
+        return getattr(self, "client_id", None)
+
+    def statement_key(self, request, paginator):
+        from .context import current_tenant_id
+
+        params = request.query_params
+        if _checked_filters(getattr(self, "filterset_class", None)).intersection(params):
+            return None
+        paging = {getattr(paginator, name, None) for name in (
+            "page_query_param", "page_size_query_param", "limit_query_param", "offset_query_param")}
+        query = tuple(sorted((name, tuple(params.getlist(name))) for name in params if name not in paging))
+        return (type(self), self.action, current_tenant_id(), request.user.pk, self.statement_scope(),
+                timezone.get_current_timezone_name(), query)
+
+    def list_statement(self, request, paginator, lookups):
+        key = self.statement_key(request, paginator)
+        statement = _statements.get(key) if key is not None else None
+        if statement is not None and not getattr(settings, "API_LIST_STATEMENTS_VERIFY", False):
+            return statement
+        rows = _Rows(self.filter_queryset(self.get_queryset()), lookups)
+        fresh = _Statement.of(rows)
+        if fresh is None:
+            return rows
+        if statement is not None and not statement.same(fresh):
+            raise AssertionError(f"a cached list statement differs from the compiled one: {key!r}")
+        if key is not None:
+            _statements.put(key, fresh)
+        return fresh
 
     def list(self, request, *args, **kwargs):
         paginator = self.paginator
         if paginator is not None and not isinstance(paginator, (PageNumberPagination, LimitOffsetPagination)):
             return super().list(request, *args, **kwargs)
         writer = row_writer(self.get_serializer_class())
-        queryset = self.filter_queryset(self.get_queryset())
         if paginator is None:
+            queryset = self.filter_queryset(self.get_queryset())
             return Response(writer.write(queryset.values(*writer.lookups), self.get_serializer_context()))
-        page = self.paginate_queryset(_Rows(queryset, writer.lookups))
+        page = self.paginate_queryset(self.list_statement(request, paginator, writer.lookups))
         return self.get_paginated_response(writer.write(page, self.get_serializer_context()))

@@ -95,3 +95,111 @@ def test_datetimes_are_written_as_drf_writes_them(settings):
             for value in (dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC),
                           dt.datetime(2026, 10, 25, 1, 30, 15, 123456, tzinfo=dt.UTC)):
                 assert write(value) == drf.to_representation(value)
+
+
+# --- the compiled list statements (tenancy.api_rows._Statement) --------------------------------
+
+
+@pytest.fixture
+def compiled(monkeypatch):
+    """Count the statements compiled, without the pytest-wide check that recompiles every reuse."""
+    from tenancy import api_rows
+
+    api_rows._statements.clear()
+    made = []
+    original = api_rows._Statement.__init__
+
+    def counting(self, rows):
+        made.append(rows.queryset.model.__name__)
+        original(self, rows)
+
+    monkeypatch.setattr(api_rows._Statement, "__init__", counting)
+    yield made
+    api_rows._statements.clear()
+
+
+@pytest.mark.django_db
+def test_a_list_statement_is_compiled_once_and_answers_alike(rows, api_as, compiled, settings):
+    settings.API_LIST_STATEMENTS_VERIFY = False
+    api = api_as(rows, rows.admin, scopes=("read",))
+    first = api.get("/api/v1/breaches/?ordering=-penalty").json()
+    again = api.get("/api/v1/breaches/?ordering=-penalty").json()
+    assert compiled == ["Breach"] and first == again and first["results"]
+    api.get("/api/v1/breaches/?ordering=-penalty&page=2")  # another page: the same statement
+    assert compiled == ["Breach"]
+    api.get("/api/v1/breaches/?ordering=penalty")  # another order: another statement
+    assert compiled == ["Breach", "Breach"]
+
+
+@pytest.mark.django_db
+def test_a_reused_statement_keeps_each_tenant_and_each_client_to_its_rows(rows, world_b, api_as, compiled, settings):
+    from tests.factories.contracts import ContractFactory
+
+    settings.API_LIST_STATEMENTS_VERIFY = False
+    Scene(world_b).grow(1)
+    with rows.context():  # one breach on another client's contract: not the client user's
+        other = ContractFactory(tenant=rows.tenant)
+        Breach.objects.filter(pk=Breach.objects.order_by("id").values("id")[:1]).update(contract=other)
+    seen = {}
+    for world, user in ((rows, rows.admin), (world_b, world_b.admin), (rows, rows.client_admin), (rows, rows.admin)):
+        for name in LISTS:
+            if user == rows.client_admin and name == "contracts":
+                continue  # the provider's list only
+            answer = api_as(world, user, scopes=("read",)).get(f"/api/v1/{name}/")
+            assert answer.status_code == 200, (name, answer.content[:200])
+            seen[(world.tenant.pk, user.pk, name)] = {row["id"] for row in answer.json()["results"]}
+    for name, model in (("contracts", "Contract"), ("acts", "Act"), ("invoices", "Invoice"), ("breaches", "Breach")):
+        own, other = seen[(rows.tenant.pk, rows.admin.pk, name)], seen[(world_b.tenant.pk, world_b.admin.pk, name)]
+        assert own and other and not own & other, name
+        with rows.context():
+            assert own == set(_model(model).objects.values_list("id", flat=True)), name
+    client_rows = seen[(rows.tenant.pk, rows.client_admin.pk, "breaches")]
+    with rows.context():
+        assert client_rows == set(Breach.objects.filter(contract__client=rows.client).values_list("id", flat=True))
+    assert client_rows < seen[(rows.tenant.pk, rows.admin.pk, "breaches")]
+
+
+def _model(name):
+    from django.apps import apps
+
+    return next(model for model in apps.get_models() if model.__name__ == name)
+
+
+@pytest.mark.django_db
+def test_a_filter_checked_against_the_database_is_checked_every_time(rows, api_as, compiled, settings):
+    settings.API_LIST_STATEMENTS_VERIFY = False
+    from contracts.models import Contract
+
+    api = api_as(rows, rows.admin, scopes=("read",))
+    with rows.context():
+        contract = Contract.objects.order_by("id").values_list("id", flat=True).first()
+        missing = Contract.objects.order_by("-id").values_list("id", flat=True).first() + 1000
+    for _ in range(2):
+        assert api.get(f"/api/v1/breaches/?contract={contract}").status_code == 200
+    assert compiled == ["Breach", "Breach"]  # never kept: `contract` must be one of the tenant's
+    answer = api.get(f"/api/v1/breaches/?contract={missing}")
+    assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == "contract"
+
+
+@pytest.mark.django_db
+def test_the_check_under_pytest_fails_a_key_that_misses_what_the_statement_depends_on(rows, api_as, monkeypatch):
+    from tenancy import api_rows
+
+    api_rows._statements.clear()
+    monkeypatch.setattr(api_rows.FastListMixin, "statement_key",  # forgets the user and their client
+                        lambda self, request, paginator: ("one key for everybody",))
+    api_as(rows, rows.admin, scopes=("read",)).get("/api/v1/breaches/")
+    with pytest.raises(AssertionError, match="differs"):
+        api_as(rows, rows.client_admin, scopes=("read",)).get("/api/v1/breaches/")
+    api_rows._statements.clear()
+
+
+def test_money_is_written_as_drf_writes_it():
+    from tenancy.api_rows import decimal_writer
+
+    for field in (serializers.DecimalField(max_digits=14, decimal_places=2),
+                  serializers.DecimalField(max_digits=5, decimal_places=0)):
+        write = decimal_writer(field)
+        for value in (Decimal("1234.50"), Decimal("1234.5"), Decimal("-0.00"), Decimal("0"), Decimal("1E+2"),
+                      Decimal("12.345"), Decimal("99999"), 7, 2.5, "3.10"):
+            assert write(value) == field.to_representation(value), (field.decimal_places, value)

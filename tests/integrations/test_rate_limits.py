@@ -328,3 +328,26 @@ def test_on_redis_a_changed_override_applies_to_the_next_request_of_its_tenant_o
     assert refused["RateLimit-Limit"] == "2"
     assert 1 <= int(refused["Retry-After"]) <= 60
     assert api_b.get(CLIENTS).status_code == 200
+
+
+@needs_redis
+def test_on_redis_requests_reuse_one_client_instead_of_building_one_per_call(world_a, api_as, monkeypatch):
+    """config.cache: building a `redis.Redis` fills its table of response callbacks; Django's own
+    backend built one for every cache call (two an API request)."""
+    import redis
+
+    api = api_as(world_a)
+    assert api.get(CLIENTS).status_code == 200
+    built = []
+    original = redis.Redis.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "__init__", counting)
+    for _ in range(3):
+        assert api.get(CLIENTS).status_code == 200
+    assert built == []
+    cache = caches[django_settings.RATE_LIMIT_CACHE]
+    assert cache._cache.get_client(write=True) is cache._cache.get_client()
