@@ -68,10 +68,13 @@ def datetime_writer(zone) -> Callable[[dt.datetime], str]:
     """`DateTimeField.to_representation` of an aware column value, the zone looked up once a page;
     anything else (a naive value, no time zones) goes to DRF's own."""
     drf = serializers.DateTimeField().to_representation
+    utc = getattr(zone, "key", None) == "UTC"  # the API's zone; the database's values are in UTC already
 
     def write(value):
         if value is None:  # DRF's answer for an empty value, without the call
             return None
+        if utc and type(value) is dt.datetime and value.tzinfo is dt.UTC:
+            return value.isoformat()[:-6] + "Z"
         if zone is None or not isinstance(value, dt.datetime) or value.tzinfo is None:
             return drf(value)
         text = value.astimezone(zone).isoformat()
@@ -244,55 +247,29 @@ class _Rows:
         return [dict(zip(names, row.values(), strict=True)) for row in values[key]]
 
 
-class _Statement:
-    """A list's page query and its count, compiled once: the rows `_Rows` would read, as SQL with its
-    parameters, the names of its columns and the converters the ORM applies to them. Sliced, it runs
-    the query with `LIMIT`/`OFFSET`; counted, the count of the same rows."""
+class CompiledValues:
+    """A `values()` queryset compiled once: its SQL and parameters, the names of its columns and the
+    converters the ORM applies to them (`ValuesIterable`'s work, done per row by `run`). The query is
+    read as written, or with more SQL after it (`LIMIT`) or around it (a subquery)."""
 
-    def __init__(self, rows: _Rows):
-        values, names = rows.values_queryset()
-        compiler = values.query.get_compiler(values.db)
+    def __init__(self, values, names: list[str] | None = None):
+        query = values.query
+        compiler = query.get_compiler(values.db)
         self.db = values.db
         self.sql, self.params = compiler.as_sql()
+        self.params = tuple(self.params)
         self.converters = compiler.get_converters([column for column, _sql, _alias in compiler.select[:compiler.col_count]])
-        self.names = names
-        self.ordered = rows.ordered
-        counted = rows.queryset.order_by().values("pk").query
-        count_sql, self.count_params = counted.get_compiler(values.db).as_sql()
-        self.count_sql = f"SELECT COUNT(*) FROM ({count_sql}) _counted"  # noqa: S608 — the ORM's own SQL
+        self.names = names if names is not None else (list(query.selected) if query.selected else [
+            *query.extra_select, *query.values_select, *query.annotation_select])
 
-    @classmethod
-    def of(cls, rows: _Rows) -> _Statement | None:
-        """None when the queryset cannot be one statement (it is empty by its filters, or sliced)."""
-        query = rows.queryset.query
-        if query.low_mark or query.high_mark is not None:
-            return None
-        try:
-            return cls(rows)
-        except EmptyResultSet:
-            return None
+    def same(self, other: CompiledValues) -> bool:
+        return (self.sql, self.params, self.names) == (other.sql, other.params, other.names)
 
-    def same(self, other: _Statement) -> bool:
-        return (self.sql, tuple(self.params), self.count_sql, tuple(self.count_params), self.names) == (
-            other.sql, tuple(other.params), other.count_sql, tuple(other.count_params), other.names)
-
-    def count(self) -> int:
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(self.count_sql, self.count_params)
-            return cursor.fetchone()[0]
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, key):
-        if not isinstance(key, slice) or key.step is not None or (key.start or 0) < 0 or key.stop is None:
-            raise TypeError("a list statement is read by slices of rows")
-        start = int(key.start or 0)
-        if key.stop <= start:
-            return []
+    def run(self, sql: str, params) -> list[dict]:
+        """Rows of `sql` (this statement's, as it is or within more), as `values()` dictionaries."""
         connection = connections[self.db]
         with connection.cursor() as cursor:
-            cursor.execute(f"{self.sql} LIMIT {int(key.stop) - start} OFFSET {start}", self.params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         converters = list(self.converters.items())
         names = self.names
@@ -307,6 +284,57 @@ class _Statement:
                     row[position] = value
             out.append(dict(zip(names, row, strict=True)))
         return out
+
+
+def compiled(values, names: list[str] | None = None) -> CompiledValues | None:
+    """`CompiledValues` of a queryset, or None when it cannot be one statement (its filters leave
+    it empty, or it is sliced)."""
+    query = values.query
+    if query.low_mark or query.high_mark is not None:
+        return None
+    try:
+        return CompiledValues(values, names)
+    except EmptyResultSet:
+        return None
+
+
+class _Statement:
+    """A page-number list's query and its count, compiled once: the rows `_Rows` would read. Sliced,
+    it runs the query with `LIMIT`/`OFFSET`; counted, the count of the same rows."""
+
+    def __init__(self, rows: _Rows, values: CompiledValues):
+        self.values = values
+        self.ordered = rows.ordered
+        counted = rows.queryset.order_by().values("pk").query
+        count_sql, count_params = counted.get_compiler(values.db).as_sql()
+        self.count_sql = f"SELECT COUNT(*) FROM ({count_sql}) _counted"  # noqa: S608 — the ORM's own SQL
+        self.count_params = tuple(count_params)
+
+    @classmethod
+    def of(cls, rows: _Rows) -> _Statement | None:
+        values, names = rows.values_queryset()
+        statement = compiled(values, names)
+        return None if statement is None else cls(rows, statement)
+
+    def same(self, other: _Statement) -> bool:
+        return self.values.same(other.values) and (self.count_sql, self.count_params) == (
+            other.count_sql, other.count_params)
+
+    def count(self) -> int:
+        with connections[self.values.db].cursor() as cursor:
+            cursor.execute(self.count_sql, self.count_params)
+            return cursor.fetchone()[0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice) or key.step is not None or (key.start or 0) < 0 or key.stop is None:
+            raise TypeError("a list statement is read by slices of rows")
+        start = int(key.start or 0)
+        if key.stop <= start:
+            return []
+        return self.values.run(f"{self.values.sql} LIMIT {int(key.stop) - start} OFFSET {start}", self.values.params)
 
 
 class _Statements(threading.local):
@@ -344,6 +372,36 @@ def _checked_filters(filterset_class) -> frozenset[str]:
                      if getattr(item, "queryset", None) is not None or "queryset" in item.extra)
 
 
+def statement_key(view, request, *, paging: set, uncached: frozenset = frozenset()):
+    """The key of a list's compiled statement: everything it is made from (see the module's text);
+    None when the request names a filter checked against the database, or one of `uncached`."""
+    from .context import current_tenant_id
+
+    params = request.query_params
+    if (_checked_filters(getattr(view, "filterset_class", None)) | uncached).intersection(params):
+        return None
+    query = tuple(sorted((name, tuple(params.getlist(name))) for name in params if name not in paging))
+    return (type(view), view.action, current_tenant_id(), request.user.pk, view.statement_scope(),
+            timezone.get_current_timezone_name(), query)
+
+
+def reused(key, compile_fresh: Callable[[], Any]):
+    """The statement kept under `key`, or `compile_fresh()` kept there (when it is one: not None).
+    With `API_LIST_STATEMENTS_VERIFY` (under pytest) a kept statement is compiled again and must be
+    the same, so that a key that misses something the statement depends on fails loudly."""
+    statement = _statements.get(key) if key is not None else None
+    if statement is not None and not getattr(settings, "API_LIST_STATEMENTS_VERIFY", False):
+        return statement
+    fresh = compile_fresh()
+    if fresh is None:
+        return None
+    if statement is not None and not statement.same(fresh):
+        raise AssertionError(f"a cached list statement differs from the compiled one: {key!r}")
+    if key is not None:
+        _statements.put(key, fresh)
+    return fresh
+
+
 class FastListMixin:
     """`list` through `RowWriter`: the same filters, ordering, pagination and output as DRF's
     `ListModelMixin`, read with `values()`. The list's serializer declares `ROW_FIELDS` and
@@ -358,31 +416,19 @@ class FastListMixin:
         return getattr(self, "client_id", None)
 
     def statement_key(self, request, paginator):
-        from .context import current_tenant_id
-
-        params = request.query_params
-        if _checked_filters(getattr(self, "filterset_class", None)).intersection(params):
-            return None
         paging = {getattr(paginator, name, None) for name in (
             "page_query_param", "page_size_query_param", "limit_query_param", "offset_query_param")}
-        query = tuple(sorted((name, tuple(params.getlist(name))) for name in params if name not in paging))
-        return (type(self), self.action, current_tenant_id(), request.user.pk, self.statement_scope(),
-                timezone.get_current_timezone_name(), query)
+        return statement_key(self, request, paging=paging)
 
     def list_statement(self, request, paginator, lookups):
-        key = self.statement_key(request, paginator)
-        statement = _statements.get(key) if key is not None else None
-        if statement is not None and not getattr(settings, "API_LIST_STATEMENTS_VERIFY", False):
-            return statement
-        rows = _Rows(self.filter_queryset(self.get_queryset()), lookups)
-        fresh = _Statement.of(rows)
-        if fresh is None:
-            return rows
-        if statement is not None and not statement.same(fresh):
-            raise AssertionError(f"a cached list statement differs from the compiled one: {key!r}")
-        if key is not None:
-            _statements.put(key, fresh)
-        return fresh
+        rows: list[_Rows] = []
+
+        def fresh():
+            rows.append(_Rows(self.filter_queryset(self.get_queryset()), lookups))
+            return _Statement.of(rows[0])
+
+        statement = reused(self.statement_key(request, paginator), fresh)
+        return statement if statement is not None else rows[0]
 
     def list(self, request, *args, **kwargs):
         paginator = self.paginator

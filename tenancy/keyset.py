@@ -166,7 +166,63 @@ class KeysetPage:
         return len(self.rows)
 
 
-def keyset_page(queryset: QuerySet, *, sort: Sort, cursor: str | None = None, size: int,
+class KeysetBase:
+    """A list's rows compiled once (`tenancy.api_rows.CompiledValues`): `SELECT <values> FROM …
+    WHERE <scope and filters>`. A segment's rows are that statement as a subquery, with the segment,
+    the position and the order written around it — the same conditions and order `Sort` gives the
+    ORM, on the subquery's columns, which PostgreSQL pulls up into one query and reads from the same
+    index. The sort's field and `id` must be among the values."""
+
+    def __init__(self, values):
+        from .api_rows import CompiledValues
+
+        self.statement: CompiledValues = values
+
+    def same(self, other: KeysetBase) -> bool:
+        return self.statement.same(other.statement)
+
+    def rows(self, sort: Sort, index: int, position: list | None, *, backwards: bool, limit: int) -> list[dict]:
+        return self.statement.run(*self.sql(sort, index, position, backwards=backwards, limit=limit))
+
+    def sql(self, sort: Sort, index: int, position: list | None, *, backwards: bool, limit: int) -> tuple[str, list]:
+        """A segment's page: (SQL, parameters)."""
+        from django.db import connections
+
+        connection = connections[self.statement.db]
+        quote = connection.ops.quote_name
+        column, pk = f"_k.{quote(sort.field)}", f"_k.{quote('id')}"
+        where, params = [], list(self.statement.params)
+        if sort.nullable:
+            where.append(f"{column} IS NULL" if index == 1 else f"{column} IS NOT NULL")
+        if position is not None and index == 1:
+            where.append(f"{pk} > %s" if backwards else f"{pk} < %s")
+            params.append(position[0])
+        elif position is not None:
+            value = sort.python.get_db_prep_value(position[0], connection, prepared=False)
+            later = not sort.descending != backwards
+            strict, loose, after = (">", ">=", ">") if later else ("<", "<=", "<")
+            where.append(f"{column} {loose} %s AND ({column} {strict} %s OR ({column} = %s AND {pk} {after} %s))")
+            params += [value, value, value, position[1]]
+        if index == 1:
+            order = f"{column} ASC NULLS LAST, {pk} ASC" if backwards else f"{column} DESC NULLS FIRST, {pk} DESC"
+        else:
+            direction = "DESC" if sort.descending != backwards else "ASC"
+            order = f"{column} {direction}, {pk} {direction}"
+        condition = f" WHERE {' AND '.join(where)}" if where else ""
+        return f"SELECT * FROM ({self.statement.sql}) _k{condition} ORDER BY {order} LIMIT {int(limit)}", params  # noqa: S608
+
+
+def _segment_rows(source, sort: Sort, index: int, position: list | None, *, backwards: bool, wanted: int,
+                  keys: tuple[str, ...]) -> list[dict]:
+    if isinstance(source, KeysetBase):
+        return source.rows(sort, index, position, backwards=backwards, limit=wanted)
+    rows = sort.segment(source, index)
+    if position is not None:
+        rows = rows.filter(sort.beyond(index, position, backwards=backwards))
+    return list(rows.order_by(*sort.order(index, backwards=backwards)).values(*keys)[:wanted])
+
+
+def keyset_page(queryset: QuerySet | KeysetBase, *, sort: Sort, cursor: str | None = None, size: int,
                 scope: str = "", param: str = "cursor", values: tuple[str, ...] | None = None) -> KeysetPage:
     """One page of `queryset` in `sort`'s order, after (or before) the position in `cursor`.
 
@@ -175,24 +231,24 @@ def keyset_page(queryset: QuerySet, *, sort: Sort, cursor: str | None = None, si
     by id with the queryset's joins and prefetches, once. With `values` (which name `id` and the
     sort's field), the segments' queries read those values and the rows are those dictionaries: no
     second query, no model instances. `scope` binds the tokens to more than the sort (e.g. a
-    parent object), so that a token is refused elsewhere."""
+    parent object), so that a token is refused elsewhere. A `KeysetBase` instead of a queryset is
+    the list's rows compiled once (it gives the values' rows)."""
     start, position, backwards = (0, None, False) if not cursor else sort.read(cursor, scope=scope, param=param)
-    bare = queryset.select_related(None).prefetch_related(None)
+    compiled = isinstance(queryset, KeysetBase)
+    bare = queryset if compiled else queryset.select_related(None).prefetch_related(None)
     keys = tuple(values) if values else ("id", sort.field)
     found: list[tuple[int, list, dict]] = []
     for index in (range(start, -1, -1) if backwards else range(start, sort.segments)):
-        rows = sort.segment(bare, index)
-        if index == start and position is not None:
-            rows = rows.filter(sort.beyond(index, position, backwards=backwards))
         wanted = max(size + 1 - len(found), 1)  # asked even when full: the same queries on every page
-        for row in rows.order_by(*sort.order(index, backwards=backwards)).values(*keys)[:wanted]:
+        for row in _segment_rows(bare, sort, index, position if index == start else None, backwards=backwards,
+                                 wanted=wanted, keys=keys):
             found.append((index, [row["id"]] if index == 1 else [_plain(row[sort.field]), row["id"]], row))
     found = found[: size + 1]
     more = len(found) > size
     found = found[:size]
     if backwards:
         found.reverse()
-    if values:
+    if values or compiled:
         rows = [row for _, _, row in found]
     else:
         ids = [row["id"] for _, _, row in found]

@@ -109,9 +109,9 @@ def compiled(monkeypatch):
     made = []
     original = api_rows._Statement.__init__
 
-    def counting(self, rows):
+    def counting(self, rows, values):
         made.append(rows.queryset.model.__name__)
-        original(self, rows)
+        original(self, rows, values)
 
     monkeypatch.setattr(api_rows._Statement, "__init__", counting)
     yield made

@@ -22,7 +22,8 @@ from rest_framework.response import Response
 
 from tenancy.api_base import TenantViewSet, transition_action
 from tenancy.api_input import ApiFilterBackend
-from tenancy.keyset import KeysetPagination
+from tenancy.api_rows import compiled, reused, statement_key
+from tenancy.keyset import KeysetBase, KeysetPagination
 from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, Role, client_scope_of
 from tenancy.uploads import attachment_response
 
@@ -102,11 +103,31 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
         return selectors.with_attachments(selectors.order_api_list(client_id=self.client_id),
                                           client_view=self.client_view)
 
+    def statement_scope(self):
+        return self.client_id
+
+    def list_rows(self, request):
+        """The list's rows for the keyset pages: compiled once per process for the same tenant, caller
+        and query (`tenancy.api_rows.statement_key`), except a search, whose statement follows how
+        common its words are in the tenant (`orders.search`)."""
+        paginator = self.paginator
+
+        def fresh():
+            queryset = selectors.with_files_flag(self.filter_queryset(selectors.order_api_rows(client_id=self.client_id)))
+            values = compiled(queryset.select_related(None).prefetch_related(None).order_by().values(*rows_module.VALUES))
+            return KeysetBase(values) if values is not None else None
+
+        key = statement_key(self, request, paging={paginator.cursor_query_param, paginator.page_size_query_param},
+                            uncached=frozenset({OrderSearchFilter.search_param}))
+        base = reused(key, fresh) if key is not None else None
+        if base is not None:
+            return base
+        return selectors.with_files_flag(self.filter_queryset(selectors.order_api_rows(client_id=self.client_id)))
+
     def list(self, request, *args, **kwargs):
         """The page as plain values (`orders.api.rows`): the rows `OrderSerializer` gives, built
         without a model instance or a serializer per order."""
-        queryset = selectors.with_files_flag(self.filter_queryset(selectors.order_api_rows(client_id=self.client_id)))
-        rows = self.paginator.paginate_queryset(queryset, request, view=self, values=rows_module.VALUES)
+        rows = self.paginator.paginate_queryset(self.list_rows(request), request, view=self, values=rows_module.VALUES)
         rendered = rows_module.OrderRows(request=request, client_view=self.client_view).render(rows)
         return self.paginator.get_paginated_response(rendered)
 

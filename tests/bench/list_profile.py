@@ -50,7 +50,7 @@ from tenancy.services import api_key_create  # noqa: E402
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 200
 REPEAT = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2].isdigit() else 40
 PROFILE = sys.argv[sys.argv.index("--profile") + 1] if "--profile" in sys.argv else ""
-MODELS = {"contracts": Contract, "acts": Act, "invoices": Invoice, "breaches": Breach}
+MODELS = {"orders": Order, "contracts": Contract, "acts": Act, "invoices": Invoice, "breaches": Breach}
 
 
 def _plain_view(model):

@@ -267,3 +267,98 @@ def test_a_page_without_files_skips_the_files_query_and_a_page_with_one_shows_it
     assert [pk for pk, files in shown.items() if files] == [orders[1].pk]
     assert len(shown[orders[1].pk]) == 1
     assert len(with_one) == len(without) + 1
+
+
+# --- the list's statement compiled once (tenancy.keyset.KeysetBase) ----------------------------
+
+
+def _orm_list(monkeypatch):
+    """The list as it is without the compiled statement: the ORM's segments."""
+    from orders import selectors
+    from orders.api.viewsets import OrderViewSet
+
+    monkeypatch.setattr(OrderViewSet, "list_rows", lambda self, request: selectors.with_files_flag(
+        self.filter_queryset(selectors.order_api_rows(client_id=self.client_id))))
+
+
+def _walk_back(api, body) -> list[dict]:
+    pages = [body]
+    while body["previous"]:
+        body = api.get(body["previous"]).json()
+        pages.insert(0, body)
+    return pages
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"ordering": "-next_due_at"}, {"ordering": "reported_at"}, {"ordering": "-reported_at"},
+    {"ordering": "number"}, {"ordering": "-desired_deadline"}, {"ordering": "state"}, {"state": "cancelled"},
+    {"priority": "high"}, {"breached": "false"},
+])
+def test_the_compiled_list_answers_every_page_as_the_orm_does(world_a, api_as, monkeypatch, params):
+    """Forwards and back, every page (rows, next and previous links) of the compiled statement equals
+    the ORM's, for each sort (both segments of a nullable one) and filter."""
+    _orders(world_a, 7)
+    for user in (world_a.engineer, world_a.client_admin):
+        api = api_as(world_a, user=user)
+        compiled, compiled_pages = _walk(api, ORDERS, {**params, "page_size": 2})
+        compiled_back = _walk_back(api, compiled_pages[-1])
+        with monkeypatch.context() as patch:
+            _orm_list(patch)
+            orm, orm_pages = _walk(api, ORDERS, {**params, "page_size": 2})
+            orm_back = _walk_back(api, orm_pages[-1])
+        assert compiled == orm and compiled_pages == orm_pages and compiled_back == orm_back, params
+
+
+def test_the_list_statement_is_compiled_once_for_all_its_pages(world_a, api_as, monkeypatch, settings):
+    from tenancy import api_rows, keyset
+
+    settings.API_LIST_STATEMENTS_VERIFY = False
+    api_rows._statements.clear()
+    built = []
+    original = keyset.KeysetBase.__init__
+
+    def counting(self, values):
+        built.append(1)
+        original(self, values)
+
+    monkeypatch.setattr(keyset.KeysetBase, "__init__", counting)
+    _orders(world_a, 7)
+    api = api_as(world_a, user=world_a.engineer)
+    seen, pages = _walk(api, ORDERS, {"page_size": 2})
+    assert len(pages) == 4 and len(seen) == 7 and built == [1]
+    _walk(api, ORDERS, {"page_size": 3, "ordering": "number"})  # another sort: its own statement
+    assert built == [1, 1]
+    _walk(api_as(world_a, user=world_a.client_admin), ORDERS, {"page_size": 2})  # another caller
+    assert built == [1, 1, 1]
+    api.get(ORDERS, {"search": "order"})
+    api.get(ORDERS, {"search": "order"})  # a search follows its words' frequencies: never kept
+    assert built == [1, 1, 1]
+    api_rows._statements.clear()
+
+
+@postgres_only("query plans of PostgreSQL")
+@pytest.mark.parametrize("backwards", [False, True], ids=["forwards", "backwards"])
+@pytest.mark.parametrize("segment", [0, 1], ids=["with-due", "without-due"])
+@pytest.mark.parametrize("name", ["", "state", "client_id", "is_breached"])
+def test_the_compiled_segments_read_the_same_index_as_the_orm(world_a, name, segment, backwards):
+    """The compiled statement is a subquery with the segment, position and order around it:
+    PostgreSQL pulls it up and reads the filter's index in order, as for the ORM's query."""
+    from orders import selectors
+    from orders.api import rows as order_rows
+    from tenancy.api_rows import compiled
+    from tenancy.keyset import KeysetBase, Sort
+
+    orders = _orders(world_a, 3)
+    value = {"": None, "state": "in_progress", "client_id": orders[0].client_id, "is_breached": True}[name]
+    sort = Sort.parse("next_due_at", Order)
+    with world_a.context(), connection.cursor() as cursor:
+        queryset = selectors.with_files_flag(selectors.order_api_rows().filter(**({name: value} if name else {})))
+        base = KeysetBase(compiled(queryset.order_by().values(*order_rows.VALUES)))
+        position = [orders[0].pk] if segment == 1 else [orders[0].next_due_at, orders[0].pk]
+        sql, params = base.sql(sort, segment, position, backwards=backwards, limit=51)
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    expected = {INDEX_OF_FILTER[name], "order_due"} if name == "is_breached" else {INDEX_OF_FILTER[name]}
+    assert re.search(r"using (\w+) on orders_order\b", plan)[1] in expected and "Sort" not in plan, plan
