@@ -203,3 +203,63 @@ def test_money_is_written_as_drf_writes_it():
         for value in (Decimal("1234.50"), Decimal("1234.5"), Decimal("-0.00"), Decimal("0"), Decimal("1E+2"),
                       Decimal("12.345"), Decimal("99999"), 7, 2.5, "3.10"):
             assert write(value) == field.to_representation(value), (field.decimal_places, value)
+
+
+@pytest.fixture
+def long_lists(monkeypatch):
+    """Lists of two rows or more count as long (their count is kept); the kept counts' clock by hand."""
+    from tenancy import api_rows
+
+    api_rows._statements.clear()
+    monkeypatch.setattr(api_rows, "LARGE_COUNT", 2)
+    clock = [1000.0]
+    monkeypatch.setattr(api_rows, "_monotonic", lambda: clock[0])
+    monkeypatch.setattr(PageNumberPagination, "page_size", 1)
+    yield clock
+    api_rows._statements.clear()
+
+
+def _every_page(api, url) -> tuple[list[int], list[dict]]:
+    pages = [api.get(url).json()]
+    while pages[-1]["next"]:
+        pages.append(api.get(pages[-1]["next"]).json())
+    return [row["id"] for page in pages for row in page["results"]], pages
+
+
+@pytest.mark.django_db
+def test_a_long_lists_count_is_kept_a_while_and_its_pages_never_hide_a_row(rows, api_as, long_lists):
+    from tests.factories.sla import BreachFactory
+
+    api = api_as(rows, rows.admin, scopes=("read",))
+    with rows.context():
+        before = set(Breach.objects.values_list("id", flat=True))
+    assert api.get("/api/v1/breaches/").json()["count"] == len(before) >= 2
+    with rows.context():
+        added = BreachFactory(tenant=rows.tenant)
+    first = api.get("/api/v1/breaches/").json()
+    assert first["count"] == len(before)  # kept: up to a minute old
+    seen, pages = _every_page(api, "/api/v1/breaches/")
+    assert sorted(seen) == sorted(before | {added.pk})  # the pages are current: nothing hidden
+    assert pages[-1]["count"] == len(before) + 1  # and the last page knows the count exactly
+    assert api.get(f"/api/v1/breaches/?page={len(before) + 1}").status_code == 200  # past the kept count
+    long_lists[0] += 61
+    assert api.get("/api/v1/breaches/").json()["count"] == len(before) + 1
+
+
+@pytest.mark.django_db
+def test_a_page_past_the_end_of_a_shrunk_long_list_is_a_404_as_ever(rows, api_as, long_lists):
+    api = api_as(rows, rows.admin, scopes=("read",))
+    total = api.get("/api/v1/breaches/").json()["count"]
+    assert api.get(f"/api/v1/breaches/?page={total}").status_code == 200
+    with rows.context():
+        Breach.objects.filter(pk=Breach.objects.order_by("breached_at", "id").values("id")[:1]).delete()
+    assert api.get(f"/api/v1/breaches/?page={total}").status_code == 404  # counted again, not an empty 200
+    assert api.get(f"/api/v1/breaches/?page={total + 5}").status_code == 404
+    assert api.get("/api/v1/breaches/").json()["count"] == total - 1
+
+
+def test_the_api_document_says_how_current_a_count_is():
+    from tenancy.api_rows import ListPagination
+
+    schema = ListPagination().get_paginated_response_schema({"type": "array"})
+    assert "10,000" in schema["properties"]["count"]["description"]
