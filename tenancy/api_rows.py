@@ -108,14 +108,29 @@ def decimal_writer(field) -> Callable[[Any], str]:
     """`DecimalField.to_representation` for a column's value: a `Decimal` that already has the
     field's decimal places (a `numeric(…, 2)` column's) is written as it is — quantizing it to the
     same exponent changes nothing; anything else goes to DRF's own."""
-    drf, places = field.to_representation, -field.decimal_places
+    drf, places = field.to_representation, field.decimal_places
 
     def write(value):
-        if type(value) is decimal.Decimal and value.is_finite() and value.as_tuple().exponent == places:
-            return f"{value:f}"
+        if type(value) is decimal.Decimal:
+            text = f"{value:f}"  # finite: digits, a sign, and a point when the value has places
+            if places and len(text) > places and text[-places - 1] == "." or not places and "." not in text \
+                    and text[-1:].isdigit():
+                return text
         return drf(value)
 
     return write
+
+
+def _plain_date(field) -> bool:
+    return (isinstance(field, serializers.DateField)
+            and type(field).to_representation is serializers.DateField.to_representation
+            and str(getattr(field, "format", api_settings.DATE_FORMAT)).lower() == ISO_8601)
+
+
+def date_writer(field) -> Callable[[Any], Any]:
+    """`DateField.to_representation` for a column's date: ISO 8601."""
+    drf = field.to_representation
+    return lambda value: value.isoformat() if type(value) is dt.date else drf(value)
 
 
 class RowWriter:
@@ -142,6 +157,8 @@ class RowWriter:
                 convert = _DATETIME  # made per page: the request's time zone
             elif _plain_decimal(field):
                 convert = decimal_writer(field)
+            elif _plain_date(field):
+                convert = date_writer(field)
             else:
                 convert = field.to_representation
             self.plan.append((name, lookup, convert))

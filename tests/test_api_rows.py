@@ -201,8 +201,18 @@ def test_money_is_written_as_drf_writes_it():
                   serializers.DecimalField(max_digits=5, decimal_places=0)):
         write = decimal_writer(field)
         for value in (Decimal("1234.50"), Decimal("1234.5"), Decimal("-0.00"), Decimal("0"), Decimal("1E+2"),
-                      Decimal("12.345"), Decimal("99999"), 7, 2.5, "3.10"):
+                      Decimal("12.345"), Decimal("99999"), Decimal("0.05"), Decimal("-12.30"), Decimal("NaN"),
+                      Decimal("5E-7"), 7, 2.5, "3.10"):
             assert write(value) == field.to_representation(value), (field.decimal_places, value)
+
+
+def test_dates_are_written_as_drf_writes_them():
+    from tenancy.api_rows import date_writer
+
+    field = serializers.DateField()
+    write = date_writer(field)
+    for value in (dt.date(2026, 12, 31), dt.date(2000, 1, 1), "2026-01-02"):
+        assert write(value) == field.to_representation(value)
 
 
 @pytest.fixture
