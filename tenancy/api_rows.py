@@ -21,6 +21,9 @@ string without its page parameters — so a hit is the statement the ORM would c
 checks its value against the database (a `ModelChoiceFilter`: the contract must exist in the tenant)
 is compiled every time, so that its 400 stays. Only the statement is kept, never rows: every request
 runs it. Under pytest every hit is compiled again and compared (`API_LIST_STATEMENTS_VERIFY`).
+
+A count of `LARGE_COUNT` rows or more is kept with its statement for `COUNT_KEPT_SECONDS`
+(`KeptCountPaginator`): the pages never depend on it, only the `count` the answer shows may lag.
 """
 
 from __future__ import annotations
