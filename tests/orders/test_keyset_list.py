@@ -362,3 +362,25 @@ def test_the_compiled_segments_read_the_same_index_as_the_orm(world_a, name, seg
         plan = "\n".join(row[0] for row in cursor.fetchall())
     expected = {INDEX_OF_FILTER[name], "order_due"} if name == "is_breached" else {INDEX_OF_FILTER[name]}
     assert re.search(r"using (\w+) on orders_order\b", plan)[1] in expected and "Sort" not in plan, plan
+
+
+@postgres_only("the clocks' statement with an array of ids is PostgreSQL's")
+def test_the_clocks_statement_is_compiled_once_and_reads_each_pages_own_clocks(world_a, api_as, monkeypatch, settings):
+    from orders.api import rows as order_rows
+    from sla.models import SLAClock
+    from tenancy import api_rows
+
+    settings.API_LIST_STATEMENTS_VERIFY = False
+    api_rows._statements.clear()
+    made = []
+    original = order_rows.compiled
+    monkeypatch.setattr(order_rows, "compiled", lambda values: made.append(1) or original(values))
+    _orders(world_a, 7)
+    api = api_as(world_a, user=world_a.engineer)
+    _seen, pages = _walk(api, ORDERS, {"page_size": 2})
+    assert len(pages) == 4 and made == [1]
+    with world_a.context():
+        for row in (row for page in pages for row in page["results"]):
+            metrics = sorted(SLAClock.objects.filter(order_id=row["id"]).values_list("metric", flat=True))
+            assert sorted(clock["metric"] for clock in row["clocks"]) == metrics, row["id"]
+    api_rows._statements.clear()
