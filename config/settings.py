@@ -122,6 +122,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")} if os.environ.get("SQLITE_TEST_FILE") else {}
 USES_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# The hot lists' statements, compiled once per process, are also prepared once per connection
+# (tenancy.prepared): PostgreSQL then skips planning them on every request. 0 turns it off (e.g. behind
+# a pooler in transaction mode, where a connection's prepared statements are not the session's).
+DATABASE_PREPARED_STATEMENTS = os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") != "0"
 if USES_POSTGRES:
     # RLS settings are prefixed to each statement (tenancy.rls); a server-side cursor's
     # DECLARE cannot carry that prefix, and transaction-mode poolers cannot keep one either.

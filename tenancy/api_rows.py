@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import threading
 import time
 from collections import OrderedDict
@@ -49,6 +50,8 @@ from rest_framework.pagination import LimitOffsetPagination, PageNumberPaginatio
 from rest_framework.relations import PrimaryKeyRelatedField
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+
+from . import prepared as prepared_statements
 
 # `to_representation`s that return a column's value unchanged (a str, an int, a bool, a choice, an id)
 _AS_IS = {
@@ -232,6 +235,13 @@ def _related_sql(model, lookup: str) -> str | None:
     return None
 
 
+def selected_names(query) -> list[str]:
+    """The names of a `values()` query's columns, in the order its SQL selects them."""
+    if query.selected:
+        return list(query.selected)
+    return [*query.extra_select, *query.values_select, *query.annotation_select]
+
+
 class _Rows:
     """A list's queryset as `values()` rows to the paginator: sliced, it reads the page's columns
     (those of related rows by subqueries, `_related_sql`); counted, it counts the model's rows
@@ -262,10 +272,7 @@ class _Rows:
                 related[f"_row_{index}"] = (lookup, RawSQL(sql, ()))  # noqa: S611 — the models' own names
         plain = [lookup for lookup in self.lookups if lookup not in {name for name, _ in related.values()}]
         values = self.queryset.values(*plain, **{alias: sql for alias, (_, sql) in related.items()})
-        query = values.query
-        selected = list(query.selected) if query.selected else [
-            *query.extra_select, *query.values_select, *query.annotation_select]
-        return values, [related[name][0] if name in related else name for name in selected]
+        return values, [related[name][0] if name in related else name for name in selected_names(values.query)]
 
     def __getitem__(self, key):
         values, names = self.values_queryset()
@@ -284,17 +291,20 @@ class CompiledValues:
         self.sql, self.params = compiler.as_sql()
         self.params = tuple(self.params)
         self.converters = compiler.get_converters([column for column, _sql, _alias in compiler.select[:compiler.col_count]])
-        self.names = names if names is not None else (list(query.selected) if query.selected else [
-            *query.extra_select, *query.values_select, *query.annotation_select])
+        self.names = names if names is not None else selected_names(query)
 
     def same(self, other: CompiledValues) -> bool:
         return (self.sql, self.params, self.names) == (other.sql, other.params, other.names)
 
-    def run(self, sql: str, params) -> list[dict]:
-        """Rows of `sql` (this statement's, as it is or within more), as `values()` dictionaries."""
+    def run(self, sql: str, params, *, prepared: bool = True) -> list[dict]:
+        """Rows of `sql` (this statement's, as it is or within more), as `values()` dictionaries; a
+        statement prepared once on the connection unless `prepared` is false (`tenancy.prepared`)."""
         connection = connections[self.db]
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            if prepared:
+                prepared_statements.execute(connection, cursor, sql, params)
+            else:
+                cursor.execute(sql, params)
             rows = cursor.fetchall()
         converters = list(self.converters.items())
         names = self.names
@@ -354,8 +364,9 @@ class _Statement:
             other.count_sql, other.count_params)
 
     def count(self) -> int:
-        with connections[self.values.db].cursor() as cursor:
-            cursor.execute(self.count_sql, self.count_params)
+        connection = connections[self.values.db]
+        with connection.cursor() as cursor:
+            prepared_statements.execute(connection, cursor, self.count_sql, self.count_params)
             return cursor.fetchone()[0]
 
     def kept_count(self, *, fresh: bool = False) -> tuple[int, bool]:
@@ -381,7 +392,10 @@ class _Statement:
         start = int(key.start or 0)
         if key.stop <= start:
             return []
-        return self.values.run(f"{self.values.sql} LIMIT {int(key.stop) - start} OFFSET {start}", self.values.params)
+        # the first page (most of the requests) is prepared once; a page further on is a statement of
+        # its own, run as it is rather than prepared for one use
+        return self.values.run(f"{self.values.sql} LIMIT {int(key.stop) - start} OFFSET {start}", self.values.params,
+                               prepared=start == 0)
 
 
 class _Statements(threading.local):
@@ -491,8 +505,10 @@ class ListPagination(PageNumberPagination):
         return answer
 
 
+@functools.cache
 def _checked_filters(filterset_class) -> frozenset[str]:
-    """The filters whose value is looked up in the database when the request is validated."""
+    """The filters whose value is looked up in the database when the request is validated (once
+    per filterset class)."""
     if filterset_class is None:
         return frozenset()
     return frozenset(name for name, item in filterset_class.base_filters.items()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -33,6 +33,9 @@ from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
+
+if TYPE_CHECKING:
+    from .api_rows import CompiledValues
 
 SALT = "tenancy.keyset"
 COUNT_CAP = 1000
@@ -173,10 +176,8 @@ class KeysetBase:
     ORM, on the subquery's columns, which PostgreSQL pulls up into one query and reads from the same
     index. The sort's field and `id` must be among the values."""
 
-    def __init__(self, values):
-        from .api_rows import CompiledValues
-
-        self.statement: CompiledValues = values
+    def __init__(self, values: CompiledValues):
+        self.statement = values
 
     def same(self, other: KeysetBase) -> bool:
         return self.statement.same(other.statement)

@@ -19,7 +19,7 @@ from .context import current_tenant_id, current_user_id
 TENANT_CLAUSE = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint"
 USER_CLAUSE = "user_id = NULLIF(current_setting('app.user_id', true), '')::bigint"
 
-_SCOPED_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+_SCOPED_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "EXECUTE")  # EXECUTE: a prepared statement
 
 
 def settings_prefix() -> str:
@@ -37,7 +37,7 @@ def settings_prefix() -> str:
 def rls_execute_wrapper(execute, sql, params, many, context):
     """Prefix each data statement with the settings; both run in one (implicit) transaction."""
     # a compound query (UNION, INTERSECT) may start with its first part's parenthesis
-    if isinstance(sql, str) and sql.lstrip().lstrip("(").lstrip()[:6].upper().startswith(_SCOPED_VERBS):
+    if isinstance(sql, str) and sql.lstrip().lstrip("(").lstrip()[:7].upper().startswith(_SCOPED_VERBS):
         sql = settings_prefix() + sql
     return execute(sql, params, many, context)
 

@@ -60,15 +60,13 @@ def _clock_rows(ids: list[int]) -> list[dict]:
     """The page's clocks with their calendars. On PostgreSQL the statement is compiled once per
     process and tenant (`tenancy.api_rows.reused`) with the ids as one array parameter
     (`order_id = ANY(%s)`); elsewhere the ORM's `IN`."""
-    if connection.vendor != "postgresql":
-        return list(SLAClock.objects.filter(order_id__in=ids).order_by().values(*_CLOCK_VALUES, *_JOINED))
 
     def fresh():
         column = f"{connection.ops.quote_name(SLAClock._meta.db_table)}.{connection.ops.quote_name('order_id')}"
         page = RawSQL(f"{column} = ANY(%s)", (_PAGE_IDS,), output_field=BooleanField())  # noqa: S611
         return compiled(SLAClock.objects.filter(page).order_by().values(*_CLOCK_VALUES, *_JOINED))
 
-    statement = reused(("orders.api.rows clocks", current_tenant_id()), fresh)
+    statement = reused(("orders.api.rows clocks", current_tenant_id()), fresh) if connection.vendor == "postgresql" else None
     if statement is None:
         return list(SLAClock.objects.filter(order_id__in=ids).order_by().values(*_CLOCK_VALUES, *_JOINED))
     return statement.run(statement.sql, [list(ids) if param is _PAGE_IDS else param for param in statement.params])
