@@ -27,7 +27,7 @@ from itertools import count
 
 from django.conf import settings
 
-KEPT = 200
+KEPT = 100
 _PLACEHOLDER = re.compile(r"%[%s]")
 _names = count(1)
 
