@@ -52,3 +52,4 @@ def clear() -> None:
     from . import selectors
 
     selectors._stopped_figures.clear()
+    selectors._prefixes.clear()

@@ -58,6 +58,60 @@ def clock_state(clock: SLAClock, *, now: dt.datetime) -> str:
 
 _STOPPED_FIGURES_SIZE = 20_000
 _stopped_figures: OrderedDict[tuple, tuple[dt.timedelta, dt.timedelta]] = OrderedDict()
+# The figures of a running clock up to the start of a UTC day (see `_running_figures`).
+_DAY = dt.timedelta(days=1)
+_PREFIX_SIZE = 50_000
+_prefixes: OrderedDict[tuple, tuple[dt.timedelta, dt.timedelta]] = OrderedDict()
+
+
+def _kept(store: OrderedDict, key: tuple, size: int, compute):
+    """`store[key]`, computed on a miss; at most `size` kept, the least recently used first out."""
+    found = store.get(key)
+    if found is not None:
+        store.move_to_end(key)
+        return found
+    found = store[key] = compute()
+    if len(store) > size:
+        store.popitem(last=False)
+    return found
+
+
+def _walked(calendar, started_at: dt.datetime, until: dt.datetime, pauses: list) -> tuple[dt.timedelta, dt.timedelta]:
+    """(business time used outside the pauses, business time in all) within [started_at, until)."""
+    elapsed = engine.elapsed(started_at=started_at, now=until, calendar=calendar, pauses=pauses)
+    # without pauses the gross time is the same walk over the calendar: not walked twice
+    gross = engine.elapsed(started_at=started_at, now=until, calendar=calendar) if pauses else elapsed
+    return elapsed, gross
+
+
+def _running_figures(calendar, built_from: tuple, started_at: dt.datetime, until: dt.datetime,
+                     pauses: list) -> tuple[dt.timedelta, dt.timedelta]:
+    """The figures of a clock still counting at `until`, without walking its whole life at every call.
+
+    Business time is additive: the time within [start, until) is the time within [start, midnight)
+    plus the time within [midnight, until), for any instant between (the engine decides membership
+    per instant, DST days included). The first part, up to the start of `until`'s UTC day, is kept
+    per process under everything it is computed from (the calendar's stored values, the start, the
+    pauses: a pause begun or ended is another key); a day's part is extended from the day before's
+    when that one is kept. So a clock running for a year costs a walk of a year once, and then at
+    most a day's walk a call, where every call walked the year before.
+    """
+    midnight = until.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if calendar.always_on or midnight <= started_at:  # 24×7 is one subtraction, not a walk
+        return _walked(calendar, started_at, until, pauses)
+    spans = tuple(pauses)
+
+    def upto_midnight():
+        day_before = midnight - _DAY
+        before = _prefixes.get((built_from, started_at, spans, day_before)) if day_before > started_at else None
+        if before is None:
+            return _walked(calendar, started_at, midnight, pauses)
+        day = _walked(calendar, day_before, midnight, pauses)
+        return before[0] + day[0], before[1] + day[1]
+
+    prefix = _kept(_prefixes, (built_from, started_at, spans, midnight), _PREFIX_SIZE, upto_midnight)
+    today = _walked(calendar, midnight, until, pauses)
+    return prefix[0] + today[0], prefix[1] + today[1]
 
 
 def clock_status(clock: SLAClock, *, now: dt.datetime, calendars: dict | None = None) -> ClockStatus:
@@ -78,19 +132,11 @@ def clock_status(clock: SLAClock, *, now: dt.datetime, calendars: dict | None = 
     # A clock stopped by `now` has figures that never change: a function of what its calendar is
     # built from, its start, its stop and its pauses, and kept per process under all of those.
     stopped = clock.stopped_at is not None and clock.stopped_at <= now
-    memo = (built_from, clock.started_at, until, tuple(pauses)) if stopped else None
-    figures = _stopped_figures.get(memo) if memo is not None else None
-    if figures is None:
-        elapsed = engine.elapsed(started_at=clock.started_at, now=until, calendar=calendar, pauses=pauses)
-        # without pauses the gross time is the same walk over the calendar: not walked twice
-        gross = engine.elapsed(started_at=clock.started_at, now=until, calendar=calendar) if pauses else elapsed
-        figures = (elapsed, gross)
-        if memo is not None:
-            _stopped_figures[memo] = figures
-            if len(_stopped_figures) > _STOPPED_FIGURES_SIZE:
-                _stopped_figures.popitem(last=False)
-    elif memo is not None:  # a hit: the most recently used stays
-        _stopped_figures.move_to_end(memo)
+    if stopped:
+        figures = _kept(_stopped_figures, (built_from, clock.started_at, until, tuple(pauses)), _STOPPED_FIGURES_SIZE,
+                        lambda: _walked(calendar, clock.started_at, until, pauses))
+    else:
+        figures = _running_figures(calendar, built_from, clock.started_at, until, pauses)
     elapsed, gross = figures
     return ClockStatus(
         metric=clock.metric, state=clock_state(clock, now=now), target=clock.target, started_at=clock.started_at,
