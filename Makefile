@@ -85,6 +85,7 @@ bench: install bench-tools
 	$(PY) tests/bench/acts_invoices.py
 	$(PY) tests/bench/reviews.py
 	$(PY) tests/bench/tenant_keys.py
+	$(PY) tests/bench/clock_figures.py
 	$(PY) tests/bench/lists.py
 
 # only the list benchmark (HTTP load through gunicorn with wrk)

@@ -96,14 +96,14 @@ def _running_figures(calendar, built_from: tuple, started_at: dt.datetime, until
     when that one is kept. So a clock running for a year costs a walk of a year once, and then at
     most a day's walk a call, where every call walked the year before.
     """
-    midnight = until.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    if calendar.always_on or midnight <= started_at:  # 24×7 is one subtraction, not a walk
+    if calendar.always_on or until - started_at <= 2 * _DAY:  # 24×7 is no walk; two days are a short one
         return _walked(calendar, started_at, until, pauses)
+    midnight = until.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)  # a day after the start
     spans = tuple(pauses)
 
     def upto_midnight():
         day_before = midnight - _DAY
-        before = _prefixes.get((built_from, started_at, spans, day_before)) if day_before > started_at else None
+        before = _prefixes.get((built_from, started_at, spans, day_before))
         if before is None:
             return _walked(calendar, started_at, midnight, pauses)
         day = _walked(calendar, day_before, midnight, pauses)
