@@ -78,6 +78,9 @@ def _kept(store: OrderedDict, key: tuple, size: int, compute):
 
 def _walked(calendar, started_at: dt.datetime, until: dt.datetime, pauses: list) -> tuple[dt.timedelta, dt.timedelta]:
     """(business time used outside the pauses, business time in all) within [started_at, until)."""
+    if calendar.always_on and not pauses:  # every instant counts: the engine's walk is this subtraction
+        gross = max(until - started_at, dt.timedelta(0))
+        return gross, gross
     elapsed = engine.elapsed(started_at=started_at, now=until, calendar=calendar, pauses=pauses)
     # without pauses the gross time is the same walk over the calendar: not walked twice
     gross = engine.elapsed(started_at=started_at, now=until, calendar=calendar) if pauses else elapsed

@@ -103,15 +103,16 @@ def test_a_pause_begun_or_ended_is_another_key(walks):
     assert _figures(selectors.clock_status(ended, now=NOW)) == _engine(ended, NOW)
 
 
-def test_a_24x7_clock_keeps_nothing():
+def test_a_24x7_clock_keeps_nothing_and_is_not_walked(walks):
     clock = _clock(None, age=dt.timedelta(days=90))
     assert _figures(selectors.clock_status(clock, now=NOW)) == _engine(clock, NOW)
     assert selectors._prefixes == {}
+    assert walks == []  # without pauses its business time is the time since it started
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    zone=st.sampled_from(ZONES),
+    zone=st.sampled_from((*ZONES, "24×7", "none")),
     age=st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=400)),
     steps=st.lists(st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=3)), min_size=1, max_size=4),
     pause=st.one_of(st.none(), st.tuples(st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=30)),
@@ -121,7 +122,12 @@ def test_a_24x7_clock_keeps_nothing():
 def test_the_kept_figures_are_the_engines_walked_whole(zone, age, steps, pause, days_off):
     calendar_cache.clear()
     extra = {"extra_days_off": [(NOW - dt.timedelta(days=n)).date().isoformat() for n in (2, 9, 30)]} if days_off else {}
-    calendar = _calendar(zone, **extra)
+    if zone == "24×7":
+        calendar = BusinessCalendar(pk=12, name="Always", time_zone="Europe/Moscow", always_on=True)
+    elif zone == "none":  # a clock without a calendar counts 24×7
+        calendar = None
+    else:
+        calendar = _calendar(zone, **extra)
     pauses, paused_since = (), None
     if pause is not None:
         begun = NOW - age + pause[0]
