@@ -206,6 +206,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenancy.api_auth.TenantApiPermission"],
+    # DRF's JSON renderer writing plain JSON with orjson, the same bytes (tenancy.api_render)
+    "DEFAULT_RENDERER_CLASSES": [
+        "tenancy.api_render.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "tenancy.api_input.ApiJSONParser",
         "rest_framework.parsers.FormParser",

@@ -1,7 +1,8 @@
 """The product's URLs plus the list benchmark's baselines under /bench-baseline/ (never in config.urls).
 
 Each API baseline is what a plain DRF list would be over the same table: a `ModelSerializer` with
-`fields = "__all__"`, a `ListAPIView`, `PageNumberPagination` of 50, the model's default ordering. It
+`fields = "__all__"`, a `ListAPIView`, `PageNumberPagination` of 50, the model's default ordering,
+DRF's own JSON renderer (the product writes its JSON with orjson, `tenancy.api_render`). It
 goes through the same middleware, the same API-key authentication and tenant permission, and the
 same row-level security as the product's views: only the view differs. The page baseline is a plain
 Django page of 25 orders (Paginator, one inline template) behind the same login and tenant.
@@ -13,7 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.template import engines
 from django.urls import include, path
-from rest_framework import generics, pagination, serializers
+from rest_framework import generics, pagination, renderers, serializers
 
 from billing.models import Invoice
 from config.urls import urlpatterns as product_urlpatterns
@@ -34,6 +35,7 @@ def baseline_view(model):
     serializer = type(f"Plain{model.__name__}Serializer", (serializers.ModelSerializer,), {"Meta": meta})
     view = type(f"Plain{model.__name__}List", (generics.ListAPIView,), {
         "serializer_class": serializer, "pagination_class": FiftyPerPage, "filter_backends": [],
+        "renderer_classes": [renderers.JSONRenderer, renderers.BrowsableAPIRenderer],  # DRF's own, not the product's
         "get_queryset": lambda self: model.objects.all(),
     })
     view.schema = None  # not part of any OpenAPI document
