@@ -4,12 +4,16 @@ a huge or punctuation-only query answers with a message, never an error."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from orders import services
+from tests.clock import month_of
 from tests.conftest import postgres_only
 from tests.contracts.api_support import active_contract
 from tests.factories import ClientFactory, MembershipFactory, UserFactory
@@ -157,3 +161,89 @@ def test_full_text_on_postgres_finds_words_in_any_order_and_cyrillic(client, wor
     assert hits(response, "orders") == [reverse("orders:order-detail", args=[order.pk])]
     prefix = search(client, world_a.account_manager, order.number[:8])
     assert reverse("orders:order-detail", args=[order.pk]) in hits(prefix, "orders")
+
+
+@pytest.fixture
+def documents(world_a, two_clients):
+    """Acts and issued invoices of both clients' contracts, numbered apart from the contracts."""
+    from tests.factories import ActFactory, InvoiceFactory
+
+    made = {}
+    this_month = timezone.localdate().replace(day=1)
+    months = [month_of(this_month - dt.timedelta(days=1 + 31 * n)) for n in (1, 2)]  # two months before this one
+    with world_a.context():
+        for key in ("contract_a", "contract_y"):
+            contract = two_clients[key]
+            contract.title = "Сервис «Север»" if key == "contract_a" else "Helpdesk Yellowstone"
+            contract.save()
+            made[key] = {
+                "acts": [ActFactory(tenant=world_a.tenant, contract=contract, sent=True) for _ in range(2)],
+                "invoices": [InvoiceFactory(tenant=world_a.tenant, contract=contract, issued=True,
+                                            period_start=start, period_end=end) for start, end in months],
+            }
+    return made
+
+
+def _urls(kind: str, rows) -> list[str]:
+    name = "confirmations:act-detail" if kind == "acts" else "billing:invoice-detail"
+    return [reverse(name, args=[row.pk]) for row in sorted(rows, key=lambda row: -row.pk)]
+
+
+@pytest.mark.parametrize("kind", ["acts", "invoices"])
+def test_acts_and_invoices_are_found_by_their_number_and_their_contracts_words(client, world_a, two_clients,
+                                                                             documents, kind):
+    mine, theirs = documents["contract_a"][kind], documents["contract_y"][kind]
+    staff = world_a.admin
+    assert hits(search(client, staff, mine[0].number), kind) == _urls(kind, [mine[0]])
+    # the contract's number, its title's words, its client's name: every document of it, newest first
+    assert hits(search(client, staff, two_clients["contract_y"].number), kind) == _urls(kind, theirs)
+    assert hits(search(client, staff, "Yellowstone"), kind) == _urls(kind, theirs)
+    # a word of the client's name and the document's number together
+    assert hits(search(client, staff, f"Yellowstone {theirs[1].number}"), kind) == _urls(kind, [theirs[1]])
+    assert hits(search(client, staff, f"Yellowstone {mine[1].number}"), kind) == []
+    assert hits(search(client, staff, "zzzz"), kind) == []
+
+
+@postgres_only("full-text search runs on PostgreSQL")
+@pytest.mark.parametrize("kind", ["acts", "invoices"])
+def test_a_contracts_words_find_its_documents_in_any_order_and_in_cyrillic(client, world_a, documents, kind):
+    mine = documents["contract_a"][kind]
+    assert hits(search(client, world_a.admin, "север сервис"), kind) == _urls(kind, mine)
+    # websearch syntax keeps its meaning: an excluded word, "or"
+    assert hits(search(client, world_a.admin, "сервис -север"), kind) == []
+    both = documents["contract_a"][kind] + documents["contract_y"][kind]
+    assert hits(search(client, world_a.admin, "Север or Yellowstone"), kind)[:4] == _urls(kind, both)[:4]
+
+
+def test_a_client_user_finds_only_their_own_documents(client, world_a, two_clients, documents):
+    user_y = two_clients["user_y"]
+    response = search(client, user_y, "Сервис")  # the other client's contract title
+    assert hits(response, "acts") == [] and hits(response, "invoices") == []
+    theirs = documents["contract_y"]["acts"]
+    assert hits(search(client, user_y, theirs[0].number), "acts") == [
+        reverse("confirmations:portal-act-detail", args=[theirs[0].pk])]
+
+
+def test_another_tenants_documents_are_never_found(client, world_a, world_b, documents):
+    act = documents["contract_a"]["acts"][0]
+    response = search(client, world_b.admin, act.number)
+    assert hits(response, "acts") == []
+    assert reverse("confirmations:act-detail", args=[act.pk]) not in response.content.decode()
+
+
+def test_the_documents_search_costs_the_same_queries_with_more_documents(client, world_a, two_clients, documents):
+    from tests.factories import ActFactory
+
+    client.force_login(world_a.admin)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL, {"q": "Yellowstone"}).status_code == 200
+        return len(captured)
+
+    queries()
+    few = queries()
+    with world_a.context():
+        for _ in range(6):
+            ActFactory(tenant=world_a.tenant, contract=two_clients["contract_y"], sent=True)
+    assert queries() == few
