@@ -34,17 +34,21 @@ def _key(calendar, year: int) -> tuple:
 key = _key  # what an engine calendar is built from, for other per-process caches keyed by it
 
 
+def kept(store: OrderedDict, key: tuple, size: int, compute):
+    """`store[key]`, computed on a miss; at most `size` kept, the least recently used first out."""
+    found = store.get(key)
+    if found is not None:
+        store.move_to_end(key)
+        return found
+    found = store[key] = compute()
+    if len(store) > size:
+        store.popitem(last=False)
+    return found
+
+
 def cached_engine_calendar(calendar, *, around: dt.datetime) -> engine.Calendar:
     """`engine_calendar(calendar, around=around)`, built once per process for the same stored values."""
-    key = _key(calendar, around.year)
-    found = _built.get(key)
-    if found is None:
-        found = _built[key] = engine_calendar(calendar, around=around)
-        if len(_built) > SIZE:
-            _built.popitem(last=False)
-    else:
-        _built.move_to_end(key)
-    return found
+    return kept(_built, _key(calendar, around.year), SIZE, lambda: engine_calendar(calendar, around=around))
 
 
 def clear() -> None:

@@ -7,7 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from . import engine
-from .calendar_cache import cached_engine_calendar
+from .calendar_cache import cached_engine_calendar, kept
 from .calendar_cache import key as calendar_key
 from .models import Breach, BusinessCalendar, ForceMajeure, SLAClock, SLAPolicy
 from .services import clock_pause_spans
@@ -64,18 +64,6 @@ _PREFIX_SIZE = 50_000
 _prefixes: OrderedDict[tuple, tuple[dt.timedelta, dt.timedelta]] = OrderedDict()
 
 
-def _kept(store: OrderedDict, key: tuple, size: int, compute):
-    """`store[key]`, computed on a miss; at most `size` kept, the least recently used first out."""
-    found = store.get(key)
-    if found is not None:
-        store.move_to_end(key)
-        return found
-    found = store[key] = compute()
-    if len(store) > size:
-        store.popitem(last=False)
-    return found
-
-
 def _walked(calendar, started_at: dt.datetime, until: dt.datetime, pauses: list) -> tuple[dt.timedelta, dt.timedelta]:
     """(business time used outside the pauses, business time in all) within [started_at, until)."""
     if calendar.always_on and not pauses:  # every instant counts: the engine's walk is this subtraction
@@ -112,7 +100,7 @@ def _running_figures(calendar, built_from: tuple, started_at: dt.datetime, until
         day = _walked(calendar, day_before, midnight, pauses)
         return before[0] + day[0], before[1] + day[1]
 
-    prefix = _kept(_prefixes, (built_from, started_at, spans, midnight), _PREFIX_SIZE, upto_midnight)
+    prefix = kept(_prefixes, (built_from, started_at, spans, midnight), _PREFIX_SIZE, upto_midnight)
     today = _walked(calendar, midnight, until, pauses)
     return prefix[0] + today[0], prefix[1] + today[1]
 
@@ -136,7 +124,7 @@ def clock_status(clock: SLAClock, *, now: dt.datetime, calendars: dict | None = 
     # built from, its start, its stop and its pauses, and kept per process under all of those.
     stopped = clock.stopped_at is not None and clock.stopped_at <= now
     if stopped:
-        figures = _kept(_stopped_figures, (built_from, clock.started_at, until, tuple(pauses)), _STOPPED_FIGURES_SIZE,
+        figures = kept(_stopped_figures, (built_from, clock.started_at, until, tuple(pauses)), _STOPPED_FIGURES_SIZE,
                         lambda: _walked(calendar, clock.started_at, until, pauses))
     else:
         figures = _running_figures(calendar, built_from, clock.started_at, until, pauses)

@@ -78,7 +78,6 @@ class Migration(migrations.Migration):
                     name='tenant',
                     field=models.ForeignKey(db_index=False, editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant', verbose_name='tenant'),
                 ),
-
             ],
         ),
     ]

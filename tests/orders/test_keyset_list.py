@@ -8,6 +8,7 @@ import re
 from urllib.parse import unquote
 
 import pytest
+import time_machine
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -300,8 +301,6 @@ def test_the_compiled_list_answers_every_page_as_the_orm_does(world_a, api_as, m
     the ORM's, for each sort (both segments of a nullable one) and filter. The clock stands still
     while both walk: a cursor is signed with the second it was made in, and a running clock's figures
     are those of now."""
-    import time_machine
-
     _orders(world_a, 7)
     with time_machine.travel(timezone.now(), tick=False):
         for user in (world_a.engineer, world_a.client_admin):

@@ -44,14 +44,14 @@ def test_every_kind_of_clock_change_leaves_the_orders_columns_true(world_a):
         response, resolution = _clocks(first)
         assert response.breached_at is None and resolution.breached_at is None
         steps = [
-            # only breached, as the sweep does (the short path): breached, the soonest due time kept
+            # only breached, as the sweep breaches: breached, the soonest due time kept
             ("breach one clock", SLAClock.objects.filter(pk=response.pk), {"breached_at": now}),
             # the order's other clock breached too: nothing changes on the order
             ("breach the other", SLAClock.objects.filter(pk=resolution.pk), {"breached_at": now}),
             # a breach cleared (a correction): the order is still breached by the other clock
             ("clear one", SLAClock.objects.filter(pk=response.pk), {"breached_at": None}),
             ("clear both", SLAClock.objects.filter(order_id=first), {"breached_at": None}),
-            # breached and moved in one change: the long path
+            # breached and moved in one change
             ("breach and move", SLAClock.objects.filter(pk=resolution.pk),
              {"breached_at": now, "due_at": now + dt.timedelta(hours=5)}),
             # a breached clock stopped: the soonest due time is the other's

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import uuid
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from rest_framework import renderers
 from rest_framework.exceptions import ErrorDetail
 
 from tenancy.api_render import JSONRenderer
+from tests.factories import ContractFactory, OrderFactory
 
 ours, drf = JSONRenderer(), renderers.JSONRenderer()
 
@@ -69,8 +71,6 @@ def test_what_drf_cannot_write_fails_as_in_drf():
 
 
 def test_floats_are_the_same_number():
-    import json
-
     data = {"share": [0.1, 1.5, 99.99, 1e16, 1.5e-7, -0.0]}
     assert json.loads(ours.render(data)) == json.loads(drf.render(data))
 
@@ -85,8 +85,6 @@ def test_an_indented_answer_and_no_data_are_drfs():
 @pytest.mark.parametrize("path", ["/api/v1/orders/", "/api/v1/contracts/", "/api/v1/clients/", "/api/v1/orders/0/",
                                   "/api/v1/orders/?ordering=nonsense"])
 def test_the_api_answers_with_it(world_a, api_as, path):
-    from tests.factories import ContractFactory, OrderFactory
-
     with world_a.context():
         contract = ContractFactory(tenant=world_a.tenant, client=world_a.client, title="Сервис «Север»\u2028")
         OrderFactory(tenant=world_a.tenant, contract=contract, title="Принтер\u2029")
