@@ -119,7 +119,7 @@ def _annotate_clock_states(orders, now: dt.datetime) -> None:
     """Each order's clocks as (metric label, state) pairs: from the prefetched rows, no engine."""
     metrics = dict(Metric.choices)
     for order in orders:
-        clocks = sorted(order.clocks.all(), key=lambda c: [Metric.RESPONSE, Metric.RESOLUTION].index(c.metric))
+        clocks = sorted(order.page_clocks, key=lambda c: [Metric.RESPONSE, Metric.RESOLUTION].index(c.metric))
         order.clock_states = [
             {"metric": metrics[c.metric], "state": (state := clock_state(c, now=now)), "label": CLOCK_LABELS[state]}
             for c in clocks

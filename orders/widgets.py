@@ -6,10 +6,19 @@ tests/orders/test_widgets.py holds the output equal to Django's."""
 
 from __future__ import annotations
 
+import html
+
 from django import forms
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+
+
+def _escape(value) -> str:
+    """`conditional_escape`, without its lazy-argument wrapper (an option's value and label)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
 
 
 def _attrs(attrs: dict) -> str:
@@ -29,6 +38,31 @@ class Select(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         if self.template_name != forms.Select.template_name or self.option_template_name != forms.Select.option_template_name:
             return super().render(name, value, attrs, renderer)
+        if self.allow_multiple_selected or self.option_inherits_attrs:
+            return self._render_from_context(name, value, attrs)
+        # What `optgroups` and the two templates make of the choices, without a dict per option: an
+        # option's attributes are only `selected`, on the first option whose value is chosen.
+        chosen = self.format_value(value)
+        parts = [f'<select name="{_escape(name)}"{_attrs(self.build_attrs(self.attrs, attrs))}>']
+        has_selected = False
+        for option_value, option_label in self.choices:
+            if option_value is None:
+                option_value = ""
+            grouped = isinstance(option_label, (list, tuple))
+            tagged = grouped and bool(option_value)  # the template's `{% if group_name %}`
+            if tagged:
+                parts.append(f'\n  <optgroup label="{_escape(option_value)}">')
+            for subvalue, sublabel in option_label if grouped else ((option_value, option_label),):
+                selected = not has_selected and str(subvalue) in chosen
+                has_selected |= selected
+                parts.append(f'\n  <option value="{_escape(subvalue)}"{" selected" if selected else ""}>'
+                             f"{_escape(sublabel)}</option>\n")
+            if tagged:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 — every piece above is escaped
+
+    def _render_from_context(self, name, value, attrs):
         widget = self.get_context(name, value, attrs)["widget"]
         parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
         for group_name, group_choices, _index in widget["optgroups"]:

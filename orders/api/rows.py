@@ -13,19 +13,21 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-from django.db import connection
-from django.db.models import BooleanField
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from sla.models import BusinessCalendar, Metric, SLAClock
+from sla.models import BusinessCalendar, Metric
 from sla.selectors import clock_status
-from tenancy.api_rows import compiled, datetime_writer, reused
-from tenancy.context import current_tenant_id
+from tenancy.api_rows import datetime_writer
 from tenancy.models import ApiKey
 
 from ..models import Order
-from ..selectors import ROW_NAMES, order_attachments
+from ..selectors import (
+    CALENDAR_VALUES,
+    PAGE_CLOCK_VALUES,
+    ROW_NAMES,
+    order_attachments,
+    page_clock_rows,
+)
 from ..services import TRANSITIONS, order_side
 from .serializers import OrderAttachmentSerializer
 
@@ -35,9 +37,6 @@ VALUES = (
     "state", "contract_id", "client_id", "team_id", "assignee_id", "reported_at", "reported_by_id", "created_at",
     "next_due_at", "is_breached", *[name for name, *_ in ROW_NAMES], "row_has_files",
 )  # over `orders.selectors.order_api_rows`, which names the related rows' columns
-_CLOCK_VALUES = ("order_id", "metric", "calendar_id", "started_at", "due_at", "warn_at", "paused_since", "pauses",
-                 "warned_at", "stopped_at", "breached_at", "target")
-_CALENDAR_FIELDS = ("name", "time_zone", "always_on", "working_hours", "holiday_country", "extra_days_off")
 _METRIC_ORDER = {Metric.RESPONSE: 0, Metric.RESOLUTION: 1}
 
 
@@ -50,26 +49,6 @@ def _name(row: dict, person: str) -> str:
 
 def _seconds(value: dt.timedelta) -> int:
     return int(value.total_seconds())
-
-
-_JOINED = tuple(f"calendar__{name}" for name in _CALENDAR_FIELDS)
-_PAGE_IDS = object()  # the page's order ids, in the statement compiled once
-
-
-def _clock_rows(ids: list[int]) -> list[dict]:
-    """The page's clocks with their calendars. On PostgreSQL the statement is compiled once per
-    process and tenant (`tenancy.api_rows.reused`) with the ids as one array parameter
-    (`order_id = ANY(%s)`); elsewhere the ORM's `IN`."""
-
-    def fresh():
-        column = f"{connection.ops.quote_name(SLAClock._meta.db_table)}.{connection.ops.quote_name('order_id')}"
-        page = RawSQL(f"{column} = ANY(%s)", (_PAGE_IDS,), output_field=BooleanField())  # noqa: S611
-        return compiled(SLAClock.objects.filter(page).order_by().values(*_CLOCK_VALUES, *_JOINED))
-
-    statement = reused(("orders.api.rows clocks", current_tenant_id()), fresh) if connection.vendor == "postgresql" else None
-    if statement is None:
-        return list(SLAClock.objects.filter(order_id__in=ids).order_by().values(*_CLOCK_VALUES, *_JOINED))
-    return statement.run(statement.sql, [list(ids) if param is _PAGE_IDS else param for param in statement.params])
 
 
 class OrderRows:
@@ -97,15 +76,15 @@ class OrderRows:
     # --- what the page needs besides its rows --------------------------------------------
 
     def _clocks(self, ids: list[int]) -> dict[int, list]:
-        rows = _clock_rows(ids)
+        rows = page_clock_rows(ids)
         calendars: dict = {None: None}
         by_order: dict[int, list] = {}
         for row in rows:
             calendar_id = row["calendar_id"]
             if calendar_id not in calendars:  # the clocks' calendars, one instance each, from the same query
                 calendars[calendar_id] = BusinessCalendar(
-                    pk=calendar_id, **{name: row[f"calendar__{name}"] for name in _CALENDAR_FIELDS})
-            clock = SimpleNamespace(**{name: row[name] for name in _CLOCK_VALUES}, calendar=calendars[calendar_id])
+                    pk=calendar_id, **{name: row[f"calendar__{name}"] for name in CALENDAR_VALUES})
+            clock = SimpleNamespace(**{name: row[name] for name in PAGE_CLOCK_VALUES}, calendar=calendars[calendar_id])
             by_order.setdefault(row["order_id"], []).append(clock)
         for clocks in by_order.values():
             clocks.sort(key=lambda clock: _METRIC_ORDER[clock.metric])

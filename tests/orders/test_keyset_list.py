@@ -381,15 +381,15 @@ def test_the_compiled_segments_read_the_same_index_as_the_orm(world_a, name, seg
 
 @postgres_only("the clocks' statement with an array of ids is PostgreSQL's")
 def test_the_clocks_statement_is_compiled_once_and_reads_each_pages_own_clocks(world_a, api_as, monkeypatch, settings):
-    from orders.api import rows as order_rows
+    from orders import selectors
     from sla.models import SLAClock
     from tenancy import api_rows
 
     settings.API_LIST_STATEMENTS_VERIFY = False
     api_rows._statements.clear()
     made = []
-    original = order_rows.compiled
-    monkeypatch.setattr(order_rows, "compiled", lambda values: made.append(1) or original(values))
+    original = selectors.compiled
+    monkeypatch.setattr(selectors, "compiled", lambda values: made.append(1) or original(values))
     _orders(world_a, 7)
     api = api_as(world_a, user=world_a.engineer)
     _seen, pages = _walk(api, ORDERS, {"page_size": 2})

@@ -19,6 +19,9 @@ pytestmark = pytest.mark.django_db
     ([("", "—")], None, None),
     ([(mark_safe("<s>"), mark_safe("<i>safe</i>"))], "<s>", {"class": 'a"b'}),
     ([], None, None),
+    ([("", [("a", "A")]), (None, "none"), ("a", "again")], "a", {"id": "x"}),  # an unnamed group; one selected
+    ([(1, "one"), (2, "two")], 2, {}),
+    ([(1, "one")], [1], {}),
 ])
 def test_the_fast_select_writes_what_djangos_select_renders(choices, value, attrs):
     assert FastSelect(choices=choices).render("n&m", value, attrs) == \
