@@ -7,7 +7,9 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from contracts.forms import ContractChoiceField
 from contracts.models import Contract
+from tenancy.widgets import fast_selects
 
 from .models import InvoiceState
 
@@ -20,12 +22,13 @@ class PeriodFilterForm(forms.Form):
 
 
 class BuildForm(forms.Form):
-    contract = forms.ModelChoiceField(label=_("Contract"), queryset=None)
+    contract = ContractChoiceField(label=_("Contract"), queryset=None)
     period = forms.RegexField(label=_("Period"), regex=r"^\d{4}-\d{2}$", widget=PERIOD_WIDGET)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contract"].queryset = Contract.objects.order_by("number")
+        fast_selects(self)  # hundreds of contracts (tenancy.widgets)
 
 
 class NoteForm(forms.Form):

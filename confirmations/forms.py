@@ -7,9 +7,11 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from contracts.forms import ContractChoiceField
 from contracts.models import Contract, ContractState
 from tenancy.bounds import validate_date_in_range
 from tenancy.forms import DateInput
+from tenancy.widgets import fast_selects
 
 from .models import Act, SignatureEvidence
 from .services import Basis
@@ -25,7 +27,7 @@ RATING_CHOICES = [("", _("No rating")), *STAR_CHOICES]
 
 
 class ActCreateForm(forms.Form):
-    contract = forms.ModelChoiceField(label=_("Contract"), queryset=Contract._base_manager.none())
+    contract = ContractChoiceField(label=_("Contract"), queryset=Contract._base_manager.none())
     period_start = forms.DateField(label=_("Period from"), widget=DateInput(), validators=[validate_date_in_range])
     period_end = forms.DateField(label=_("Period to"), widget=DateInput(), validators=[validate_date_in_range])
     language = forms.ChoiceField(label=_("Language of the act"), choices=Act.Language.choices,
@@ -37,7 +39,8 @@ class ActCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["contract"].queryset = Contract.objects.filter(
             state__in=[ContractState.ACTIVE, ContractState.SUSPENDED, ContractState.TERMINATED,
-                       ContractState.EXPIRED]).select_related("client").order_by("number")
+                       ContractState.EXPIRED]).order_by("number")
+        fast_selects(self)  # hundreds of contracts (tenancy.widgets)
 
     def clean(self):
         data = super().clean()

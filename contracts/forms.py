@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from tenancy.bounds import validate_date_in_range
 from tenancy.forms import DateInput
 from tenancy.roles import CLIENT_ROLES
+from tenancy.widgets import ValuesChoiceIterator
 
 from .models import (
     AmendmentState,
@@ -28,6 +29,27 @@ from .services import (
     CONTRACT_TERMS,
     PROVIDER_FIELDS,
 )
+
+
+class ContractChoiceField(forms.ModelChoiceField):
+    """A choice of the tenant's contracts, "number — title" (with "(client)" where `show_client`):
+    its options read as values, not a model instance each (a tenant has hundreds of contracts).
+    Pair it with `tenancy.widgets.fast_selects` in the form."""
+
+    iterator = ValuesChoiceIterator
+    show_client = False
+
+    @property
+    def label_values(self) -> tuple[str, ...]:
+        return ("number", "title", "client__name") if self.show_client else ("number", "title")
+
+    def label_from_instance(self, obj) -> str:
+        label = f"{obj.number} — {obj.title}"
+        return f"{label} ({obj.client.name})" if self.show_client else label
+
+    def label_from_values(self, row) -> str:
+        label = f"{row['number']} — {row['title']}"
+        return f"{label} ({row['client__name']})" if self.show_client else label
 
 
 class ClientForm(forms.ModelForm):

@@ -10,11 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import InvoiceLine, InvoiceState
 from confirmations.models import Act, ActState
+from contracts.forms import ContractChoiceField
 from contracts.models import Contract
 from tenancy.api_input import guard_numeric_filters
 from tenancy.bounds import TEXT_MAX_LENGTH, validate_date_in_range
 from tenancy.forms import DateInput
 from tenancy.uploads import attachment_accept
+from tenancy.widgets import fast_selects
 
 from .models import DisputeKind
 from .services import DISPUTABLE_CONTRACT_STATES, MAX_AMOUNT, TITLE_MAX
@@ -30,11 +32,6 @@ class InvoiceLineChoiceField(forms.ModelChoiceField):
 class ActChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, act):
         return f"{act.number} · {act.contract.number} · {act.get_state_display()}"
-
-
-class ContractChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, contract):
-        return f"{contract.number} — {contract.title}"
 
 
 class DisputeOpenForm(forms.Form):
@@ -68,6 +65,7 @@ class DisputeOpenForm(forms.Form):
         self.fields["act"].queryset = acts[:200] if not self.is_bound else acts
         self.fields["invoice_line"].queryset = lines[:200] if not self.is_bound else lines
         guard_numeric_filters(self)
+        fast_selects(self)  # contracts, acts and invoice lines by the hundred (tenancy.widgets)
 
 
 class NoteForm(forms.Form):

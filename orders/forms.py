@@ -12,15 +12,16 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contracts.forms import ContractChoiceField
 from contracts.models import Contract, ContractState
 from sla.models import Priority
 from tenancy.bounds import TEXT_MAX_LENGTH, validate_date_in_range
 from tenancy.selectors import provider_staff
 from tenancy.uploads import attachment_accept
+from tenancy.widgets import ValuesChoiceIterator, fast_selects
 
 from .models import Order, OrderState, Team
 from .services import MAX_ATTACHMENTS_PER_ORDER
-from .widgets import ValuesChoiceIterator, fast_selects
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -55,20 +56,6 @@ class StaffChoiceField(forms.ModelChoiceField):
 
     def label_from_values(self, row) -> str:
         return f"{row['first_name']} {row['last_name']}".strip() or row["username"]
-
-
-class ContractChoiceField(forms.ModelChoiceField):
-    iterator = ValuesChoiceIterator
-    label_values = ("number", "title", "client__name")
-    show_client = False
-
-    def label_from_instance(self, obj) -> str:
-        label = f"{obj.number} — {obj.title}"
-        return f"{label} ({obj.client.name})" if self.show_client else label
-
-    def label_from_values(self, row) -> str:
-        label = f"{row['number']} — {row['title']}"
-        return f"{label} ({row['client__name']})" if self.show_client else label
 
 
 def attachment_help() -> str:
@@ -239,7 +226,7 @@ class OrderFilterForm(forms.Form):
             self.fields["assignee"].queryset = provider_staff()
         self.fields["contract"].queryset = contracts
         self.fields["contract"].show_client = client_id is None
-        fast_selects(self)  # hundreds of contracts: options written in Python (orders.widgets)
+        fast_selects(self)  # hundreds of contracts: options written in Python (tenancy.widgets)
 
 
 def _provider_transition_choices() -> list[tuple[str, str]]:

@@ -6,15 +6,17 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from contracts.forms import ContractChoiceField
 from contracts.models import Contract, ContractState
 from tenancy.forms import DateInput
 from tenancy.models import Membership
+from tenancy.widgets import fast_selects
 
 from .models import ReviewKind
 
 
 class ReviewCreateForm(forms.Form):
-    contract = forms.ModelChoiceField(label=_("Contract"), queryset=Contract._base_manager.none())
+    contract = ContractChoiceField(label=_("Contract"), queryset=Contract._base_manager.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=ReviewKind.choices)
     period_start = forms.DateField(label=_("Period start"), widget=DateInput())
     period_end = forms.DateField(label=_("Period end"), widget=DateInput())
@@ -24,6 +26,7 @@ class ReviewCreateForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contract"].queryset = Contract.objects.filter(state=ContractState.ACTIVE).order_by("number")
+        fast_selects(self)  # hundreds of contracts (tenancy.widgets)
 
 
 class HoldForm(forms.Form):

@@ -15,6 +15,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from contracts.forms import ContractChoiceField
+from tenancy.widgets import fast_selects
+
 from .models import WEEKDAYS, BusinessCalendar, Priority, validate_working_hours
 
 _TIME = r"(\d{1,2}):(\d{2})"
@@ -192,8 +195,7 @@ class ForceMajeureLiftForm(forms.Form):
 
 
 class BreachFilterForm(forms.Form):
-    contract = forms.ModelChoiceField(label=_("Contract"), required=False, queryset=None,
-                                      empty_label=_("All contracts"))
+    contract = ContractChoiceField(label=_("Contract"), required=False, queryset=None, empty_label=_("All contracts"))
     metric = forms.ChoiceField(label=_("Metric"), required=False,
                                choices=[("", _("Both")), ("response", _("Response")), ("resolution", _("Resolution"))])
 
@@ -202,3 +204,4 @@ class BreachFilterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["contract"].queryset = Contract.objects.order_by("number")
+        fast_selects(self)  # hundreds of contracts (tenancy.widgets)

@@ -29,5 +29,23 @@ class ColumnSort:
         term = self.parse(raw)
         descending = term.startswith("-")
         fields = self.columns[term.lstrip("-")]
-        order = [F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True) for name in fields]
+        # Empty values last either way. A column that cannot be empty is ordered plainly: PostgreSQL
+        # reads a descending `NULLS LAST` order along no index (its descending default is `NULLS
+        # FIRST`), so it would sort every row of the tenant to show a page.
+        order = [(F(name).desc(nulls_last=True) if _nullable(queryset.model, name) else F(name).desc())
+                 if descending else F(name).asc(nulls_last=True) for name in fields]
         return queryset.order_by(*order, "-id" if descending else "id"), term
+
+
+def _nullable(model, path: str) -> bool:
+    """Whether the lookup `path` (`"breached_at"`, `"contract__number"`) can read an empty value: a
+    nullable field on the way, or a path this cannot follow."""
+    for name in path.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except Exception:  # noqa: BLE001 — an annotation or a transform: assume it can be empty
+            return True
+        if getattr(field, "null", True) or not field.concrete:
+            return True
+        model = field.related_model or model
+    return False

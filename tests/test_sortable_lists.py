@@ -10,6 +10,9 @@ import pytest
 from django.urls import reverse
 
 from contracts.models import Contract
+from sla.models import Breach
+from sla.views import BREACH_SORT
+from tenancy.sorting import ColumnSort
 from tests.billing.support import billed_contract, build
 from tests.contracts.api_support import active_contract
 from tests.factories import ClientFactory
@@ -100,3 +103,18 @@ def test_every_list_has_sortable_headers_and_survives_a_bad_sort(client, world_a
                          label)
     if label == "Number":
         assert state == "descending"
+
+
+def test_a_column_that_cannot_be_empty_is_sorted_along_its_index(world_a):
+    """Descending, a nullable column puts its empty values last (`DESC NULLS LAST`); a column that
+    cannot be empty is ordered plainly, so that PostgreSQL reads the page along the tenant's index
+    instead of sorting every row of the tenant (the breaches page, newest first)."""
+    def order_by(sort: ColumnSort) -> str:
+        with world_a.context():
+            sql = str(sort.apply(Breach.objects.all(), None)[0].query).upper()
+        return sql[sql.index("ORDER BY"):]
+
+    assert order_by(BREACH_SORT) == 'ORDER BY "SLA_BREACH"."BREACHED_AT" DESC, "SLA_BREACH"."ID" DESC'
+    assert "NULLS LAST" in order_by(ColumnSort({"waived": ("waived_at",)}, default="-waived"))
+    assert "NULLS LAST" not in order_by(ColumnSort({"order": ("order__number",)}, default="-order"))
+    assert "NULLS LAST" in order_by(ColumnSort({"team": ("order__team__name",)}, default="-team"))

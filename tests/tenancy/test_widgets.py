@@ -1,13 +1,21 @@
-"""orders.widgets: the Python-written `<select>` and the values-read choices give Django's own HTML."""
+"""tenancy.widgets: the Python-written `<select>` and the values-read choices give Django's own HTML, on
+every form that offers the tenant's contracts."""
 
 from __future__ import annotations
 
 import pytest
 from django import forms
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from billing.forms import BuildForm
+from confirmations.forms import ActCreateForm
+from disputes.forms import DisputeOpenForm
 from orders.forms import BulkActionForm, OrderFilterForm
-from orders.widgets import FastSelect
+from reviews.forms import ReviewCreateForm
+from sla.forms import BreachFilterForm
+from tenancy.widgets import FastSelect
+from tests.contracts.api_support import active_contract
 from tests.factories import ContractFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +62,15 @@ def test_the_orders_filter_form_renders_as_with_djangos_widgets(world_a, client_
         form = OrderFilterForm(data, client_id=client_id)
         assert {field.widget_type for field in form if "select" in field.widget_type} == {"select"}
         assert str(BulkActionForm()) == str(_as_django(BulkActionForm()))
+
+
+def test_the_other_contract_choices_render_as_with_djangos_widgets(world_a):
+    contracts = [active_contract(world_a, title=f"Cleaning <{n}> & more") for n in range(2)]
+    with world_a.context(user=world_a.admin):
+        data = {"contract": str(contracts[1].pk)}
+        for make in (BreachFilterForm, BuildForm, ActCreateForm, ReviewCreateForm, DisputeOpenForm):
+            ours = str(make(data))
+            # the label a contract had before, its `str()`: "number — title"
+            assert escape(str(contracts[0])) in ours and "<select" in ours, make
+            assert f'value="{contracts[1].pk}" selected' in ours, make
+            assert ours == str(_as_django(make(data))), make

@@ -1,8 +1,9 @@
 """A `<select>` written in Python: the same HTML as Django's `Select` widget, without a template
-rendered per option. The orders page's filters offer every contract of the tenant (hundreds), and
-Django's widget renders each `<option>` through two included templates, which cost the page more
-than its rows, and builds a model instance per option (`ValuesChoiceIterator` reads values instead).
-tests/orders/test_widgets.py holds the output equal to Django's."""
+rendered per option. The list pages' filters offer every contract of the tenant (hundreds), and
+Django's widget renders each `<option>` through two included templates, which cost a page more than
+its rows, and builds a model instance per option (`ValuesChoiceIterator` reads values instead).
+tests/tenancy/test_widgets.py holds the output equal to Django's. A form with such a select calls
+`fast_selects(self)` at the end of its `__init__`."""
 
 from __future__ import annotations
 
