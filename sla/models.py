@@ -239,8 +239,11 @@ class Breach(TenantOwned):
         verbose_name_plural = _("breaches")
         ordering = ["-breached_at"]
         # the lists' default order, read backwards: a page without sorting the tenant's breaches
-        # (at 120,000 breaches the sort was 26 ms a page); one more entry per breach the sweep writes
-        indexes = [models.Index(fields=["tenant", "breached_at", "id"], name="breach_tenant_breached")]
+        # (at 120,000 breaches the sort was 26 ms a page); one more entry per breach the sweep writes.
+        # By due time: the dashboards' and reports' breaches of a month, without reading every breach
+        # the tenant ever had (at 23,000 breaches the home page's count read them all: 16 ms).
+        indexes = [models.Index(fields=["tenant", "breached_at", "id"], name="breach_tenant_breached"),
+                   models.Index(fields=["tenant", "due_at"], name="breach_tenant_due")]
 
 
 class ForceMajeure(TenantOwned):
