@@ -64,6 +64,11 @@ SLOW_SECONDS = float(os.environ.get("BENCH_LIST_SLOW_SECONDS", "5"))
 
 # The global search page at each size: a word in a fifth of the orders' titles, and a word in none.
 SEARCH_PAGE = {"a common word": "сервер", "no match": "zzzz"}
+# The other pages a person opens every day, timed at each size: the home page counts this month's
+# clocks and breaches, the breaches page lists them newest first; contracts, acts and billing do not
+# grow with the orders (the seeding's documents are the same at both sizes) and stand beside them.
+PAGES = {"home `/`": "/", "breaches `/breaches/`": "/breaches/", "contracts `/contracts/`": "/contracts/",
+         "acts `/acts/`": "/acts/", "billing desk `/billing/`": "/billing/"}
 
 # Order's denormalized list columns, filled after the clocks when the model has them (one line each).
 DENORMALIZED = {
@@ -669,6 +674,7 @@ def measure_size(bench: Bench, size: int) -> dict:
     out["page"] = bench.compare("/orders/", "/bench-baseline/orders-page/", cookie=True)
     out["search_page"] = {what: bench.single(f"/search/?q={urllib.parse.quote(text)}", cookie=True)
                           for what, text in SEARCH_PAGE.items()}
+    out["pages"] = {what: bench.single(url, cookie=True) for what, url in PAGES.items()}
     out["create"] = measure_create(bench)
     return out
 
@@ -908,6 +914,9 @@ def _flatness(results: dict) -> dict:
     for what in large.get("search_page", {}):
         if what in small.get("search_page", {}):
             out[f"search page, {what}"] = ratio(small["search_page"][what], large["search_page"][what])
+    for what in large.get("pages", {}):
+        if what in small.get("pages", {}):
+            out[f"page, {what}"] = ratio(small["pages"][what], large["pages"][what])
     for name in large["filters"]:
         out[f"{name}: first"] = ratio(small["filters"][name]["first"], large["filters"][name]["first"])
         out[f"{name}: last"] = ratio(small["filters"][name]["last"], large["filters"][name]["last"])
@@ -920,7 +929,9 @@ def _flatness(results: dict) -> dict:
 def _search_page_rows(small: dict, large: dict, flat: dict, ms) -> list[str]:
     return [f"| global search page `/search/`, {what} | {ms(small['search_page'][what])} | — "
             f"| {ms(large['search_page'][what])} | — | ×{flat.get('search page, ' + what)} | — |"
-            for what in large.get("search_page", {}) if what in small.get("search_page", {})]
+            for what in large.get("search_page", {}) if what in small.get("search_page", {})] + [
+        f"| {what} page | {ms(small['pages'][what])} | — | {ms(large['pages'][what])} | — "
+        f"| ×{flat.get('page, ' + what)} | — |" for what in large.get("pages", {}) if what in small.get("pages", {})]
 
 
 def _table(results: dict) -> str:
