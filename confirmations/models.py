@@ -87,6 +87,9 @@ class Act(ConcurrentTransitionMixin, TenantOwned):
         indexes = [
             # the deemed-acceptance task: sent acts past their deadline
             models.Index(fields=["accept_by"], name="act_sent_accept_by_idx", condition=models.Q(state="sent")),
+            # the acts page's default order (newest period first), read backwards: a page without
+            # sorting every act of the tenant (4,800 acts: 17 ms a page, and a year more each year)
+            models.Index(fields=["tenant", "period_start", "number", "id"], name="act_tenant_period"),
         ]
 
     def __str__(self) -> str:
