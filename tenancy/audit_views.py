@@ -16,6 +16,7 @@ from . import audit_export
 from .chain import chain_verify
 from .decorators import provider_page
 from .forms import DateInput
+from .widgets import fast_selects
 
 
 class AuditExportForm(forms.Form):
@@ -39,6 +40,7 @@ class AuditExportForm(forms.Form):
             ),
         }
         self.fields = {**fields, "format": self.fields["format"]}
+        fast_selects(self)  # every contract of the tenant (tenancy.widgets)
 
     def clean(self):
         cleaned = super().clean()

@@ -14,6 +14,7 @@ from disputes.forms import DisputeOpenForm
 from orders.forms import BulkActionForm, OrderFilterForm
 from reviews.forms import ReviewCreateForm
 from sla.forms import BreachFilterForm
+from tenancy.audit_views import AuditExportForm
 from tenancy.widgets import FastSelect
 from tests.contracts.api_support import active_contract
 from tests.factories import ContractFactory
@@ -68,9 +69,15 @@ def test_the_other_contract_choices_render_as_with_djangos_widgets(world_a):
     contracts = [active_contract(world_a, title=f"Cleaning <{n}> & more") for n in range(2)]
     with world_a.context(user=world_a.admin):
         data = {"contract": str(contracts[1].pk)}
-        for make in (BreachFilterForm, BuildForm, ActCreateForm, ReviewCreateForm, DisputeOpenForm):
-            ours = str(make(data))
-            # the label a contract had before, its `str()`: "number — title"
-            assert escape(str(contracts[0])) in ours and "<select" in ours, make
+
+        def build(make):
+            return make(data, tenant=world_a.tenant) if make is AuditExportForm else make(data)
+
+        for make in (BreachFilterForm, BuildForm, ActCreateForm, ReviewCreateForm, DisputeOpenForm,
+                     AuditExportForm):
+            ours = str(build(make))
+            assert contracts[0].number in ours and escape(contracts[0].title) in ours and "<select" in ours, make
+            if make is not AuditExportForm:  # the label those forms gave a contract before: its `str()`
+                assert f">{escape(str(contracts[0]))}</option>" in ours, make
             assert f'value="{contracts[1].pk}" selected' in ours, make
-            assert ours == str(_as_django(make(data))), make
+            assert ours == str(_as_django(build(make))), make
