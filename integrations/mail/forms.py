@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract, ContractState
+from tenancy.widgets import fast_selects
 
 
 class ContractChoiceField(forms.ModelChoiceField):
@@ -22,6 +23,7 @@ class ConvertForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["contract"].queryset = (Contract.objects.filter(state=ContractState.ACTIVE)
                                             .select_related("client").order_by("client__name", "number"))
+        fast_selects(self)  # every active contract (tenancy.widgets)
 
 
 class DiscardForm(forms.Form):

@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from billing.forms import BuildForm
 from confirmations.forms import ActCreateForm
 from disputes.forms import DisputeOpenForm
+from integrations.mail.forms import ConvertForm
 from orders.forms import BulkActionForm, OrderFilterForm
 from reviews.forms import ReviewCreateForm
 from sla.forms import BreachFilterForm
@@ -74,10 +75,10 @@ def test_the_other_contract_choices_render_as_with_djangos_widgets(world_a):
             return make(data, tenant=world_a.tenant) if make is AuditExportForm else make(data)
 
         for make in (BreachFilterForm, BuildForm, ActCreateForm, ReviewCreateForm, DisputeOpenForm,
-                     AuditExportForm):
+                     AuditExportForm, ConvertForm):
             ours = str(build(make))
             assert contracts[0].number in ours and escape(contracts[0].title) in ours and "<select" in ours, make
-            if make is not AuditExportForm:  # the label those forms gave a contract before: its `str()`
+            if make not in (AuditExportForm, ConvertForm):  # the label those forms gave a contract: its `str()`
                 assert f">{escape(str(contracts[0]))}</option>" in ours, make
             assert f'value="{contracts[1].pk}" selected' in ours, make
             assert ours == str(_as_django(build(make))), make
