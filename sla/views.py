@@ -21,6 +21,7 @@ from contracts.selectors import contract_get
 from tenancy.decorators import provider_page
 from tenancy.errors import DomainError
 from tenancy.forms import add_domain_error
+from tenancy.keyset import kept_counts
 from tenancy.roles import CONTRACT_MANAGERS
 from tenancy.sorting import ColumnSort
 
@@ -233,8 +234,11 @@ def breach_list(request):
             breaches = breaches.filter(contract=filters["contract"])
         if filters.get("metric"):
             breaches = breaches.filter(metric=filters["metric"])
-    totals = breaches.aggregate(count=Count("id"), waived=Count("id", filter=Q(waived_at__isnull=False)))
+    # the totals count the page's rows too: the paginator reads no count of its own (long ones are kept)
+    totals = kept_counts(breaches, waived=Count("id", filter=Q(waived_at__isnull=False)))
     breaches, sort = BREACH_SORT.apply(breaches, request.GET.get("sort"))
-    page = Paginator(breaches, PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(breaches, PER_PAGE)
+    paginator.count = totals["count"]
+    page = paginator.get_page(request.GET.get("page"))
     return render(request, "sla/breach_list.html", {"filter_form": form, "page": page, "totals": totals,
                                                     "sort": sort})

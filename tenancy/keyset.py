@@ -20,6 +20,7 @@ naming the parameter (`InvalidCursor`) rather than answered from a full scan.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -277,6 +278,29 @@ def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
     size of a tenant's history, and the count costs at most `cap` index entries."""
     count = queryset.order_by()[: cap + 1].count()
     return min(count, cap), count > cap
+
+
+def kept_counts(queryset: QuerySet, **counts) -> dict:
+    """`queryset.aggregate(count=Count("pk"), **counts)`, kept in the shared cache for
+    `COUNT_KEPT_SECONDS` when `count` is `LARGE_COUNT` or more, as the API keeps its lists' long
+    counts: a page-number list of a tenant's whole history (120,000 breaches) would otherwise read
+    every row's index entry at every page. The key is the rows' SQL and parameters, so each filter
+    and each tenant counts on its own; a short list is counted at every request."""
+    from django.core.cache import cache
+    from django.db.models import Count
+
+    from .api_rows import COUNT_KEPT_SECONDS, LARGE_COUNT
+
+    rows = queryset.order_by()
+    sql, params = rows.query.sql_with_params()
+    key = "kept-counts:" + hashlib.sha256(repr((sql, params, sorted(counts))).encode()).hexdigest()
+    kept = cache.get(key)
+    if kept is not None:
+        return kept
+    figures = rows.aggregate(count=Count("pk"), **counts)
+    if figures["count"] >= LARGE_COUNT:
+        cache.set(key, figures, COUNT_KEPT_SECONDS)
+    return figures
 
 
 # --- the REST API --------------------------------------------------------------------------------

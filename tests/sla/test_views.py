@@ -9,12 +9,16 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from orders import services as order_services
 from sla.models import Breach, BusinessCalendar, ForceMajeure, SLAClock, SLAPolicy
 from sla.services import sla_sweep
+from tenancy import api_rows
 from tenancy.models import Notification
 from tests.contracts.api_support import active_contract, draft_contract
 from tests.support import signed_in
@@ -359,3 +363,50 @@ def test_the_breaches_list_shows_only_this_tenants_breaches(client, world_a, wor
     response = signed_in(client, world_a.account_manager).get(reverse("sla:breach-list"))
     assert list(response.context["page"]) == []
     assert "Their overdue" not in response.content.decode()
+
+
+def test_a_long_breaches_list_keeps_its_totals_for_a_minute_and_pages_on_them(client, world_a, world_b, monkeypatch):
+    """The breaches page counts its rows once (the totals; the pages read no count of their own), and
+    a list past `LARGE_COUNT` keeps those totals in the cache for a minute instead of counting the
+    tenant's whole history at every page; each filter and each tenant has its own."""
+    cache.clear()
+    monkeypatch.setattr(api_rows, "LARGE_COUNT", 3)
+    contract = active_contract(world_a)
+    for n in range(3):
+        raise_order(world_a, contract, title=f"Late {n}", reported_at=timezone.now() - dt.timedelta(hours=30))
+    theirs = active_contract(world_b)
+    raise_order(world_b, theirs, title="Their late one", reported_at=timezone.now() - dt.timedelta(hours=30))
+    sla_sweep()
+    before = count(world_a, Breach)
+    assert before >= 3
+    signed_in(client, world_a.account_manager)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("sla:breach-list"))
+    assert response.context["totals"]["count"] == before == len(response.context["page"])
+    assert sum('COUNT("sla_breach"' in q["sql"] or 'COUNT(*) AS "__count" FROM "sla_breach"' in q["sql"]
+               for q in queries.captured_queries) == 1
+    raise_order(world_a, contract, title="Later", reported_at=timezone.now() - dt.timedelta(hours=30))
+    sla_sweep()
+    after = count(world_a, Breach)
+    assert after > before
+    assert client.get(reverse("sla:breach-list")).context["totals"]["count"] == before  # kept for a minute
+    with world_a.context():
+        responses = Breach.objects.filter(metric="response").count()
+    assert client.get(reverse("sla:breach-list"), {"metric": "response"}).context["totals"]["count"] == responses
+    assert signed_in(client, world_b.account_manager).get(
+        reverse("sla:breach-list")).context["totals"]["count"] == count(world_b, Breach)
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=api_rows.COUNT_KEPT_SECONDS + 1)):
+        assert signed_in(client, world_a.account_manager).get(
+            reverse("sla:breach-list")).context["totals"]["count"] == after
+
+
+def test_a_short_breaches_list_is_counted_at_every_request(client, world_a):
+    cache.clear()
+    contract = active_contract(world_a)
+    raise_order(world_a, contract, title="Late", reported_at=timezone.now() - dt.timedelta(hours=30))
+    sla_sweep()
+    signed_in(client, world_a.account_manager)
+    assert client.get(reverse("sla:breach-list")).context["totals"]["count"] == count(world_a, Breach)
+    raise_order(world_a, contract, title="Later", reported_at=timezone.now() - dt.timedelta(hours=30))
+    sla_sweep()
+    assert client.get(reverse("sla:breach-list")).context["totals"]["count"] == count(world_a, Breach) > 1
