@@ -15,6 +15,7 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -27,6 +28,7 @@ from contracts.models import Obligation, ObligationOccurrence
 from orders.models import Order
 from reviews.models import ActionItem, Review
 from sla.models import Breach, SLAClock
+from tenancy import api_rows
 from tests.clock import add_months, local_today
 from tests.contracts.api_support import draft_contract
 from tests.factories import ClientFactory, ContractRoleFactory, MembershipFactory, UserFactory
@@ -341,8 +343,6 @@ def test_the_number_of_queries_does_not_grow_with_contracts_and_orders(world_a, 
 
 
 def test_this_month_is_live_and_the_closed_months_are_cached_for_ten_minutes(world_a, setup):
-    import time_machine
-
     zone = zoneinfo.ZoneInfo(world_a.tenant.time_zone)
     month_end = dt.datetime.combine(add_months(local_today(world_a.tenant), 1), dt.time.min, tzinfo=zone)
     start = min(timezone.now(), month_end - dt.timedelta(minutes=15))  # the next 11 minutes stay in this month
@@ -359,3 +359,23 @@ def test_this_month_is_live_and_the_closed_months_are_cached_for_ten_minutes(wor
         with time_machine.travel(timezone.now() + dt.timedelta(minutes=11)):
             page = manager.get("/").content.decode()
         assert re.search(r'data-figure="compliance-last">[^<]*66.7 %', page)  # 4 of 6 once the cache expired
+
+
+def test_a_busy_month_keeps_its_live_figures_for_a_minute(world_a, setup, monkeypatch):
+    """A month of `LARGE_COUNT` clocks or more is counted at most once a minute per scope (the query
+    reads every clock of the month); a quieter one stays live, as above."""
+    monkeypatch.setattr(api_rows, "LARGE_COUNT", 4)  # the fixture's month holds more clocks than that
+    zone = zoneinfo.ZoneInfo(world_a.tenant.time_zone)
+    month_end = dt.datetime.combine(add_months(local_today(world_a.tenant), 1), dt.time.min, tzinfo=zone)
+    start = min(timezone.now(), month_end - dt.timedelta(minutes=15))  # the next minutes stay in this month
+    with time_machine.travel(start, tick=True):
+        manager = browser(world_a.account_manager)
+        assert figure(manager.get("/").content.decode(), "compliance") == "75.0 %"
+        with world_a.context():
+            make_order(world_a, setup["mine"], prefix="LATE", reported_at=this_month_moment(world_a),
+                       response=("breached",), resolution=("breached",))
+        assert figure(manager.get("/").content.decode(), "compliance") == "75.0 %"  # kept
+        admin = browser(world_a.admin)  # another scope counts for itself
+        assert figure(admin.get("/").content.decode(), "compliance") == "55.6 %"  # 5 met of 9 decided
+        with time_machine.travel(timezone.now() + dt.timedelta(seconds=api_rows.COUNT_KEPT_SECONDS + 1)):
+            assert figure(manager.get("/").content.decode(), "compliance") == "50.0 %"
