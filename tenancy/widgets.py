@@ -39,8 +39,8 @@ class Select(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         if self.template_name != forms.Select.template_name or self.option_template_name != forms.Select.option_template_name:
             return super().render(name, value, attrs, renderer)
-        if self.allow_multiple_selected or self.option_inherits_attrs:
-            return self._render_from_context(name, value, attrs)
+        if self.allow_multiple_selected or self.option_inherits_attrs:  # not a plain select: Django's own
+            return super().render(name, value, attrs, renderer)
         # What `optgroups` and the two templates make of the choices, without a dict per option: an
         # option's attributes are only `selected`, on the first option whose value is chosen.
         chosen = self.format_value(value)
@@ -59,20 +59,6 @@ class Select(forms.Select):
                 parts.append(f'\n  <option value="{_escape(subvalue)}"{" selected" if selected else ""}>'
                              f"{_escape(sublabel)}</option>\n")
             if tagged:
-                parts.append("\n  </optgroup>")
-        parts.append("\n</select>")
-        return mark_safe("".join(parts))  # noqa: S308 — every piece above is escaped
-
-    def _render_from_context(self, name, value, attrs):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
-        for group_name, group_choices, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-            for option in group_choices:
-                parts.append(f'\n  <option value="{conditional_escape(option["value"])}"'
-                             f'{_attrs(option["attrs"])}>{conditional_escape(option["label"])}</option>\n')
-            if group_name:
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 — every piece above is escaped

@@ -342,11 +342,15 @@ def test_the_number_of_queries_does_not_grow_with_contracts_and_orders(world_a, 
     assert _queries(user, url) == before
 
 
+def within_this_month(world) -> dt.datetime:
+    """Now, or a quarter of an hour before the month ends: the test's next minutes stay in this month."""
+    zone = zoneinfo.ZoneInfo(world.tenant.time_zone)
+    month_end = dt.datetime.combine(add_months(local_today(world.tenant), 1), dt.time.min, tzinfo=zone)
+    return min(timezone.now(), month_end - dt.timedelta(minutes=15))
+
+
 def test_this_month_is_live_and_the_closed_months_are_cached_for_ten_minutes(world_a, setup):
-    zone = zoneinfo.ZoneInfo(world_a.tenant.time_zone)
-    month_end = dt.datetime.combine(add_months(local_today(world_a.tenant), 1), dt.time.min, tzinfo=zone)
-    start = min(timezone.now(), month_end - dt.timedelta(minutes=15))  # the next 11 minutes stay in this month
-    with time_machine.travel(start, tick=True):
+    with time_machine.travel(within_this_month(world_a), tick=True):
         manager = browser(world_a.account_manager)
         assert figure(manager.get("/").content.decode(), "compliance") == "75.0 %"
         with world_a.context():
@@ -365,10 +369,7 @@ def test_a_busy_month_keeps_its_live_figures_for_a_minute(world_a, setup, monkey
     """A month of `LARGE_COUNT` clocks or more is counted at most once a minute per scope (the query
     reads every clock of the month); a quieter one stays live, as above."""
     monkeypatch.setattr(api_rows, "LARGE_COUNT", 4)  # the fixture's month holds more clocks than that
-    zone = zoneinfo.ZoneInfo(world_a.tenant.time_zone)
-    month_end = dt.datetime.combine(add_months(local_today(world_a.tenant), 1), dt.time.min, tzinfo=zone)
-    start = min(timezone.now(), month_end - dt.timedelta(minutes=15))  # the next minutes stay in this month
-    with time_machine.travel(start, tick=True):
+    with time_machine.travel(within_this_month(world_a), tick=True):
         manager = browser(world_a.account_manager)
         assert figure(manager.get("/").content.decode(), "compliance") == "75.0 %"
         with world_a.context():
