@@ -9,21 +9,42 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.forms import ContractChoiceField
 from contracts.models import Contract
+from tenancy.bounds import validate_date_in_range
+from tenancy.errors import DomainError
 from tenancy.widgets import fast_selects
 
 from .models import InvoiceState
+from .services import month_bounds
 
 PERIOD_WIDGET = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
 
 
+class PeriodField(forms.RegexField):
+    """A month as YYYY-MM that exists (`2026-13` is an error on the field, not a failed page) and lies
+    within the dates the product accepts."""
+
+    def __init__(self, **kwargs):
+        super().__init__(regex=r"^\d{4}-\d{2}$", widget=PERIOD_WIDGET, **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        try:
+            first, _last = month_bounds(value)
+        except DomainError as error:
+            raise forms.ValidationError(error.message, code="invalid") from None
+        validate_date_in_range(first)
+
+
 class PeriodFilterForm(forms.Form):
-    period = forms.RegexField(label=_("Period"), regex=r"^\d{4}-\d{2}$", required=False, widget=PERIOD_WIDGET)
+    period = PeriodField(label=_("Period"), required=False)
     state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("Any state")), *InvoiceState.choices])
 
 
 class BuildForm(forms.Form):
     contract = ContractChoiceField(label=_("Contract"), queryset=None)
-    period = forms.RegexField(label=_("Period"), regex=r"^\d{4}-\d{2}$", widget=PERIOD_WIDGET)
+    period = PeriodField(label=_("Period"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

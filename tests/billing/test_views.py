@@ -177,3 +177,17 @@ def test_the_issue_button_asks_for_confirmation_without_javascript(world_a):
     html = browser(world_a.accountant).get(f"/billing/invoices/{invoice.pk}/").content.decode()
     step = html.split('data-testid="issue-confirm"')[1].split("</details>")[0]
     assert "<summary" in step and 'name="confirm" value="1"' in step
+
+
+@pytest.mark.parametrize("period", ["2026-13", "2026-00", "0000-01", "9999-12"])
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_month_that_does_not_exist_is_an_error_on_the_field_not_a_failed_page(world_a, period, language):
+    invoice = build(world_a, billed_contract(world_a))
+    client = browser(world_a.accountant)
+    page = client.get("/billing/", {"period": period}, HTTP_ACCEPT_LANGUAGE=language)
+    assert page.status_code == 200
+    assert page.context["form"].errors["period"]
+    assert f"/billing/invoices/{invoice.pk}/" in page.content.decode()  # the desk shows every period instead
+    built = client.post("/billing/build/", {"contract": invoice.contract_id, "period": period}, follow=True)
+    assert built.status_code == 200
+    assert [str(m) for m in built.context["messages"]]
