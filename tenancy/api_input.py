@@ -8,7 +8,8 @@
   (`allowEmptyValue`, added in `tenancy.api_base`).
 - `ApiOrderingFilter` (the default ordering filter) refuses an `ordering` naming a field the view
   does not order by with a 400 naming `ordering`, instead of silently ignoring it, and documents
-  the fields as a pattern.
+  the fields as a pattern. An order asked for ends with the id, so that rows with equal values keep
+  one order from page to page (an integration paging by `?ordering=state` sees every row once).
 - `ApiJSONParser` (the default JSON parser) refuses a body larger than `API_JSON_MAX_BYTES` (413)
   or nested deeper than `JSON_MAX_DEPTH` (400), instead of a RecursionError.
 - `DateField`, `DateTimeField` and `ApiModelSerializer` keep dates in the range of
@@ -30,6 +31,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_filters import MultipleChoiceFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, filters, parsers, serializers, status
 from rest_framework.fields import empty
@@ -113,6 +115,24 @@ class ApiFilterBackend(DjangoFilterBackend):
             return queryset
         return super().filter_queryset(request, queryset, view)
 
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        # A repeatable filter (`?state=new&state=rework`) given empty (`?state=`) filters nothing,
+        # as every other filter does, instead of refusing "" as a choice.
+        filterset_class = self.get_filterset_class(view, queryset)
+        repeated = [name for name, item in getattr(filterset_class, "base_filters", {}).items()
+                    if isinstance(item, MultipleChoiceFilter) and name in kwargs["data"]]
+        if repeated:
+            data = kwargs["data"].copy()
+            for name in repeated:
+                values = [value for value in data.getlist(name) if value != ""]
+                if values:
+                    data.setlist(name, values)
+                else:
+                    del data[name]
+            kwargs["data"] = data
+        return kwargs
+
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:
@@ -125,6 +145,14 @@ class ApiOrderingFilter(filters.OrderingFilter):
     """`?ordering=name,-created_at` over the view's `ordering_fields`; an unknown field, an empty
     term or a lookup is a 400 naming `ordering` instead of being dropped without a word. An empty
     value keeps the default order."""
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        if request.query_params.get(self.ordering_param):  # asked for: ties broken by the id
+            ordering = with_id_last(ordering)
+        return queryset.order_by(*ordering)
 
     def get_ordering(self, request, queryset, view):
         raw = request.query_params.get(self.ordering_param)
@@ -157,6 +185,14 @@ class ApiOrderingFilter(filters.OrderingFilter):
             parameter["schema"] = {"type": "string", "pattern": self.pattern(queryset, view)}
             parameter["allowEmptyValue"] = True
         return parameters
+
+
+def with_id_last(ordering: list[str]) -> list[str]:
+    """`ordering` with the id after its terms (in the last term's direction) unless it names the id:
+    a total order, so that a page-number list's pages neither repeat nor skip rows of equal values."""
+    if any(term.lstrip("-") in ("id", "pk") for term in ordering):
+        return list(ordering)
+    return [*ordering, "-id" if ordering[-1].startswith("-") else "id"]
 
 
 class RequestTooLarge(exceptions.APIException):

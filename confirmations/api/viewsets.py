@@ -24,7 +24,6 @@ from rest_framework.throttling import AnonRateThrottle
 
 from contracts.models import Contract
 from tenancy.api_base import ApiAutoSchema, ErrorSerializer, TenantViewSet
-from tenancy.api_input import ApiFilterBackend
 from tenancy.api_rows import FastListMixin
 from tenancy.errors import DomainError
 from tenancy.models import ApiKey
@@ -65,7 +64,8 @@ class ActViewSet(FastListMixin, mixins.ListModelMixin, TenantViewSet):
     model = Act
     serializer_class = ActSerializer
     filterset_class = ActFilter
-    filter_backends = [ApiFilterBackend]
+    ordering_fields = ["number", "period_start", "period_end", "amount", "state", "accept_by", "created_at"]
+    search_fields = ["number", "contract__number", "client__name"]
     http_method_names = ["get", "post", "patch", "head", "options"]
     read_roles = PROVIDER_ROLES | CLIENT_ROLES
     write_roles = ACT_WRITERS
