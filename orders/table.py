@@ -36,7 +36,8 @@ def order_rows(orders, *, portal: bool = False, bulk: bool = False, dated: bool 
     """`<tr>` per order: `portal` for a client's table (no client or assignee column), `bulk` with
     the tick boxes of the bulk form, `dated` with the reported column (the sortable header's)."""
     if not orders:
-        return mark_safe(f'<tr><td colspan="10" class="muted">{esc(_("No orders."))}</td></tr>')  # noqa: S308
+        empty = esc(_("No orders."))  # outside the f-string, where makemessages finds it
+        return mark_safe(f'<tr><td colspan="10" class="muted">{empty}</td></tr>')  # noqa: S308
     detail = reverse("orders:portal-order-detail" if portal else "orders:order-detail", args=[_SENTINEL])
     before, after = detail.split(str(_SENTINEL), 1)
     now = timezone.now()

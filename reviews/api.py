@@ -12,6 +12,7 @@ from functools import cached_property
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status
@@ -19,7 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
-from contracts.models import Contract
+from contracts.models import Client, Contract
 from tenancy.api_base import TenantRelatedField, TenantViewSet
 from tenancy.bounds import validate_date_in_range
 from tenancy.errors import DomainError
@@ -28,7 +29,7 @@ from tenancy.roles import CLIENT_ROLES, CONTRACT_MANAGERS, PROVIDER_ROLES, Role,
 
 from . import report as reports
 from . import selectors, services
-from .models import ITEM_TRANSITIONS, ActionItem, Review, ReviewKind
+from .models import ITEM_TRANSITIONS, ActionItem, Review, ReviewKind, ReviewState
 
 MAX_RANGE_DAYS = 366 * 2
 
@@ -112,13 +113,37 @@ FILE = {(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
         (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)}
 
 
+class ReviewFilter(filters.FilterSet):
+    contract = filters.ModelChoiceFilter(queryset=lambda request: Contract.objects.all())
+    client = filters.ModelChoiceFilter(queryset=lambda request: Client.objects.all())
+    kind = filters.ChoiceFilter(choices=ReviewKind.choices)
+    state = filters.MultipleChoiceFilter(
+        choices=ReviewState.choices, distinct=False,
+        help_text="Repeat to match any of several states: ?state=scheduled&state=prepared")
+    period_from = filters.DateFilter(field_name="period_end", lookup_expr="gte",
+                                     help_text="Reviews whose period ends on or after this day.")
+    period_to = filters.DateFilter(field_name="period_start", lookup_expr="lte",
+                                   help_text="Reviews whose period starts on or before this day.")
+    meeting_from = filters.DateFilter(field_name="proposed_meeting_date", lookup_expr="gte",
+                                      help_text="Reviews whose meeting is proposed for this day or later.")
+    meeting_to = filters.DateFilter(field_name="proposed_meeting_date", lookup_expr="lte",
+                                    help_text="Reviews whose meeting is proposed for this day or earlier.")
+
+
 class ReviewViewSet(mixins.ListModelMixin, TenantViewSet):
-    """Quarterly, half-yearly and annual reviews. State changes only through the actions."""
+    """Quarterly, half-yearly and annual reviews. State changes only through the actions.
+
+    The list is newest period first; it filters by contract, client, kind, state, period and proposed
+    meeting date, searches the contract's number and the client's name, and sorts by `ordering`."""
 
     model = Review
     serializer_class = ReviewSerializer
     http_method_names = ["get", "post", "head", "options"]
-    filter_backends: list = []
+    filterset_class = ReviewFilter
+    ordering_fields = ["period_end", "period_start", "proposed_meeting_date", "held_on", "state", "kind",
+                       "created_at", "id"]
+    ordering = ["-period_end", "-id"]
+    search_fields = ["contract__number", "contract__title", "client__name"]
     read_roles = PROVIDER_ROLES | CLIENT_ROLES
     write_roles = CONTRACT_MANAGERS | {Role.CLIENT_ADMIN, Role.CLIENT_SIGNATORY}
     conflict_actions = ("prepare", "refresh", "hold", "close", "cancel", "confirm", "items", "item_transition")

@@ -12,7 +12,34 @@ from tenancy.forms import DateInput
 from tenancy.models import Membership
 from tenancy.widgets import fast_selects
 
-from .models import ReviewKind
+from .models import ReviewKind, ReviewState
+
+
+class ReviewFilterForm(forms.Form):
+    """The reviews list's filters; a client user's list has no contract filter (their client's few)."""
+
+    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All")), *ReviewState.choices])
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All")), *ReviewKind.choices])
+    contract = ContractChoiceField(label=_("Contract"), required=False, queryset=Contract._base_manager.none(),
+                                   empty_label=_("All contracts"))
+    open_items = forms.BooleanField(label=_("With open action items"), required=False)
+
+    def __init__(self, *args, portal: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if portal:
+            del self.fields["contract"]
+        else:
+            self.fields["contract"].queryset = Contract.objects.order_by("number")
+            fast_selects(self)  # hundreds of contracts (tenancy.widgets)
+
+    def filters(self) -> dict:
+        """The valid filters as `selectors.review_list` takes them; a bad value filters nothing."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        contract = data.get("contract")
+        return {"state": data["state"], "kind": data["kind"], "open_items": data["open_items"],
+                "contract_id": contract.pk if contract is not None else None}
 
 
 class ReviewCreateForm(forms.Form):

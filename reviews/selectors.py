@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import Coalesce
 
 from contracts.models import Contract, ContractState
 
@@ -12,11 +13,14 @@ from .metrics import sla_metrics
 from .models import ActionItem, ActionItemState, Review, ReviewEvent, ReviewState
 
 
-def review_list(*, client_id: int | None = None, state: str = "", contract_id: int | None = None):
-    """Reviews of the current tenant (a client user: their client's only), newest period first."""
+def review_list(*, client_id: int | None = None, state: str = "", contract_id: int | None = None, kind: str = "",
+                open_items: bool = False):
+    """Reviews of the current tenant (a client user: their client's only), newest period first, with
+    their action items counted and the meeting's day (held, else proposed) as `meeting_on`."""
     queryset = (Review.objects.select_related("contract", "client")
                 .annotate(item_count=Count("items"),
-                          open_item_count=Count("items", filter=Q(items__state=ActionItemState.OPEN)))
+                          open_item_count=Count("items", filter=Q(items__state=ActionItemState.OPEN)),
+                          meeting_on=Coalesce("held_on", "proposed_meeting_date"))
                 .order_by("-period_end", "-id"))
     if client_id is not None:
         queryset = queryset.filter(client_id=client_id)
@@ -24,6 +28,10 @@ def review_list(*, client_id: int | None = None, state: str = "", contract_id: i
         queryset = queryset.filter(state=state)
     if contract_id is not None:
         queryset = queryset.filter(contract_id=contract_id)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if open_items:
+        queryset = queryset.filter(open_item_count__gt=0)
     return queryset
 
 

@@ -20,6 +20,7 @@ from tenancy.decorators import client_page, member_required, provider_page
 from tenancy.errors import ActionForbidden, DomainError
 from tenancy.forms import add_domain_error
 from tenancy.roles import CONTRACT_MANAGERS
+from tenancy.sorting import ColumnSort
 
 from . import report as reports
 from . import selectors, services
@@ -30,9 +31,10 @@ from .forms import (
     ItemTransitionForm,
     ReasonForm,
     ReviewCreateForm,
+    ReviewFilterForm,
     owner_choices,
 )
-from .models import ITEM_TRANSITIONS, ActionItem, Review, ReviewState
+from .models import ITEM_TRANSITIONS, ActionItem, Review
 
 PER_PAGE = 25
 
@@ -56,12 +58,20 @@ def _item_or_404(review: Review, item_pk: int) -> ActionItem:
     return item
 
 
+REVIEW_SORT = ColumnSort({
+    "contract": ("contract__number", "period_end"), "kind": ("kind", "period_end"), "period": ("period_end",),
+    "meeting": ("meeting_on", "period_end"), "state": ("state", "period_end"), "items": ("open_item_count", "period_end"),
+}, default="-period")
+
+
 def _list(request, *, template: str, client_id: int | None):
-    state = request.GET.get("state", "")
-    if state not in ReviewState.values:
-        state = ""
-    page = Paginator(selectors.review_list(client_id=client_id, state=state), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, template, {"page": page, "state": state, "states": ReviewState.choices})
+    form = ReviewFilterForm(request.GET or None, portal=client_id is not None)
+    filters = form.filters()
+    reviews = selectors.review_list(client_id=client_id, **filters)
+    reviews, sort = REVIEW_SORT.apply(reviews, request.GET.get("sort"))
+    page = Paginator(reviews, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, template, {"page": page, "filter_form": form, "filtered": any(filters.values()),
+                                      "sort": sort})
 
 
 @provider_page

@@ -90,6 +90,7 @@ def test_orders_headers_map_to_the_keyset_sorts(client, world_a, language):
     ("contracts:client-list", "admin", "Name"), ("confirmations:act-list", "admin", "Number"),
     ("sla:breach-list", "admin", "Breached"), ("billing:desk", "accountant", "Number"),
     ("billing:portal-invoice-list", "client_admin", "Number"), ("confirmations:portal-act-list", "client_admin", "Period"),
+    ("reviews:review-list", "admin", "Period"), ("reviews:portal-review-list", "client_admin", "Meeting"),
 ])
 def test_every_list_has_sortable_headers_and_survives_a_bad_sort(client, world_a, name, who, label):
     user = getattr(world_a, who)
