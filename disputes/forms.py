@@ -50,6 +50,9 @@ class DisputeOpenForm(forms.Form):
                                      help_text=_("Leave empty for the contract's negotiation days."))
 
     def __init__(self, *args, client_id: int | None = None, invoice_id: int | None = None, **kwargs):
+        """Unbound, the act and invoice line selects offer the newest 200 of the tenant (a client
+        user: their client's), or, when the page was opened for a contract (`initial`, from `?contract=`
+        or `?act=`), that contract's: an act of years ago can be disputed from its own page."""
         super().__init__(*args, **kwargs)
         contracts = Contract.objects.filter(state__in=DISPUTABLE_CONTRACT_STATES).order_by("number")
         acts = Act.objects.exclude(state=ActState.DRAFT).select_related("contract").order_by("-period_start", "-id")
@@ -62,8 +65,14 @@ class DisputeOpenForm(forms.Form):
         if invoice_id is not None:
             lines = lines.filter(invoice_id=invoice_id)
         self.fields["contract"].queryset = contracts
-        self.fields["act"].queryset = acts[:200] if not self.is_bound else acts
-        self.fields["invoice_line"].queryset = lines[:200] if not self.is_bound else lines
+        if not self.is_bound:
+            contract_id = self.initial.get("contract")
+            if contract_id is not None:
+                acts = acts.filter(contract_id=contract_id)
+                lines = lines.filter(invoice__contract_id=contract_id)
+            acts, lines = acts[:200], lines[:200]
+        self.fields["act"].queryset = acts
+        self.fields["invoice_line"].queryset = lines
         guard_numeric_filters(self)
         fast_selects(self)  # contracts, acts and invoice lines by the hundred (tenancy.widgets)
 

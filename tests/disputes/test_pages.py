@@ -215,3 +215,31 @@ def test_the_contract_page_and_the_portal_show_the_open_disputes_and_link_to_ope
     portal = browser(world_a.client_admin, language).get(f"/portal/contracts/{contract.pk}/")
     assert portal.status_code == 200
     assert f"/portal/disputes/?contract={contract.pk}" in portal.content.decode()
+
+
+def act_select(response) -> str:
+    html = response.content.decode()
+    start = html.index('<select name="act"')
+    return html[start:html.index("</select>", start)]
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_an_act_of_years_ago_can_be_disputed_from_its_page(world_a, language):
+    """The open form offers the newest 200 acts; opened from an act's page (or for a contract), it
+    offers that contract's acts, so the old act is there and chosen, and it opens for real."""
+    old_contract, busy = contract_of(world_a), contract_of(world_a)
+    old = sent_act(world_a, old_contract)
+    for _ in range(201):  # newer acts of another contract push the old one out of the newest 200
+        sent_act(world_a, busy)
+    for user, prefix in ((world_a.account_manager, ""), (world_a.client_admin, "/portal")):
+        everything = browser(user, language).get(f"{prefix}/disputes/new/")
+        assert f'<option value="{old.pk}"' not in act_select(everything)
+        page = browser(user, language).get(f"{prefix}/disputes/new/", {"act": old.pk})
+        assert page.status_code == 200
+        assert f'<option value="{old.pk}" selected>' in act_select(page)
+        assert list(page.context["form"].fields["act"].queryset) == [old]
+    response = browser(world_a.client_admin, language).post("/portal/disputes/new/", {
+        "contract": old_contract.pk, "kind": "act", "act": old.pk, "title": "Old act disputed"})
+    assert response.status_code == 302
+    with world_a.context():
+        assert Dispute.objects.get(act=old).title == "Old act disputed"
