@@ -248,8 +248,9 @@ class InvitationViewSet(mixins.ListModelMixin, TenantViewSet):
     model = Invitation
     serializer_class = InvitationSerializer
     filterset_class = InvitationFilter
-    filter_backends = [ApiFilterBackend, SearchFilter]
+    filter_backends = [ApiFilterBackend, SearchFilter, ApiOrderingFilter]
     search_fields = ["email", "first_name", "last_name"]
+    ordering_fields = ["sent_at", "expires_at", "email", "role", "id"]
     http_method_names = ["get", "post", "head", "options"]
     lookup_value_regex = "[0-9]+"
     read_roles = TENANT_ADMINS

@@ -252,6 +252,24 @@ def test_an_address_invited_already_is_refused(world_a, admin_api):
     assert again.json()["code"] == "already_invited"
 
 
+def test_the_invitations_sort_by_address_role_and_dates(world_a, admin_api):
+    for email, role in (("zoe@example.com", "engineer"), ("adam@example.com", "accountant"),
+                        ("mia@example.com", "account_manager")):
+        assert invite(admin_api, email=email, role=role).status_code == 201
+
+    def emails(query: str) -> list[str]:
+        response = admin_api.get(f"{INVITATIONS}{query}")
+        assert response.status_code == 200, response.content
+        return [row["email"] for row in response.json()["results"]]
+
+    assert emails("") == ["mia@example.com", "adam@example.com", "zoe@example.com"]  # newest first
+    assert emails("?ordering=email") == ["adam@example.com", "mia@example.com", "zoe@example.com"]
+    assert emails("?ordering=-role") == ["zoe@example.com", "adam@example.com", "mia@example.com"]
+    assert emails("?ordering=sent_at") == ["zoe@example.com", "adam@example.com", "mia@example.com"]
+    response = admin_api.get(f"{INVITATIONS}?ordering=token_hash")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "ordering"
+
+
 def test_an_idempotency_key_replays_the_invitation_without_sending_it_twice(world_a, admin_api):
     first = admin_api.post(INVITATIONS, {"email": "x@example.com", "role": "engineer"}, format="json",
                            HTTP_IDEMPOTENCY_KEY="invite-x-1")
