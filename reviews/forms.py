@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contracts.forms import ContractChoiceField
 from contracts.models import Contract, ContractState
@@ -39,6 +40,42 @@ class ReviewFilterForm(forms.Form):
         data = self.cleaned_data
         contract = data.get("contract")
         return {"state": data["state"], "kind": data["kind"], "open_items": data["open_items"],
+                "contract_id": contract.pk if contract is not None else None}
+
+
+class ActionItemFilterForm(forms.Form):
+    """The action items register's filters: which items, whose, of which contract (the portal: which
+    items only)."""
+
+    show = forms.ChoiceField(label=_("Show"), required=False, choices=[
+        ("open", pgettext_lazy("action items shown", "Open")), ("overdue", pgettext_lazy("action items shown", "Overdue")),
+        ("done", pgettext_lazy("action items shown", "Done")), ("dropped", pgettext_lazy("action items shown", "Dropped")),
+        ("all", pgettext_lazy("action items shown", "All"))])
+    owner = forms.ModelChoiceField(label=_("Owner"), required=False, queryset=get_user_model().objects.none(),
+                                   empty_label=_("Anyone"))
+    contract = ContractChoiceField(label=_("Contract"), required=False, queryset=Contract._base_manager.none(),
+                                   empty_label=_("All contracts"))
+
+    def __init__(self, *args, portal: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if portal:
+            del self.fields["owner"], self.fields["contract"]
+            return
+        # the people who may own an item: provider staff and every client's users, by name
+        self.fields["owner"].queryset = get_user_model().objects.filter(
+            pk__in=Membership.objects.filter(is_active=True).values("user_id")).order_by("first_name", "last_name",
+                                                                                        "username")
+        self.fields["owner"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+        self.fields["contract"].queryset = Contract.objects.order_by("number")
+        fast_selects(self)  # hundreds of contracts (tenancy.widgets)
+
+    def filters(self) -> dict:
+        """The valid filters as `selectors.action_item_list` takes them; a bad value filters nothing."""
+        if not self.is_bound or not self.is_valid():
+            return {"show": "open"}
+        data = self.cleaned_data
+        owner, contract = data.get("owner"), data.get("contract")
+        return {"show": data["show"] or "open", "owner_id": owner.pk if owner is not None else None,
                 "contract_id": contract.pk if contract is not None else None}
 
 

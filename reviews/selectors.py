@@ -35,6 +35,30 @@ def review_list(*, client_id: int | None = None, state: str = "", contract_id: i
     return queryset
 
 
+ITEM_SHOWS = ("open", "overdue", "done", "dropped", "all")
+
+
+def action_item_list(*, today: dt.date, show: str = "open", client_id: int | None = None,
+                     owner_id: int | None = None, contract_id: int | None = None):
+    """The action items of the current tenant's reviews (a client user: their client's), with their
+    review, contract, client and owner. `show`: `open` (the default), `overdue` (open and past the due
+    date), `done`, `dropped` or `all`. A cancelled review's items are not a plan anyone follows and
+    are left out."""
+    items = (ActionItem.objects.exclude(review__state=ReviewState.CANCELLED)
+             .select_related("review", "review__contract", "review__client", "owner"))
+    if show == "overdue":
+        items = items.filter(state=ActionItemState.OPEN, due_date__lt=today)
+    elif show in (ActionItemState.OPEN, ActionItemState.DONE, ActionItemState.DROPPED):
+        items = items.filter(state=show)
+    if client_id is not None:
+        items = items.filter(review__client_id=client_id)
+    if owner_id is not None:
+        items = items.filter(owner_id=owner_id)
+    if contract_id is not None:
+        items = items.filter(review__contract_id=contract_id)
+    return items
+
+
 def review_get(*, review_id, client_id: int | None = None) -> Review:
     """One review with its contract, items and confirmation; raises Review.DoesNotExist when it is
     not the current tenant's (or, for a client user, not their client's)."""

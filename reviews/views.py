@@ -25,6 +25,7 @@ from tenancy.sorting import ColumnSort
 from . import report as reports
 from . import selectors, services
 from .forms import (
+    ActionItemFilterForm,
     ActionItemForm,
     ConfirmForm,
     HoldForm,
@@ -82,6 +83,35 @@ def review_list(request):
 @client_page
 def portal_review_list(request):
     return _list(request, template="reviews/portal_review_list.html", client_id=request.membership.client_id)
+
+
+ITEM_SORT = ColumnSort({
+    "due": ("due_date", "created_at"), "contract": ("review__contract__number", "due_date"),
+    "owner": ("owner__last_name", "owner__first_name", "owner__username", "due_date"),
+    "state": ("state", "due_date"), "created": ("created_at",),
+}, default="due")
+
+
+def _items(request, *, template: str, client_id: int | None):
+    """The action items of every review in one register: open ones first by due date (undated last),
+    overdue, done, dropped or all on request, whose and of which contract."""
+    form = ActionItemFilterForm(request.GET or None, portal=client_id is not None)
+    filters = form.filters()
+    items = selectors.action_item_list(today=request.tenant.today(), client_id=client_id, **filters)
+    items, sort = ITEM_SORT.apply(items, request.GET.get("sort"))
+    page = Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, template, {"page": page, "filter_form": form, "sort": sort, "show": filters["show"],
+                                      "today": request.tenant.today(), "portal": client_id is not None})
+
+
+@provider_page
+def item_list(request):
+    return _items(request, template="reviews/item_list.html", client_id=None)
+
+
+@client_page
+def portal_item_list(request):
+    return _items(request, template="reviews/item_list.html", client_id=request.membership.client_id)
 
 
 @provider_page(roles=CONTRACT_MANAGERS)

@@ -78,6 +78,8 @@ PAGES = {
     "portal-act-list": ("/portal/acts/", "client_signatory"),
     "review-list": ("/reviews/", "admin"),
     "portal-review-list": ("/portal/reviews/", "client_admin"),
+    "item-list": ("/reviews/items/?show=all", "admin"),
+    "portal-item-list": ("/portal/reviews/items/?show=all", "client_admin"),
     "dispute-list": ("/disputes/", "admin"),
     "portal-dispute-list": ("/portal/disputes/", "client_admin"),
     "list": ("/notifications/", "account_manager"),

@@ -91,6 +91,7 @@ def test_orders_headers_map_to_the_keyset_sorts(client, world_a, language):
     ("sla:breach-list", "admin", "Breached"), ("billing:desk", "accountant", "Number"),
     ("billing:portal-invoice-list", "client_admin", "Number"), ("confirmations:portal-act-list", "client_admin", "Period"),
     ("reviews:review-list", "admin", "Period"), ("reviews:portal-review-list", "client_admin", "Meeting"),
+    ("reviews:item-list", "account_manager", "Due"), ("reviews:portal-item-list", "client_admin", "State"),
 ])
 def test_every_list_has_sortable_headers_and_survives_a_bad_sort(client, world_a, name, who, label):
     user = getattr(world_a, who)

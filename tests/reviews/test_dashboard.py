@@ -246,12 +246,10 @@ def test_every_figure_links_to_the_list_behind_it(world_a, setup):
         if url.startswith("/"):
             assert manager.get(url).status_code == 200, url
     assert 'id="overdue-items"' in page
-    # the overdue items' card leads to the reviews whose plan is still open
-    assert 'href="/reviews/?open_items=on"' in page
-    with_items = manager.get("/reviews/?open_items=on")
-    shown = list(with_items.context["page"])
-    assert shown and all(review.state == "held" and review.open_item_count == 2 for review in shown)
-    assert setup["mine"].number in with_items.content.decode()
+    # the overdue items' card leads to the register of every overdue item
+    assert 'href="/reviews/items/?show=overdue"' in page
+    register = manager.get("/reviews/items/?show=overdue")
+    assert [item.what for item in register.context["page"]] == [f"Overdue fix of {setup['mine'].number}"]
     # the lists behind the figures hold what the figures count
     assert setup["mine"].number in manager.get("/reviews/?state=scheduled").content.decode()
     assert "ORD-SOON-" in manager.get("/orders/?state=open&sort=due").content.decode()
