@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 
+from django.db.models import F, Q
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -23,13 +24,14 @@ from rest_framework.response import Response
 from contracts.models import Client, Contract
 from tenancy.api_base import TenantRelatedField, TenantViewSet
 from tenancy.bounds import validate_date_in_range
+from tenancy.context import current_tenant_id
 from tenancy.errors import DomainError
-from tenancy.models import ApiKey
+from tenancy.models import ApiKey, Tenant
 from tenancy.roles import CLIENT_ROLES, CONTRACT_MANAGERS, PROVIDER_ROLES, Role, client_scope_of
 
 from . import report as reports
 from . import selectors, services
-from .models import ITEM_TRANSITIONS, ActionItem, Review, ReviewKind, ReviewState
+from .models import ITEM_TRANSITIONS, ActionItem, ActionItemState, Review, ReviewKind, ReviewState
 
 MAX_RANGE_DAYS = 366 * 2
 
@@ -47,6 +49,19 @@ class ActionItemSerializer(serializers.ModelSerializer):
         model = ActionItem
         fields = ["id", "what", "owner", "due_date", "state", "evidence_note", "evidence_file_name", "created_at",
                   "finished_at"]
+        read_only_fields = fields
+
+
+class ActionItemListSerializer(ActionItemSerializer):
+    """An item of the register: the item with its review, contract and client."""
+
+    review = serializers.IntegerField(source="review_id", read_only=True)
+    contract = serializers.IntegerField(source="review.contract_id", read_only=True)
+    contract_number = serializers.CharField(source="review.contract.number", read_only=True)
+    client = serializers.IntegerField(source="review.client_id", read_only=True)
+
+    class Meta(ActionItemSerializer.Meta):
+        fields = ["id", "review", "contract", "contract_number", "client", *ActionItemSerializer.Meta.fields[1:]]
         read_only_fields = fields
 
 
@@ -279,6 +294,42 @@ class ReviewViewSet(mixins.ListModelMixin, TenantViewSet):
         return Response(ActionItemSerializer(item).data)
 
 
+class ActionItemFilter(filters.FilterSet):
+    state = filters.MultipleChoiceFilter(
+        choices=ActionItemState.choices, distinct=False,
+        help_text="Repeat to match any of several states: ?state=open&state=done")
+    overdue = filters.BooleanFilter(method="filter_overdue",
+                                    help_text="true: open items past their due date (the organisation's today); "
+                                    "false: the rest.")
+    owner = filters.ModelChoiceFilter(queryset=lambda request: _users())
+    contract = filters.ModelChoiceFilter(field_name="review__contract", queryset=lambda request: Contract.objects.all())
+    review = filters.NumberFilter(field_name="review_id")
+    due_from = filters.DateFilter(field_name="due_date", lookup_expr="gte", help_text="Items due on or after this day.")
+    due_to = filters.DateFilter(field_name="due_date", lookup_expr="lte", help_text="Items due on or before this day.")
+
+    def filter_overdue(self, queryset, name, value):
+        late = Q(state=ActionItemState.OPEN, due_date__lt=Tenant.objects.get(pk=current_tenant_id()).today())
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+
+class ActionItemViewSet(mixins.ListModelMixin, TenantViewSet):
+    """Every review's action items in one list (a client user: their client's), soonest due first and
+    undated last; a cancelled review's items are left out. They change through the review's actions."""
+
+    model = ActionItem
+    serializer_class = ActionItemListSerializer
+    filterset_class = ActionItemFilter
+    ordering_fields = ["due_date", "created_at", "finished_at", "state", "id"]
+    search_fields = ["what"]
+    http_method_names = ["get", "head", "options"]
+    read_roles = PROVIDER_ROLES | CLIENT_ROLES
+    write_roles = frozenset()
+
+    def scoped_queryset(self):
+        return (selectors.action_item_list(show="all", client_id=client_scope_of(self.request.user))
+                .order_by(F("due_date").asc(nulls_last=True), "id"))
+
+
 class MetricsQuerySerializer(serializers.Serializer):
     """`?from=&to=`: the fields carry the parameters' own names, so an error names what was sent."""
 
@@ -324,5 +375,6 @@ class ContractMetricsViewSet(TenantViewSet):
 
 def register(router) -> None:
     router.register("reviews", ReviewViewSet, basename="api-review")
+    router.register("action-items", ActionItemViewSet, basename="api-action-item")
     router.register(r"contracts/(?P<contract_id>\d+)/sla-metrics", ContractMetricsViewSet,
                     basename="api-contract-sla-metrics")

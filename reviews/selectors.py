@@ -38,15 +38,17 @@ def review_list(*, client_id: int | None = None, state: str = "", contract_id: i
 ITEM_SHOWS = ("open", "overdue", "done", "dropped", "all")
 
 
-def action_item_list(*, today: dt.date, show: str = "open", client_id: int | None = None,
+def action_item_list(*, today: dt.date | None = None, show: str = "open", client_id: int | None = None,
                      owner_id: int | None = None, contract_id: int | None = None):
     """The action items of the current tenant's reviews (a client user: their client's), with their
     review, contract, client and owner. `show`: `open` (the default), `overdue` (open and past the due
-    date), `done`, `dropped` or `all`. A cancelled review's items are not a plan anyone follows and
-    are left out."""
+    date, the organisation's `today`), `done`, `dropped` or `all`. A cancelled review's items are not
+    a plan anyone follows and are left out."""
     items = (ActionItem.objects.exclude(review__state=ReviewState.CANCELLED)
              .select_related("review", "review__contract", "review__client", "owner"))
     if show == "overdue":
+        if today is None:
+            raise ValueError("overdue needs the organisation's today")
         items = items.filter(state=ActionItemState.OPEN, due_date__lt=today)
     elif show in (ActionItemState.OPEN, ActionItemState.DONE, ActionItemState.DROPPED):
         items = items.filter(state=show)

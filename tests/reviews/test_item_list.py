@@ -111,3 +111,49 @@ def test_another_tenant_and_other_roles(world_a, world_b, plan):
         "Replace the UPS"]
     assert browser(world_a.client_admin).get("/reviews/items/").status_code in (302, 403)
     assert browser(world_a.account_manager).get("/portal/reviews/items/").status_code in (302, 403)
+
+
+ITEMS = "/api/v1/action-items/"
+
+
+def test_the_api_lists_every_reviews_items_with_filters(world_a, plan, api_as):
+    from tests.contracts.api_support import assert_error
+
+    api = api_as(world_a, world_a.account_manager)
+
+    def whats(query: str = "") -> list[str]:
+        response = api.get(f"{ITEMS}{query}")
+        assert response.status_code == 200, response.content
+        return [row["what"] for row in response.json()["results"]]
+
+    assert whats() == ["Move the rack", "Patch the mail server", "Replace the UPS", "Send the floor plans",
+                       "Train the night shift", "Agree on a spare parts stock"]  # soonest due, undated last
+    row = api.get(f"{ITEMS}?search=UPS").json()["results"][0]
+    assert row["review"] == plan["held_alpha"].pk and row["contract"] == plan["alpha"].pk
+    assert row["contract_number"] == "ITEMS-ALPHA" and row["client"] == plan["alpha"].client_id
+    assert row["owner"] == world_a.engineer.pk and row["state"] == "open"
+    assert whats("?overdue=true") == ["Replace the UPS", "Send the floor plans"]
+    assert len(whats("?overdue=false")) == 4
+    assert whats("?state=done&state=dropped") == ["Move the rack", "Patch the mail server"]
+    assert whats(f"?owner={world_a.client_admin.pk}") == ["Send the floor plans", "Agree on a spare parts stock"]
+    assert whats(f"?contract={plan['beta'].pk}") == ["Patch the mail server", "Train the night shift"]
+    assert whats(f"?review={plan['held_alpha'].pk}&state=open&ordering=-created_at") == [
+        "Send the floor plans", "Agree on a spare parts stock", "Replace the UPS"]
+    today = local_today(world_a.tenant)
+    assert whats(f"?due_from={today}&due_to={today + dt.timedelta(days=5)}") == ["Train the night shift"]
+    for query, field in (("?state=late", "state"), ("?overdue=maybe", "overdue"), ("?owner=abc", "owner"),
+                         ("?contract=99999999999999999999", "contract"), ("?due_from=2026-02-30", "due_from"),
+                         ("?ordering=what", "ordering")):
+        assert_error(api.get(f"{ITEMS}{query}"), 400, field=field)
+    assert api.post(ITEMS, {}, format="json").status_code == 405
+
+
+def test_the_api_register_keeps_to_the_tenant_and_the_client(world_a, world_b, plan, api_as):
+    from tests.reviews.support import session_as
+
+    assert api_as(world_b, world_b.account_manager).get(ITEMS).json()["count"] == 0
+    own = session_as(world_a.client_admin)
+    assert [row["what"] for row in own.get(f"{ITEMS}?state=open").json()["results"]] == [
+        "Replace the UPS", "Send the floor plans", "Agree on a spare parts stock"]
+    assert own.get(f"{ITEMS}?contract={plan['beta'].pk}").json()["count"] == 0
+    assert own.get(f"{ITEMS}?review={plan['soon'].review_id}").json()["count"] == 0
