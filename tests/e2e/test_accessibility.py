@@ -52,9 +52,10 @@ def demo(transactional_db, settings, tmp_path):
         invoice = Invoice.objects.first()
         portal_invoice = Invoice.objects.filter(client_id=client_id).exclude(state="draft").first()
     manager_pages = ["/", "/orders/", f"/orders/{order.pk}/", "/contracts/", f"/contracts/{contract.pk}/",
-                     "/acts/", f"/acts/{act.pk}/", "/billing/", f"/billing/invoices/{invoice.pk}/"]
+                     "/acts/", f"/acts/{act.pk}/", "/billing/", f"/billing/invoices/{invoice.pk}/", "/reviews/",
+                     "/reviews/items/?show=all"]
     portal_pages = ["/portal/", "/portal/orders/", f"/portal/orders/{portal_order.pk}/", "/portal/acts/",
-                    "/portal/invoices/"]
+                    "/portal/invoices/", "/portal/reviews/items/?show=all"]
     if portal_act:
         portal_pages.append(f"/portal/acts/{portal_act.pk}/")
     if portal_invoice:
