@@ -391,6 +391,7 @@ CELERY_BEAT_SCHEDULE = {
     # hourly: each tenant's day starts at its own midnight; both are idempotent (unique constraints)
     "reviews-create-due": {"task": "reviews.tasks.create_due_reviews", "schedule": 60 * 60.0},
     "reviews-remind": {"task": "reviews.tasks.remind_reviews", "schedule": 60 * 60.0},
+    "reviews-count-compliance": {"task": "reviews.tasks.count_compliance", "schedule": 10 * 60.0},
     # hourly: overdue dispute stages escalate, resolved compensations are credited (both idempotent)
     "disputes-escalate-and-settle": {"task": "disputes.tasks.escalate_and_settle", "schedule": 60 * 60.0},
     # outgoing mail whose message was lost (broker down at commit, a worker died): queue it again

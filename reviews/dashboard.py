@@ -6,7 +6,8 @@ breaches, acts, invoices or reviews. The scope is a subquery, never a list of id
 Python. "This month" and the 12-month trend are months of the tenant's time zone.
 
 The dashboard sits in `reviews`, the app at the top of the dependency chain: it reads every other
-app's tables and the review figures' helpers (`reviews.metrics`) but writes nothing.
+app's tables and the review figures' helpers (`reviews.metrics`, `reviews.compliance`) but writes
+nothing (a month of the trend not counted yet is queued for counting after the view's commit).
 
 Definitions (the same as the SLA report's, so the two never disagree):
 - compliance of a month: the clocks *started* in that month; met = stopped without a breach,
@@ -35,9 +36,11 @@ from orders.models import OPEN_STATES, Order
 from sla.models import Breach, Metric, SLAClock
 from tenancy import api_rows
 from tenancy.context import current_tenant_id
+from tenancy.effects import on_commit_task
 from tenancy.roles import Role
 
-from . import charts
+from . import charts, compliance
+from .compliance import month_key
 from .metrics import _mean, _pct, _slope, months_between, period_window
 from .models import ActionItem, ActionItemState, Review, ReviewState
 
@@ -98,6 +101,11 @@ class Months:
     def last_key(self) -> str:
         return self.keys[-2]
 
+    @property
+    def closed_firsts(self) -> list[dt.date]:
+        """The first days of the trend's months before this one."""
+        return [dt.date.fromisoformat(f"{key}-01") for key in self.keys[:-1]]
+
     def window(self, start: dt.date) -> tuple[dt.datetime, dt.datetime]:
         """From `start` 00:00 to the end of this month (local), as aware datetimes."""
         end = _months_before(self.this_start, -1) - dt.timedelta(days=1)
@@ -109,30 +117,22 @@ def _months_before(first_of_month: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _key(value) -> str:
-    return f"{value.year:04d}-{value.month:02d}" if value is not None else ""
-
-
-def _short(month_key: str) -> str:
+def _short(key: str) -> str:
     """'2026-03' → '03.26': short enough for twelve labels under a 560 px chart."""
-    return f"{month_key[5:7]}.{month_key[2:4]}"
+    return f"{key[5:7]}.{key[2:4]}"
 
 
 # --- figures shared by both homes -------------------------------------------------------------
 
-def _clock_counts(scope: QuerySet | None, window: tuple[dt.datetime, dt.datetime], zone) -> list[tuple]:
-    """(month, metric, met, breached) of the clocks started in `window`, in one aggregate query.
+def _queue_count(months: Months) -> None:
+    """Queue the count of the tenant's closed months once per `COUNT_EVERY_SECONDS` (after commit:
+    the page itself writes nothing); the beat counts them anyway."""
+    from .tasks import count_compliance
 
-    A clock starts when its order is reported (sla.services), so the window is put on the orders'
-    `reported_at`: the planner then starts from the window's orders and reaches their clocks by the
-    (order, metric) index instead of scanning every clock (the clocks table has no index on its start)."""
-    clocks = _within(SLAClock.objects.filter(metric__in=METRICS, order__reported_at__gte=window[0],
-                                             order__reported_at__lt=window[1]), scope, "order__contract")
-    rows = (clocks.annotate(month=TruncMonth("order__reported_at", tzinfo=zone)).values("month", "metric")
-            .annotate(met=Count("id", filter=Q(breached_at__isnull=True, stopped_at__isnull=False)),
-                      breached=Count("id", filter=Q(breached_at__isnull=False)), clocks=Count("id"))
-            .order_by("month", "metric"))
-    return [(_key(row["month"]), row["metric"], row["met"], row["breached"], row["clocks"]) for row in rows]
+    tenant_id = current_tenant_id()
+    if cache.add(f"dashboard:compliance-queued:{tenant_id}:{months.time_zone}:{months.this_start}", True,
+                 compliance.COUNT_EVERY_SECONDS):
+        on_commit_task(count_compliance, tenant_id)
 
 
 def compliance_trend(*, scope: QuerySet | None, scope_key: str, months: Months) -> dict:
@@ -141,25 +141,29 @@ def compliance_trend(*, scope: QuerySet | None, scope_key: str, months: Months) 
 
     This month is counted live (one query over this month's orders); a month of `LARGE_COUNT` clocks
     or more (a busy tenant: the query reads them all) keeps its counts for `COUNT_KEPT_SECONDS`, as the
-    lists keep their long counts. The eleven months before change only as late clocks of their orders
-    stop or breach, so their counts (one query over a year of clocks, the page's most expensive) are
-    kept in the cache for PAST_MONTHS_SECONDS per scope."""
+    lists keep their long counts. The eleven months before are summed from their counted rows
+    (`reviews.compliance`: two small queries, whatever the history). A month not counted yet (the
+    first view after a month ends, or after the time zone changed) queues its count and is counted
+    here meanwhile, kept in the cache for PAST_MONTHS_SECONDS per scope."""
     zone = zoneinfo.ZoneInfo(months.time_zone)
-    cache_key = f"dashboard:compliance-past:{scope_key}:{months.time_zone}:{months.trend_start}:{months.this_start}"
-    past = cache.get(cache_key)
+    past = compliance.counted_sums(scope, time_zone=months.time_zone, firsts=months.closed_firsts)
     if past is None:
-        past = _clock_counts(scope, period_window(months.time_zone, months.trend_start,
-                                                  months.this_start - dt.timedelta(days=1)), zone)
-        cache.set(cache_key, past, PAST_MONTHS_SECONDS)
+        _queue_count(months)
+        cache_key = f"dashboard:compliance-past:{scope_key}:{months.time_zone}:{months.trend_start}:{months.this_start}"
+        past = cache.get(cache_key)
+        if past is None:
+            past = compliance.clock_counts(scope, period_window(months.time_zone, months.trend_start,
+                                                               months.this_start - dt.timedelta(days=1)), zone)
+            cache.set(cache_key, past, PAST_MONTHS_SECONDS)
     current_key = f"dashboard:compliance-now:{scope_key}:{months.time_zone}:{months.this_start}"
     current = cache.get(current_key)
     if current is None:
-        current = _clock_counts(scope, months.window(months.this_start), zone)
+        current = compliance.clock_counts(scope, months.window(months.this_start), zone)
         if sum(row[-1] for row in current) >= api_rows.LARGE_COUNT:
             cache.set(current_key, current, api_rows.COUNT_KEPT_SECONDS)
     figures = {key: {m: [0, 0] for m in METRICS} for key in months.keys}
-    for month_key, metric, met, breached, _clocks in (*past, *current):
-        month = figures.get(month_key)
+    for key, metric, met, breached, _clocks in (*past, *current):
+        month = figures.get(key)
         if month is not None and metric in month:
             month[metric][0] += met
             month[metric][1] += breached
@@ -188,7 +192,7 @@ def rating_trend(*, scope: QuerySet | None, months: Months) -> dict:
                                                 act__period_start__lte=months.today), scope)
             .annotate(month=TruncMonth("act__period_start")).values("month")
             .annotate(mean=Avg("rating"), count=Count("id"), total=Sum("rating")).order_by("month"))
-    by_month = {_key(row["month"]): row for row in rows}
+    by_month = {month_key(row["month"]): row for row in rows}
     monthly = [{"month": key, "mean": _mean(by_month[key]["mean"]) if key in by_month else None,
                 "count": by_month[key]["count"] if key in by_month else 0} for key in months.keys]
     count = sum(row["count"] for row in by_month.values())
@@ -206,8 +210,8 @@ def rating_trend(*, scope: QuerySet | None, months: Months) -> dict:
 def provider_dashboard(*, user, role: str, time_zone: str, now: dt.datetime, billing: bool) -> dict:
     """Every figure of a provider user's home. `billing`: the role may see invoices.
 
-    A fixed number of queries: 11, one more with billing, and one more when the trend's closed
-    months are not cached.
+    A fixed number of queries: 12, one more with billing (the trend's closed months are two: whether
+    they are counted, and their sums; see `compliance_trend`).
     """
     scope = manager_scope(user=user, role=role)
     months = Months.of(now=now, time_zone=time_zone)
@@ -265,8 +269,8 @@ def provider_dashboard(*, user, role: str, time_zone: str, now: dt.datetime, bil
 def client_dashboard(*, client_id: int, time_zone: str, now: dt.datetime) -> dict:
     """Every figure of a client user's portal home, for their client's contracts only.
 
-    A fixed number of queries (11, one more when the trend's closed months are not cached); the open
-    orders' list is the caller's (orders.selectors).
+    A fixed number of queries (12, as the provider's home); the open orders' list is the caller's
+    (orders.selectors).
     """
     scope = client_scope(client_id=client_id)
     months = Months.of(now=now, time_zone=time_zone)

@@ -233,3 +233,40 @@ class ReviewConfirmation(TenantOwned):
     class Meta:
         verbose_name = _("review confirmation")
         verbose_name_plural = _("review confirmations")
+
+
+class ComplianceMonth(TenantOwned):
+    """The clocks of one contract's orders reported in one closed month (of the organisation's time
+    zone then), by metric: how many, met (stopped without a breach) and breached. The home pages'
+    trend sums them over a scope of contracts instead of counting a year of clocks at a view; counted
+    again by `reviews.tasks.count_compliance` (a late clock of an old order may still stop or breach)."""
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="+")
+    time_zone = models.CharField(max_length=64)
+    month = models.DateField()  # its first day
+    metric = models.CharField(max_length=16)
+    clocks = models.PositiveIntegerField(default=0)
+    met = models.PositiveIntegerField(default=0)
+    breached = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "time_zone", "month", "contract", "metric"],
+                                               name="compliance_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.metric}: {self.met}/{self.breached} of {self.clocks}"
+
+
+class CountedMonth(TenantOwned):
+    """A closed month whose `ComplianceMonth` rows are counted (a month without clocks has none), and
+    when it was counted last."""
+
+    time_zone = models.CharField(max_length=64)
+    month = models.DateField()
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "time_zone", "month"], name="counted_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} ({self.time_zone}) at {self.counted_at:%Y-%m-%d %H:%M}"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import OperationalError
 
 from tenancy.tasks import per_tenant
 
-from . import services
+from . import compliance, services
 
 
 @shared_task(name="reviews.tasks.create_due_reviews")
@@ -23,3 +24,12 @@ def remind_reviews(tenant_id: int | None = None) -> int:
     after a few days, the account manager; reviews left unprepared past their meeting date remind the
     account manager. One reminder per item (or review) and day: a unique notification key."""
     return per_tenant(services.reviews_remind, tenant_id)
+
+
+@shared_task(name="reviews.tasks.count_compliance", autoretry_for=(OperationalError,), retry_backoff=True,
+             max_retries=5)
+def count_compliance(tenant_id: int | None = None) -> int:
+    """Beat task (every ten minutes, safe more often or at once): count the clocks of the compliance
+    trend's closed months per contract and metric for the home pages (`reviews.compliance`). A view
+    that finds a month not counted yet queues it for its tenant."""
+    return per_tenant(compliance.count_closed_months, tenant_id)

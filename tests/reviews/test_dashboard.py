@@ -158,6 +158,11 @@ def fill(world, contract, *, prefix="ORD"):
 
 @pytest.fixture
 def setup(world_a, world_b):
+    return build_setup(world_a, world_b)
+
+
+def build_setup(world_a, world_b) -> dict:
+    """Tenant A's manager's contract filled by hand, another manager's contract, tenant B's contract."""
     mine = reviewed_contract(world_a)
     fill(world_a, mine)
     other_manager = UserFactory(username="a_other_manager")
