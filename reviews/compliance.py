@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -89,19 +90,26 @@ def count_months(*, time_zone: str, firsts: list[dt.date]) -> int:
     return len(firsts)
 
 
-def counted_sums(scope: QuerySet | None, *, time_zone: str, firsts: list[dt.date]) -> list[tuple] | None:
+def counted_sums(scope: QuerySet | None, *, scope_key: str, time_zone: str, firsts: list[dt.date]) -> list[tuple] | None:
     """(month, metric, met, breached, clocks) of the months beginning on `firsts` summed over the
-    scope's contracts from their counted rows, or None when a month is not counted yet."""
-    counted = CountedMonth.objects.filter(time_zone=time_zone, month__in=firsts).count()
-    if counted < len(set(firsts)):
+    scope's contracts from their counted rows, or None when a month is not counted yet. The sums are
+    kept in the cache under the scope (`scope_key`) and the months' last count, so a view reads them
+    in one small query until the next count."""
+    counted = CountedMonth.objects.filter(time_zone=time_zone, month__in=firsts).aggregate(
+        months=Count("id"), last=Max("counted_at"))
+    if counted["months"] < len(set(firsts)):
         return None
-    rows = ComplianceMonth.objects.filter(time_zone=time_zone, month__in=firsts)
-    if scope is not None:
-        rows = rows.filter(contract__in=scope)
-    sums = (rows.values("month", "metric").annotate(met_sum=Sum("met"), breached_sum=Sum("breached"),
-                                                    clocks_sum=Sum("clocks")).order_by("month", "metric"))
-    return [(month_key(row["month"]), row["metric"], row["met_sum"], row["breached_sum"], row["clocks_sum"])
-            for row in sums]
+    key = f"dashboard:compliance-counted:{scope_key}:{time_zone}:{min(firsts)}:{counted['last'].timestamp()}"
+    sums = cache.get(key)
+    if sums is None:
+        rows = ComplianceMonth.objects.filter(time_zone=time_zone, month__in=firsts)
+        if scope is not None:
+            rows = rows.filter(contract__in=scope)
+        sums = [(month_key(row["month"]), row["metric"], row["met_sum"], row["breached_sum"], row["clocks_sum"])
+                for row in rows.values("month", "metric").annotate(
+                    met_sum=Sum("met"), breached_sum=Sum("breached"), clocks_sum=Sum("clocks")).order_by("month", "metric")]
+        cache.set(key, sums, 2 * COUNT_EVERY_SECONDS)
+    return sums
 
 
 def count_closed_months() -> int:

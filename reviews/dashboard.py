@@ -142,11 +142,13 @@ def compliance_trend(*, scope: QuerySet | None, scope_key: str, months: Months) 
     This month is counted live (one query over this month's orders); a month of `LARGE_COUNT` clocks
     or more (a busy tenant: the query reads them all) keeps its counts for `COUNT_KEPT_SECONDS`, as the
     lists keep their long counts. The eleven months before are summed from their counted rows
-    (`reviews.compliance`: two small queries, whatever the history). A month not counted yet (the
+    (`reviews.compliance`: one small query, the sums kept in the cache until the next count, whatever
+    the history). A month not counted yet (the
     first view after a month ends, or after the time zone changed) queues its count and is counted
     here meanwhile, kept in the cache for PAST_MONTHS_SECONDS per scope."""
     zone = zoneinfo.ZoneInfo(months.time_zone)
-    past = compliance.counted_sums(scope, time_zone=months.time_zone, firsts=months.closed_firsts)
+    past = compliance.counted_sums(scope, scope_key=scope_key, time_zone=months.time_zone,
+                                   firsts=months.closed_firsts)
     if past is None:
         _queue_count(months)
         cache_key = f"dashboard:compliance-past:{scope_key}:{months.time_zone}:{months.trend_start}:{months.this_start}"
@@ -210,8 +212,8 @@ def rating_trend(*, scope: QuerySet | None, months: Months) -> dict:
 def provider_dashboard(*, user, role: str, time_zone: str, now: dt.datetime, billing: bool) -> dict:
     """Every figure of a provider user's home. `billing`: the role may see invoices.
 
-    A fixed number of queries: 12, one more with billing (the trend's closed months are two: whether
-    they are counted, and their sums; see `compliance_trend`).
+    A fixed number of queries: 11, one more with billing, and one more for the trend's closed months
+    after each count (see `compliance_trend`).
     """
     scope = manager_scope(user=user, role=role)
     months = Months.of(now=now, time_zone=time_zone)
@@ -269,8 +271,8 @@ def provider_dashboard(*, user, role: str, time_zone: str, now: dt.datetime, bil
 def client_dashboard(*, client_id: int, time_zone: str, now: dt.datetime) -> dict:
     """Every figure of a client user's portal home, for their client's contracts only.
 
-    A fixed number of queries (12, as the provider's home); the open orders' list is the caller's
-    (orders.selectors).
+    A fixed number of queries (11, one more for the trend's closed months after each count); the open
+    orders' list is the caller's (orders.selectors).
     """
     scope = client_scope(client_id=client_id)
     months = Months.of(now=now, time_zone=time_zone)
