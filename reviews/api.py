@@ -149,7 +149,8 @@ class ReviewViewSet(mixins.ListModelMixin, TenantViewSet):
     """Quarterly, half-yearly and annual reviews. State changes only through the actions.
 
     The list is newest period first; it filters by contract, client, kind, state, period and proposed
-    meeting date, searches the contract's number and the client's name, and sorts by `ordering`."""
+    meeting date, searches the contract's number and title and the client's name, and sorts by
+    `ordering`."""
 
     model = Review
     serializer_class = ReviewSerializer

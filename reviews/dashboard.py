@@ -33,14 +33,14 @@ from confirmations.models import Act, ActState, Confirmation
 from contracts.models import Contract, ObligationOccurrence, OccurrenceState
 from contracts.selectors import manager_scope
 from orders.models import OPEN_STATES, Order
-from sla.models import Breach, Metric, SLAClock
+from sla.models import Breach, SLAClock
 from tenancy import api_rows
 from tenancy.context import current_tenant_id
 from tenancy.effects import on_commit_task
 from tenancy.roles import Role
 
 from . import charts, compliance
-from .compliance import month_key
+from .compliance import METRICS, month_key
 from .metrics import _mean, _pct, _slope, months_between, period_window
 from .models import ActionItem, ActionItemState, Review, ReviewState
 
@@ -48,7 +48,6 @@ TREND_MONTHS = 12
 PAST_MONTHS_SECONDS = 10 * 60  # how long the trend's closed months may be cached
 SOON = dt.timedelta(hours=24)
 LIST_LIMIT = 8
-METRICS = (Metric.RESPONSE, Metric.RESOLUTION)
 REVIEWS_DUE_STATES = (ReviewState.SCHEDULED, ReviewState.PREPARED)
 REPORT_STATES = (ReviewState.PREPARED, ReviewState.HELD, ReviewState.CLOSED)
 
@@ -142,10 +141,10 @@ def compliance_trend(*, scope: QuerySet | None, scope_key: str, months: Months) 
     This month is counted live (one query over this month's orders); a month of `LARGE_COUNT` clocks
     or more (a busy tenant: the query reads them all) keeps its counts for `COUNT_KEPT_SECONDS`, as the
     lists keep their long counts. The eleven months before are summed from their counted rows
-    (`reviews.compliance`: one small query, the sums kept in the cache until the next count, whatever
-    the history). A month not counted yet (the
-    first view after a month ends, or after the time zone changed) queues its count and is counted
-    here meanwhile, kept in the cache for PAST_MONTHS_SECONDS per scope."""
+    (`reviews.compliance`: whether they are counted, one small query; their sums, kept in the cache
+    until the next count; whatever the history). A month not counted yet (the first view after a
+    month ends, or after the time zone changed) queues its count and is counted here meanwhile, kept
+    in the cache for PAST_MONTHS_SECONDS per scope."""
     zone = zoneinfo.ZoneInfo(months.time_zone)
     past = compliance.counted_sums(scope, scope_key=scope_key, time_zone=months.time_zone,
                                    firsts=months.closed_firsts)
@@ -212,8 +211,8 @@ def rating_trend(*, scope: QuerySet | None, months: Months) -> dict:
 def provider_dashboard(*, user, role: str, time_zone: str, now: dt.datetime, billing: bool) -> dict:
     """Every figure of a provider user's home. `billing`: the role may see invoices.
 
-    A fixed number of queries: 11, one more with billing, and one more for the trend's closed months
-    after each count (see `compliance_trend`).
+    A fixed number of queries: 12, one more with billing, and one more at the first view after each
+    count of the trend's closed months (see `compliance_trend`).
     """
     scope = manager_scope(user=user, role=role)
     months = Months.of(now=now, time_zone=time_zone)
@@ -271,8 +270,8 @@ def provider_dashboard(*, user, role: str, time_zone: str, now: dt.datetime, bil
 def client_dashboard(*, client_id: int, time_zone: str, now: dt.datetime) -> dict:
     """Every figure of a client user's portal home, for their client's contracts only.
 
-    A fixed number of queries (11, one more for the trend's closed months after each count); the open
-    orders' list is the caller's (orders.selectors).
+    A fixed number of queries (12, one more at the first view after each count of the trend's closed
+    months); the open orders' list is the caller's (orders.selectors).
     """
     scope = client_scope(client_id=client_id)
     months = Months.of(now=now, time_zone=time_zone)

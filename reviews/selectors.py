@@ -35,9 +35,6 @@ def review_list(*, client_id: int | None = None, state: str = "", contract_id: i
     return queryset
 
 
-ITEM_SHOWS = ("open", "overdue", "done", "dropped", "all")
-
-
 def action_item_list(*, today: dt.date | None = None, show: str = "open", client_id: int | None = None,
                      owner_id: int | None = None, contract_id: int | None = None):
     """The action items of the current tenant's reviews (a client user: their client's), with their
