@@ -67,7 +67,14 @@ from .orders import (
     TeamFactory,
     TeamMemberFactory,
 )
-from .reviews import ActionItemFactory, ReviewConfirmationFactory, ReviewEventFactory, ReviewFactory
+from .reviews import (
+    ActionItemFactory,
+    ComplianceMonthFactory,
+    CountedMonthFactory,
+    ReviewConfirmationFactory,
+    ReviewEventFactory,
+    ReviewFactory,
+)
 from .search import SavedViewFactory
 from .sla import (
     BreachFactory,
@@ -96,6 +103,8 @@ __all__ = [
     "ActFactory",
     "ActLineFactory",
     "ActionItemFactory",
+    "ComplianceMonthFactory",
+    "CountedMonthFactory",
     "AmendmentConsentFactory",
     "AmendmentFactory",
     "ApiKeyFactory",

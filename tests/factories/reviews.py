@@ -1,4 +1,5 @@
-"""Factories of `reviews`: reviews, action items, events and the client's confirmation."""
+"""Factories of `reviews`: reviews, action items, events, the client's confirmation and the home
+pages' counted months."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from django.utils import timezone
 
 from reviews.models import (
     ActionItem,
+    ComplianceMonth,
+    CountedMonth,
     Review,
     ReviewConfirmation,
     ReviewEvent,
@@ -74,3 +77,33 @@ class ReviewConfirmationFactory(TenantOwnedFactory):
     user_agent = "Mozilla/5.0"
     document_sha256 = factory.LazyAttribute(lambda c: sha256(c.review.minutes))
     consent_text = "I confirm the minutes and the plan."
+
+
+def _last_month_first() -> datetime.date:
+    return (today().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+class ComplianceMonthFactory(TenantOwnedFactory):
+    """Last month's response clocks of a contract, as the count leaves them."""
+
+    class Meta:
+        model = ComplianceMonth
+
+    tenant = factory.SubFactory(TenantFactory)
+    contract = in_tenant(ContractFactory)
+    time_zone = factory.SelfAttribute("tenant.time_zone")
+    month = factory.LazyFunction(_last_month_first)
+    metric = "response"
+    clocks = 10
+    met = 8
+    breached = 1
+
+
+class CountedMonthFactory(TenantOwnedFactory):
+    class Meta:
+        model = CountedMonth
+
+    tenant = factory.SubFactory(TenantFactory)
+    time_zone = factory.SelfAttribute("tenant.time_zone")
+    month = factory.LazyFunction(_last_month_first)
+    counted_at = factory.LazyFunction(timezone.now)
