@@ -22,19 +22,16 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from billing.services import month_bounds
 from sla.models import Metric, SLAClock
 from tenancy.context import require_tenant_id
 
-from .metrics import period_window
+from .metrics import month_key, period_window
 from .models import ComplianceMonth, CountedMonth
 
 METRICS = (Metric.RESPONSE, Metric.RESOLUTION)
 COUNT_EVERY_SECONDS = 10 * 60  # the beat's period (config.settings CELERY_BEAT_SCHEDULE)
 _LOCK = 0x636F6D70  # "comp": one count of a tenant at a time (a PostgreSQL advisory lock with the tenant)
-
-
-def month_key(value) -> str:
-    return f"{value.year:04d}-{value.month:02d}" if value is not None else ""
 
 
 def clock_counts(scope: QuerySet | None, window: tuple[dt.datetime, dt.datetime], zone, *,
@@ -58,10 +55,6 @@ def clock_counts(scope: QuerySet | None, window: tuple[dt.datetime, dt.datetime]
             for row in rows]
 
 
-def _month_end(first: dt.date) -> dt.date:
-    return (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-
-
 def count_months(*, time_zone: str, firsts: list[dt.date]) -> int:
     """Count the clocks of the months beginning on `firsts` (consecutive, in `time_zone`) per
     contract and metric, replacing those months' rows, and mark them counted. Two counts of a tenant
@@ -70,18 +63,17 @@ def count_months(*, time_zone: str, firsts: list[dt.date]) -> int:
         return 0
     tenant_id = require_tenant_id()
     firsts = sorted(firsts)
-    window = period_window(time_zone, firsts[0], _month_end(firsts[-1]))
+    window = period_window(time_zone, firsts[0], month_bounds(firsts[-1])[1])
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK, tenant_id])
         rows = clock_counts(None, window, zoneinfo.ZoneInfo(time_zone), per_contract=True)
-        wanted = {first.isoformat()[:7] for first in firsts}
         ComplianceMonth.objects.filter(time_zone=time_zone, month__in=firsts).delete()
         ComplianceMonth.objects.bulk_create([
             ComplianceMonth(tenant_id=tenant_id, time_zone=time_zone, month=dt.date.fromisoformat(f"{month}-01"), metric=metric,
                             contract_id=contract_id, met=met, breached=breached, clocks=clocks)
-            for month, metric, contract_id, met, breached, clocks in rows if month in wanted])
+            for month, metric, contract_id, met, breached, clocks in rows])
         now = timezone.now()
         CountedMonth.objects.filter(time_zone=time_zone, month__in=firsts).delete()
         CountedMonth.objects.bulk_create([CountedMonth(tenant_id=tenant_id, time_zone=time_zone, month=first,
@@ -97,7 +89,7 @@ def counted_sums(scope: QuerySet | None, *, scope_key: str, time_zone: str, firs
     in one small query until the next count."""
     counted = CountedMonth.objects.filter(time_zone=time_zone, month__in=firsts).aggregate(
         months=Count("id"), last=Max("counted_at"))
-    if counted["months"] < len(set(firsts)):
+    if counted["months"] < len(firsts):
         return None
     key = f"dashboard:compliance-counted:{scope_key}:{time_zone}:{min(firsts)}:{counted['last'].timestamp()}"
     sums = cache.get(key)

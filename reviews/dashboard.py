@@ -40,8 +40,8 @@ from tenancy.effects import on_commit_task
 from tenancy.roles import Role
 
 from . import charts, compliance
-from .compliance import METRICS, month_key
-from .metrics import _mean, _pct, _slope, months_between, period_window
+from .compliance import METRICS
+from .metrics import _mean, _pct, _slope, month_key, months_between, period_window
 from .models import ActionItem, ActionItemState, Review, ReviewState
 
 TREND_MONTHS = 12

@@ -77,7 +77,8 @@ def _money(value) -> str:
     return str((value or ZERO).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def _month_key(value) -> str:
+def month_key(value) -> str:
+    """'YYYY-MM' of a date or datetime (a truncated month), '' for none."""
     if value is None:
         return ""
     return f"{value.year:04d}-{value.month:02d}"
@@ -143,7 +144,7 @@ def sla_metrics(*, contract_ids: list[int], period_start: dt.date, period_end: d
         totals[metric]["met"] += row["met"]
         totals[metric]["breached"] += row["breached"]
         totals[metric]["open"] += row["running"]
-        month = monthly.get(_month_key(row["month"]))
+        month = monthly.get(month_key(row["month"]))
         if month is not None:
             month[metric]["met"] += row["met"]
             month[metric]["breached"] += row["breached"]
@@ -229,7 +230,7 @@ def sla_metrics(*, contract_ids: list[int], period_start: dt.date, period_end: d
                                                 act__period_start__gte=period_start,
                                                 act__period_start__lte=period_end)
     monthly_ratings = {
-        _month_key(row["month"]): row for row in
+        month_key(row["month"]): row for row in
         confirmations.annotate(month=TruncMonth("act__period_start")).values("month")
         .annotate(mean=Avg("rating"), count=Count("id"), total=Sum("rating")).order_by("month")}
     rating_months = [{"month": month, "mean": _mean(monthly_ratings[month]["mean"]) if month in monthly_ratings else None,

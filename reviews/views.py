@@ -97,11 +97,12 @@ def _items(request, *, template: str, client_id: int | None):
     overdue, done, dropped or all on request, whose and of which contract."""
     form = ActionItemFilterForm(request.GET or None, portal=client_id is not None)
     filters = form.filters()
-    items = selectors.action_item_list(today=request.tenant.today(), client_id=client_id, **filters)
+    today = request.tenant.today()
+    items = selectors.action_item_list(today=today, client_id=client_id, **filters)
     items, sort = ITEM_SORT.apply(items, request.GET.get("sort"))
     page = Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, template, {"page": page, "filter_form": form, "sort": sort, "show": filters["show"],
-                                      "today": request.tenant.today(), "portal": client_id is not None})
+                                      "today": today, "portal": client_id is not None})
 
 
 @provider_page
