@@ -52,6 +52,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from . import prepared as prepared_statements
+from .api_paging import PagePagination
 
 # `to_representation`s that return a column's value unchanged (a str, an int, a bool, a choice, an id)
 _AS_IS = {
@@ -491,7 +492,7 @@ class KeptCountPaginator(Paginator):
         return _ReadPage(rows, number, self, more=more)
 
 
-class ListPagination(PageNumberPagination):
+class ListPagination(PagePagination):
     """`?page=` pages of the hot lists, through `KeptCountPaginator`."""
 
     django_paginator_class = KeptCountPaginator

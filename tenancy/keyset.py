@@ -35,6 +35,8 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from .api_paging import MAX_PAGE_SIZE, PAGE_SIZE, PAGE_SIZE_PARAM, page_size_of, page_size_parameter
+
 if TYPE_CHECKING:
     from .api_rows import CompiledValues
 
@@ -311,13 +313,15 @@ class KeysetPagination(BasePagination):
 
     The view's `?ordering=` (one field, default the view's `ordering[0]`) is the sort; `page_size`
     is 1–200 (default 50). The `next` link walks the whole list, however long, at the same cost per page.
+    A page number (`?page=`, how the other lists page) is a 400 naming it, not the first page again.
     """
 
-    page_size = 50
-    max_page_size = 200
+    page_size = PAGE_SIZE
+    max_page_size = MAX_PAGE_SIZE
     cursor_query_param = "cursor"
-    page_size_query_param = "page_size"
+    page_size_query_param = PAGE_SIZE_PARAM
     ordering_param = "ordering"
+    page_number_param = "page"  # refused: see `paginate_queryset`
 
     def sort_for(self, request, view) -> Sort:
         raw = request.query_params.get(self.ordering_param) or ""
@@ -328,21 +332,17 @@ class KeysetPagination(BasePagination):
         return Sort.parse(terms[0], view.model)
 
     def size_for(self, request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw in (None, ""):
-            return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
-        if not 1 <= size <= self.max_page_size:
-            raise exceptions.ValidationError({self.page_size_query_param: [gettext(
-                "A page holds from 1 to %(max)s rows.") % {"max": self.max_page_size}]})
-        return size
+        return page_size_of(request, param=self.page_size_query_param, default=self.page_size,
+                            maximum=self.max_page_size)
 
     def paginate_queryset(self, queryset, request, view=None, values: tuple[str, ...] | None = None):
         """The page's rows: model instances, or with `values` those values as dictionaries."""
         self.request = request
+        if request.query_params.get(self.page_number_param) not in (None, ""):
+            # the other lists' page number: answered here with the first page, a client that
+            # pages by number would read it again and again
+            raise exceptions.ValidationError({self.page_number_param: [gettext(
+                "This list pages by cursor: follow its `next` link (the `cursor` parameter), not a page number.")]})
         self.page = keyset_page(queryset, sort=self.sort_for(request, view), size=self.size_for(request),
                                 cursor=request.query_params.get(self.cursor_query_param) or None,
                                 param=self.cursor_query_param, values=values)
@@ -376,8 +376,6 @@ class KeysetPagination(BasePagination):
             {"name": self.cursor_query_param, "required": False, "in": "query",
              "description": str(_("Where the page starts: the `cursor` of a `next` or `previous` link, as given.")),
              "schema": {"type": "string"}},
-            {"name": self.page_size_query_param, "required": False, "in": "query",
-             "description": str(_("Rows per page, 1 to %(max)s (default %(default)s).") % {
-                 "max": self.max_page_size, "default": self.page_size}),
-             "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size}},
+            page_size_parameter(param=self.page_size_query_param, default=self.page_size,
+                                maximum=self.max_page_size),
         ]

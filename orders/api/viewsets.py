@@ -16,12 +16,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from tenancy.api_base import TenantViewSet, transition_action
 from tenancy.api_input import ApiFilterBackend
+from tenancy.api_paging import PagePagination
 from tenancy.api_rows import compiled, reused, statement_key
 from tenancy.keyset import KeysetBase, KeysetPagination
 from tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, Role, client_scope_of
@@ -203,7 +203,7 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
         "from, to, note), scope and deadline changes, assignment. Client users see only client-visible events.",
     )
     @action(detail=True, methods=["get"], serializer_class=OrderEventSerializer, filter_backends=[],
-            pagination_class=PageNumberPagination)
+            pagination_class=PagePagination)
     def events(self, request, pk=None):
         order = self.order_detail(pk)
         page = self.paginate_queryset(selectors.order_timeline(order=order, client_view=self.client_view))
@@ -216,7 +216,7 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
                    description="Provider staff may mark a comment internal; a client user's comment is "
                    "always visible to both sides.")
     @action(detail=True, methods=["get", "post"], serializer_class=OrderCommentSerializer, filter_backends=[],
-            pagination_class=PageNumberPagination)
+            pagination_class=PagePagination)
     def comments(self, request, pk=None):
         order = self.order_detail(pk)
         if request.method == "POST":
@@ -238,7 +238,7 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
                    "files per order. Provider staff may mark it `internal` (hidden from the client); a client "
                    "user's file is always visible to both sides. Recorded in the order's history.")
     @action(detail=True, methods=["get", "post"], serializer_class=OrderAttachmentSerializer, filter_backends=[],
-            parser_classes=[MultiPartParser], pagination_class=PageNumberPagination)
+            parser_classes=[MultiPartParser], pagination_class=PagePagination)
     def attachments(self, request, pk=None):
         order = self.order_detail(pk)
         if request.method == "POST":
