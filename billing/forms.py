@@ -14,7 +14,7 @@ from tenancy.errors import DomainError
 from tenancy.widgets import fast_selects
 
 from .models import InvoiceState
-from .services import month_bounds
+from .services import PERIOD_FORMAT, month_bounds
 
 PERIOD_WIDGET = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
 
@@ -24,6 +24,7 @@ class PeriodField(forms.RegexField):
     within the dates the product accepts."""
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"invalid": PERIOD_FORMAT})  # not Django's "Enter a valid value."
         super().__init__(regex=r"^\d{4}-\d{2}$", widget=PERIOD_WIDGET, **kwargs)
 
     def validate(self, value):

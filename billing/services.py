@@ -40,6 +40,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from confirmations.models import ACCEPTED_STATES, Confirmation
 from contracts.models import Contract, ContractState
@@ -98,6 +99,9 @@ def _record(invoice: Invoice, *, kind: str, actor, via: str = "", **fields) -> I
 
 # --- periods ------------------------------------------------------------------------------------
 
+PERIOD_FORMAT = gettext_lazy("Give the period as YYYY-MM, e.g. 2026-10.")  # a form's error message too
+
+
 def month_bounds(period) -> tuple[dt.date, dt.date]:
     """'2026-10', a date in October 2026 or (2026, 10) → (2026-10-01, 2026-10-31)."""
     if isinstance(period, str):
@@ -105,7 +109,7 @@ def month_bounds(period) -> tuple[dt.date, dt.date]:
             year, month = (int(part) for part in period.strip().split("-")[:2])
             first = dt.date(year, month, 1)
         except (TypeError, ValueError):
-            raise DomainError(_("Give the period as YYYY-MM, e.g. 2026-10."), field="period", code="invalid") from None
+            raise DomainError(PERIOD_FORMAT, field="period", code="invalid") from None
     elif isinstance(period, dt.date):
         first = period.replace(day=1)
     else:

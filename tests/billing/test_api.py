@@ -239,3 +239,19 @@ def test_list_endpoints_take_a_constant_number_of_queries(world_a, accountant_ap
     counts = [count_queries(accountant_api, url) for url in (INVOICES, "/api/v1/credit-notes/")]
     fill(3)
     assert [count_queries(accountant_api, url) for url in (INVOICES, "/api/v1/credit-notes/")] == counts
+
+
+@pytest.mark.parametrize(("period", "language", "words"), [
+    ("2026-13", "en", "YYYY-MM"), ("abc", "ru", "ГГГГ-ММ"), ("1800-01", "en", "2000-01-01"), ("2026-1", "ru", "ГГГГ-ММ"),
+])
+def test_the_invoices_period_filter_refuses_a_month_that_is_not_one(world_a, accountant_api, period, language, words):
+    """It answered an empty list, as if the month had no invoices."""
+    body = assert_error(accountant_api.get(INVOICES, {"period": period}, HTTP_ACCEPT_LANGUAGE=language), 400)
+    assert [error["field"] for error in body["errors"]] == ["period"] and words in body["message"]
+
+
+def test_the_invoices_period_filter_finds_the_month(world_a, accountant_api):
+    invoice = build(world_a, billed_contract(world_a))
+    assert [row["id"] for row in accountant_api.get(INVOICES, {"period": PERIOD}).json()["results"]] == [invoice.pk]
+    assert accountant_api.get(INVOICES, {"period": "2030-01"}).json()["results"] == []
+    assert accountant_api.get(INVOICES, {"period": ""}).json()["count"] == 1
