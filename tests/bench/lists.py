@@ -16,7 +16,8 @@ BENCH_LIST_SHORT_SECONDS (5). Writes bench/results/lists.json and prints a Markd
 Sizes: BENCH_LIST_SIZES (default "5000,500000") orders in the big tenant, in that order; two small
 tenants hold BENCH_LIST_SMALL_ORDERS (300) each. The whole run takes about 13 minutes on 2 cores.
 BENCH_LIST_QUICK=1 measures only the orders API's first page against its baseline, at the first size,
-and keeps it in lists.json under "orders_api_quick" beside the last full run (a line under the table).
+and beside it the same list of one order and a bare view (the floor any list stands on), and keeps
+them in lists.json under "orders_api_quick" beside the last full run (a line under the table).
 """
 
 from __future__ import annotations
@@ -797,7 +798,7 @@ def main() -> int:
         connections.close_all()
         drop_database(base, bench_db)
         shutil.rmtree(scratch, ignore_errors=True)
-    results["run_seconds"] = round(time.monotonic() - started)
+    results["run_seconds"] = seconds = round(time.monotonic() - started)
     out = ROOT / "bench" / "results" / "lists.json"
     if quick:  # kept beside the last full run's figures, which it does not replace
         full = json.loads(out.read_text()) if out.exists() else {}
@@ -807,7 +808,7 @@ def main() -> int:
     table = _table(results)
     print(table)
     write_readme("lists", table)
-    print(f"\nwritten to {out.relative_to(ROOT)} and README.md ({results['run_seconds']} s)")
+    print(f"\nwritten to {out.relative_to(ROOT)} and README.md ({seconds} s)")  # this run's, quick or full
     return 0
 
 
@@ -891,6 +892,9 @@ def _run_quick(web: Web) -> dict:
     web.start()
     bench = Bench(web=web, shop=big, cookie=cookie)
     results["first_page"] = bench.compare("/api/v1/orders/", "/bench-baseline/api/orders/")
+    # where the limit is: the same list with one order, and a view that reads nothing (docs/SCALING.md)
+    results["page_of_one"] = bench.compare("/api/v1/orders/?page_size=1", "/bench-baseline/api/orders/")
+    results["bare_view"] = bench.compare("/bench-baseline/api/bare/", "/bench-baseline/api/orders/")
     results["load_average_at_end"] = os.getloadavg()
     return results
 
@@ -1034,6 +1038,11 @@ def _table(results: dict) -> str:
             f"at the start): orders API first page {c['project']['rps']:,.0f} rps against the baseline's "
             f"{c['baseline']['rps']:,.0f}, ×{c['rps_ratio']} (goal ≥ ×2).",
         ]
+        if "bare_view" in quick:  # since 2026-12-07
+            one, bare = quick["page_of_one"], quick["bare_view"]
+            lines[-1] += (f" Against the same baseline: the list with one order (`?page_size=1`) "
+                          f"{one['project']['rps']:,.0f} rps, ×{one['rps_ratio']}; a view behind the same key and "
+                          f"middleware that reads nothing {bare['project']['rps']:,.0f} rps, ×{bare['rps_ratio']}.")
     return "\n".join(lines)
 
 

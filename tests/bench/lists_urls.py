@@ -6,6 +6,9 @@ DRF's own JSON renderer (the product writes its JSON with orjson, `tenancy.api_r
 goes through the same middleware, the same API-key authentication and tenant permission, and the
 same row-level security as the product's views: only the view differs. The page baseline is a plain
 Django page of 25 orders (Paginator, one inline template) behind the same login and tenant.
+
+`bare/` is the floor: an API view behind the same key, permission and middleware that reads nothing
+and answers an empty page — what any list pays before its first row.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from django.http import HttpResponse
 from django.template import engines
 from django.urls import include, path
 from rest_framework import generics, pagination, renderers, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from billing.models import Invoice
 from config.urls import urlpatterns as product_urlpatterns
@@ -42,6 +47,15 @@ def baseline_view(model):
     return view.as_view()
 
 
+class BareView(APIView):
+    """The key, the tenant permission and the middleware (the API's defaults), then an empty page."""
+
+    schema = None
+
+    def get(self, request):
+        return Response({"count": 0, "next": None, "previous": None, "results": []})
+
+
 PAGE = engines["django"].from_string("""<!doctype html>
 <html><head><title>Orders</title></head><body><table>
 <tr><th>Number</th><th>Title</th><th>Client</th><th>State</th><th>Priority</th><th>Reported</th></tr>
@@ -63,6 +77,7 @@ BASELINES = {"orders": Order, "contracts": Contract, "acts": Act, "invoices": In
 
 baseline_patterns = [
     *[path(f"api/{name}/", baseline_view(model), name=f"baseline-{name}") for name, model in BASELINES.items()],
+    path("api/bare/", BareView.as_view(), name="baseline-bare"),
     path("orders-page/", plain_order_page, name="baseline-orders-page"),
 ]
 

@@ -80,6 +80,8 @@ def test_seeding_and_baselines_at_a_tiny_size():
     # the tenant wall holds for the baseline as for the product, and a key is needed
     assert client.get("/bench-baseline/api/orders/", HTTP_AUTHORIZATION=small_auth).json()["count"] == 7
     assert client.get("/bench-baseline/api/orders/").status_code in (401, 403)
+    assert client.get("/bench-baseline/api/bare/", HTTP_AUTHORIZATION=auth).json()["results"] == []
+    assert client.get("/bench-baseline/api/bare/").status_code in (401, 403)  # the floor pays for the key too
 
     web = _TestWeb(client)
     url, how, count = last_page(web, "/bench-baseline/api/orders/", auth=auth)
