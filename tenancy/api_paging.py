@@ -1,8 +1,8 @@
 """The REST API's page parameters, read strictly: every list answers a bad `?page=` or `?page_size=`
 with a 400 naming the parameter, never with a silent default.
 
-- `page_size_of(request, …)` — `?page_size=`, 1 to `MAX_PAGE_SIZE` (default `PAGE_SIZE`), shared by
-  the page-number lists and the keyset ones (`tenancy.keyset.KeysetPagination`);
+- `page_size_of(request, pagination)` — `?page_size=`, 1 to `MAX_PAGE_SIZE` (default the `PAGE_SIZE`
+  setting), shared by the page-number lists and the keyset ones (`tenancy.keyset.KeysetPagination`);
 - `PagePagination` — `?page=` pages (DRF's `PageNumberPagination`, the API's default) with
   `?page_size=`: a page number that is not a whole number from 1 (or `last`) is a 400 naming `page`;
   a page past the end is a 404, as DRF answers it, its message naming the page.
@@ -15,17 +15,17 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 
-PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 PAGE_SIZE_PARAM = "page_size"
 
 
-def page_size_of(request, *, param: str = PAGE_SIZE_PARAM, default: int = PAGE_SIZE,
-                 maximum: int = MAX_PAGE_SIZE) -> int:
-    """The rows a page holds: `default` when the parameter is absent or empty, else 1 to `maximum`."""
+def page_size_of(request, pagination) -> int:
+    """The rows a page of `pagination` holds (its `page_size_query_param`, `page_size` and
+    `max_page_size`): the default when the parameter is absent or empty, else 1 to the maximum."""
+    param, maximum = pagination.page_size_query_param, pagination.max_page_size
     raw = request.query_params.get(param)
     if raw in (None, ""):
-        return default
+        return pagination.page_size
     try:
         size = int(raw)
     except ValueError:
@@ -35,12 +35,12 @@ def page_size_of(request, *, param: str = PAGE_SIZE_PARAM, default: int = PAGE_S
     return size
 
 
-def page_size_parameter(*, param: str = PAGE_SIZE_PARAM, default: int = PAGE_SIZE,
-                        maximum: int = MAX_PAGE_SIZE) -> dict:
-    """`?page_size=` in the OpenAPI document."""
-    return {"name": param, "required": False, "in": "query",
+def page_size_parameter(pagination) -> dict:
+    """`?page_size=` of `pagination` in the OpenAPI document."""
+    maximum = pagination.max_page_size
+    return {"name": pagination.page_size_query_param, "required": False, "in": "query",
             "description": str(_("Rows per page, 1 to %(max)s (default %(default)s).") % {
-                "max": maximum, "default": default}),
+                "max": maximum, "default": pagination.page_size}),
             "schema": {"type": "integer", "minimum": 1, "maximum": maximum}}
 
 
@@ -54,8 +54,7 @@ class PagePagination(PageNumberPagination):
     invalid_page_message = _("page: this list has no page {page_number} (the `next` links end on its last page).")
 
     def get_page_size(self, request):
-        return page_size_of(request, param=self.page_size_query_param, default=self.page_size,
-                            maximum=self.max_page_size)
+        return page_size_of(request, self)
 
     def page_number_of(self, request) -> str:
         raw = request.query_params.get(self.page_query_param) or "1"
@@ -80,6 +79,5 @@ class PagePagination(PageNumberPagination):
             {"name": self.page_query_param, "required": False, "in": "query",
              "description": str(_("The page, from 1 (default 1); `last` for the last one.")),
              "schema": {"type": "integer", "minimum": 1}},
-            page_size_parameter(param=self.page_size_query_param, default=self.page_size,
-                                maximum=self.max_page_size),
+            page_size_parameter(self),
         ]

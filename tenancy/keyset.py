@@ -33,9 +33,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 
-from .api_paging import MAX_PAGE_SIZE, PAGE_SIZE, PAGE_SIZE_PARAM, page_size_of, page_size_parameter
+from .api_paging import MAX_PAGE_SIZE, PAGE_SIZE_PARAM, page_size_of, page_size_parameter
 
 if TYPE_CHECKING:
     from .api_rows import CompiledValues
@@ -316,7 +317,7 @@ class KeysetPagination(BasePagination):
     A page number (`?page=`, how the other lists page) is a 400 naming it, not the first page again.
     """
 
-    page_size = PAGE_SIZE
+    page_size = api_settings.PAGE_SIZE
     max_page_size = MAX_PAGE_SIZE
     cursor_query_param = "cursor"
     page_size_query_param = PAGE_SIZE_PARAM
@@ -332,8 +333,7 @@ class KeysetPagination(BasePagination):
         return Sort.parse(terms[0], view.model)
 
     def size_for(self, request) -> int:
-        return page_size_of(request, param=self.page_size_query_param, default=self.page_size,
-                            maximum=self.max_page_size)
+        return page_size_of(request, self)
 
     def paginate_queryset(self, queryset, request, view=None, values: tuple[str, ...] | None = None):
         """The page's rows: model instances, or with `values` those values as dictionaries."""
@@ -376,6 +376,5 @@ class KeysetPagination(BasePagination):
             {"name": self.cursor_query_param, "required": False, "in": "query",
              "description": str(_("Where the page starts: the `cursor` of a `next` or `previous` link, as given.")),
              "schema": {"type": "string"}},
-            page_size_parameter(param=self.page_size_query_param, default=self.page_size,
-                                maximum=self.max_page_size),
+            page_size_parameter(self),
         ]
