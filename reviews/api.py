@@ -353,6 +353,7 @@ class ContractMetricsViewSet(TenantViewSet):
     read_roles = PROVIDER_ROLES | CLIENT_ROLES
     filter_backends: list = []
     pagination_class = None
+    list_query_params = ("from", "to")
 
     def scoped_queryset(self):
         queryset = Contract.objects.select_related("tenant")

@@ -40,6 +40,7 @@ from rest_framework.utils import html
 
 from .api_auth import api_via
 from .api_input import ApiModelSerializer, BooleanField, DateField, DateTimeField, json_type_errors
+from .api_query import check_list_parameters
 
 __all__ = ["ApiModelSerializer", "BooleanField", "DateField", "DateTimeField", "TenantRelatedField", "TenantViewSet"]
 
@@ -172,6 +173,7 @@ class TenantViewSet(*viewset_hooks(), viewsets.GenericViewSet):
 
     model: type
     conflict_actions: tuple[str, ...] = ()  # actions that answer 409 when the state forbids them
+    list_query_params: tuple[str, ...] = ()  # what `list` reads itself, besides its filters and pages (api_query)
     schema = ApiAutoSchema()
 
     def initial(self, request, *args, **kwargs):
@@ -181,6 +183,8 @@ class TenantViewSet(*viewset_hooks(), viewsets.GenericViewSet):
         if method not in self.http_method_names or not hasattr(self, method):
             raise exceptions.MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
+        if self.action == "list":  # after the key, its scope and the rate limit: a 400 names the parameter
+            check_list_parameters(self, request)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -78,6 +78,7 @@ class _AuditViewSet(TenantViewSet):
 
 
 class AuditEventViewSet(_AuditViewSet):
+    list_query_params = ("from", "to", "contract")
     @extend_schema(
         summary="Export the audit trail",
         description="Every event of every contract, order, act, invoice, review, amendment, obligation and dispute "

@@ -323,6 +323,7 @@ class KeysetPagination(BasePagination):
     page_size_query_param = PAGE_SIZE_PARAM
     ordering_param = "ordering"
     page_number_param = "page"  # refused: see `paginate_queryset`
+    refused_query_params = (page_number_param,)  # answered here, not as an unknown parameter (tenancy.api_query)
 
     def sort_for(self, request, view) -> Sort:
         raw = request.query_params.get(self.ordering_param) or ""

@@ -169,6 +169,7 @@ class AccountingExportViewSet(TenantViewSet):
     filter_backends: list = []
     pagination_class = None
     schema = _OneObjectSchema()
+    list_query_params = ("from", "to", "period")
 
     def scoped_queryset(self):
         return Invoice.objects.none()
