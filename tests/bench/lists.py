@@ -1034,7 +1034,7 @@ def _table(results: dict) -> str:
         lines += [
             "",
             f"Quick run ({quick['date']}, `BENCH_LIST_QUICK=1`, {quick['orders']:,} orders, {quick['seconds_per_run']} s "
-            f"a run, machine shared with other jobs (ratios only); load average {quick['load_average_at_start'][0]:.1f} "
+            f"a run, ratios comparable across machines, rates not; load average {quick['load_average_at_start'][0]:.1f} "
             f"at the start): orders API first page {c['project']['rps']:,.0f} rps against the baseline's "
             f"{c['baseline']['rps']:,.0f}, ×{c['rps_ratio']} (goal ≥ ×2).",
         ]
