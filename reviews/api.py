@@ -270,8 +270,9 @@ class ReviewViewSet(mixins.ListModelMixin, TenantViewSet):
         return super().perform_content_negotiation(request, force=force or self.action == "report")
 
     @extend_schema(summary="Action items", request=ItemWriteSerializer, responses=ActionItemSerializer(many=True),
-                   description="GET lists the plan; POST adds an item (managers).")
-    @action(detail=True, methods=["get", "post"])
+                   description="GET lists the plan, every item (a plan is short: no pages, no filters); POST adds an "
+                               "item (managers).")
+    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
     def items(self, request, pk=None):
         review = self.review(pk)
         if request.method == "POST":
