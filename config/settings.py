@@ -218,7 +218,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": [
         "tenancy.api_input.ApiFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "tenancy.api_input.ApiSearchFilter",
         "tenancy.api_input.ApiOrderingFilter",
     ],
     # per API key (or session user) and tenant, reads and writes apart (integrations.idempotency)

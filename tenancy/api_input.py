@@ -6,6 +6,7 @@
   (django-filter would ignore `?is_active=null` and list everything). An empty value (`?state=`)
   means "no filter", as in django-filter and HTML forms; the OpenAPI document says so
   (`allowEmptyValue`, added in `tenancy.api_base`).
+- `ApiSearchFilter` (the default search filter) offers `search` only on a list with `search_fields`.
 - `ApiOrderingFilter` (the default ordering filter) refuses an `ordering` naming a field the view
   does not order by with a 400 naming `ordering`, instead of silently ignoring it, and documents
   the fields as a pattern. An order asked for ends with the id, so that rows with equal values keep
@@ -139,6 +140,18 @@ class ApiFilterBackend(DjangoFilterBackend):
             guard_numeric_filters(filterset.form)
             guard_boolean_filters(filterset.form)
         return filterset
+
+
+class ApiSearchFilter(filters.SearchFilter):
+    """DRF's `?search=` over the view's `search_fields`, offered only where the view has some: DRF
+    documents and accepts it on every list and ignores it where nothing is searched, which answers
+    the whole list as if it had been searched. Without `search_fields` the list does not take it
+    (`tenancy.api_query` answers it with a 400 naming it)."""
+
+    def get_schema_operation_parameters(self, view):
+        if not getattr(view, "search_fields", None):
+            return []
+        return super().get_schema_operation_parameters(view)
 
 
 class ApiOrderingFilter(filters.OrderingFilter):

@@ -24,12 +24,11 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
 from . import people, selectors
 from .api_base import TenantRelatedField, TenantViewSet
-from .api_input import ApiFilterBackend, ApiOrderingFilter
+from .api_input import ApiFilterBackend, ApiOrderingFilter, ApiSearchFilter
 from .models import Invitation, Membership
 from .roles import CLIENT_ROLES, TENANT_ADMINS, Role
 
@@ -90,7 +89,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
     model = Membership
     serializer_class = MemberSerializer
     filterset_class = MemberFilter
-    filter_backends = [ApiFilterBackend, SearchFilter, ApiOrderingFilter]
+    filter_backends = [ApiFilterBackend, ApiSearchFilter, ApiOrderingFilter]
     search_fields = ["user__username", "user__email", "user__first_name", "user__last_name"]
     ordering_fields = ["username", "joined", "id"]
     ordering = ["username", "id"]
@@ -248,7 +247,7 @@ class InvitationViewSet(mixins.ListModelMixin, TenantViewSet):
     model = Invitation
     serializer_class = InvitationSerializer
     filterset_class = InvitationFilter
-    filter_backends = [ApiFilterBackend, SearchFilter, ApiOrderingFilter]
+    filter_backends = [ApiFilterBackend, ApiSearchFilter, ApiOrderingFilter]
     search_fields = ["email", "first_name", "last_name"]
     ordering_fields = ["sent_at", "expires_at", "email", "role", "id"]
     http_method_names = ["get", "post", "head", "options"]

@@ -120,3 +120,12 @@ def test_a_range_filter_takes_both_halves():
 
     assert api_query.list_parameters(View()) == {"start_after", "start_before", "value_min", "value_max", "state",
                                                  "search", "format"}
+
+
+def test_search_is_taken_only_where_the_list_searches(world_a, api_as):
+    """DRF offered `?search=` on every list and ignored it where nothing is searched: the whole list."""
+    api = api_as(world_a)
+    body = assert_error(api.get("/api/v1/breaches/", {"search": "B-1"}), 400)
+    assert [error["field"] for error in body["errors"]] == ["search"]
+    assert api.get("/api/v1/contracts/", {"search": "zzzz"}).json()["count"] == 0
+    assert api.get("/api/v1/orders/", {"search": "zzzz"}).json()["results"] == []
