@@ -35,10 +35,9 @@ def _filter_names(backend, view) -> list[str]:
             # the widget from the classes, never `item.field`: that builds the class's own form field,
             # with a choice filter's queryset of this request's tenant in it
             widget = item.extra.get("widget") or item.field_class.widget
-            suffixes = getattr(widget, "suffixes", None)
-            if suffixes is not None and issubclass(widget if isinstance(widget, type) else type(widget),
-                                                   SuffixedMultiWidget):
-                names.extend(f"{name}_{suffix}" if suffix else name for suffix in suffixes)
+            if isinstance(widget, SuffixedMultiWidget) or (isinstance(widget, type)
+                                                           and issubclass(widget, SuffixedMultiWidget)):
+                names.extend(f"{name}_{suffix}" if suffix else name for suffix in widget.suffixes)
             else:
                 names.append(name)
         return names

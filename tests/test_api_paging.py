@@ -6,17 +6,15 @@ its `next` link keeps it. The lists are read from the OpenAPI document, so a new
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from tests.contracts.api_support import assert_error
+from tests.support.openapi import REQUIRED_QUERY as NEEDS
+from tests.support.openapi import openapi_document
 
 pytestmark = pytest.mark.django_db
 
-NEEDS = {"/api/v1/audit/events/": {"from": "2026-01-01", "to": "2026-01-31"}}  # lists with a required filter
-
-
 def _page_lists() -> list[str]:
-    document = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    document = openapi_document()
     return sorted(path for path, operations in document["paths"].items()
                   if "{" not in path and "get" in operations
                   and {p["name"] for p in operations["get"].get("parameters", [])} >= {"page", "page_size"})

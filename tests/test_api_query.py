@@ -8,24 +8,18 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 from django.urls import resolve
 
 from tenancy import api_query
 from tests.contracts.api_support import assert_error, draft_contract
+from tests.support.openapi import REQUIRED_QUERY as NEEDS
+from tests.support.openapi import openapi_document
 
 pytestmark = pytest.mark.django_db
 
-NEEDS = {  # lists with a required filter
-    "/api/v1/audit/events/": {"from": "2026-01-01", "to": "2026-01-31"},
-    "/api/v1/accounting/export/": {"period": "2026-01"},
-    "/api/v1/contracts/{contract_id}/sla-metrics/": {"from": "2026-01-01", "to": "2026-01-31"},
-}
-
-
 def _lists() -> dict[str, set[str]]:
     """Each list of the document (its `list` action) and the query parameters the document gives it."""
-    document = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    document = openapi_document()
     return {path: {p["name"] for p in operations["get"].get("parameters", []) if p["in"] == "query"}
             for path, operations in document["paths"].items()
             if "get" in operations and getattr(resolve(_filled(path, 1)).func, "actions", {}).get("get") == "list"}

@@ -8,16 +8,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 
 from tests.query_counts_support import Scene
+from tests.support.openapi import openapi_document
 from tests.test_query_counts import _api_url, api_lists
 
 pytestmark = pytest.mark.django_db
-
-
-def _document() -> dict:
-    return Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
 
 
 def _operation(document: dict, path: str) -> dict:
@@ -31,7 +27,7 @@ def test_every_list_answers_in_its_documented_shape(world_a, api_as, settings, t
     settings.MEDIA_ROOT = tmp_path / "media"
     scene = Scene(world_a)
     scene.grow(2)
-    document, api = _document(), api_as(world_a, world_a.admin)
+    document, api = openapi_document(), api_as(world_a, world_a.admin)
     checked = 0
     for basename, action in api_lists():
         url = _api_url(scene, basename, action)
