@@ -242,13 +242,17 @@ SPECTACULAR_SETTINGS = {
     "(safe retries: the stored answer comes back marked `Idempotent-Replayed: true`). Requests are rate-limited "
     "per API key, reads and writes apart; every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and "
     "`RateLimit-Reset`, and a 429 carries `Retry-After`. A list takes the query parameters it documents "
-    "(and `format`); any other is a 400 naming it, so a mistyped filter never answers the whole list.",
+    "(and `format`); any other is a 400 naming it, so a mistyped filter never answers the whole list. "
+    "A JSON body takes the fields its request documents (`additionalProperties: false`): any other name, or a "
+    "read-only one such as `state`, is a 400 naming it, never dropped while the answer says 200.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "tenancy.api_base.closed_request_bodies"],
     # Schema generation only calls `.none()` on it; the default `objects` fails closed with no tenant.
     "DEFAULT_QUERY_MANAGER": "_base_manager",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",

@@ -11,7 +11,9 @@
   `BooleanField` is `true` or `false` and nothing else.
 - `TenantViewSet.validated()` takes a JSON object whose values have the JSON types the OpenAPI
   document gives them (`json_type_errors`): a 400 naming the field, not DRF's coercion of `0` to
-  "0" or false; a body that is not an object (a JSON array) is a 400 too.
+  "0" or false; a body that is not an object (a JSON array) is a 400 too. A name the request does
+  not take (mistyped, or read-only such as `state` in a PATCH) is a 400 naming it and listing the
+  fields it takes (`unknown_field_errors`), never dropped while the answer says 200.
 - Hooks: the classes named in the `API_VIEWSET_HOOKS` setting are mixed into `TenantViewSet`
   (loaded with `import_string`, the way DRF loads its `DEFAULT_*` classes), so an app above tenancy
   adds behaviour to every endpoint without tenancy importing it: `integrations.idempotency.hooks`
@@ -39,7 +41,14 @@ from rest_framework.settings import api_settings
 from rest_framework.utils import html
 
 from .api_auth import api_via
-from .api_input import ApiModelSerializer, BooleanField, DateField, DateTimeField, json_type_errors
+from .api_input import (
+    ApiModelSerializer,
+    BooleanField,
+    DateField,
+    DateTimeField,
+    json_type_errors,
+    unknown_field_errors,
+)
 from .api_query import check_list_parameters
 
 __all__ = ["ApiModelSerializer", "BooleanField", "DateField", "DateTimeField", "TenantRelatedField", "TenantViewSet"]
@@ -203,9 +212,17 @@ class TenantViewSet(*viewset_hooks(), viewsets.GenericViewSet):
         )
         if not isinstance(data, Mapping):
             raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [_("Send a JSON object.")]})
-        if not html.is_html_input(data) and (errors := json_type_errors(serializer, data)):
-            raise serializers.ValidationError(errors)
-        serializer.is_valid(raise_exception=True)
+        if html.is_html_input(data):
+            serializer.is_valid(raise_exception=True)
+            return serializer.validated_data
+        # one answer names every problem: the names it does not take beside the values' types, or
+        # beside what validation says of the rest (the types first: DRF would coerce a wrong one)
+        unknown = unknown_field_errors(serializer, data)
+        errors = json_type_errors(serializer, data)
+        if not errors and not serializer.is_valid():
+            errors = dict(serializer.errors)
+        if unknown or errors:
+            raise serializers.ValidationError({**unknown, **errors})
         return serializer.validated_data
 
     def serialized(self, instance, serializer_class=None) -> dict:
@@ -250,3 +267,36 @@ def transition_action(model, name: str, *, request, response, description):
         request=body,
         responses=response,
     )(fire)
+
+
+def closed_request_bodies(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: the objects a JSON request body is made of say
+    `additionalProperties: false`, as `TenantViewSet.validated()` holds them to (a name the request
+    does not take is a 400 naming it), so a client generated from the document learns it too."""
+    schemas = result.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+
+    def close(node) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in seen and name in schemas:
+                    seen.add(name)
+                    component = schemas[name]
+                    if component.get("type") == "object" and "properties" in component:
+                        component["additionalProperties"] = False
+                    close(component)
+                return
+            for value in node.values():
+                close(value)
+        elif isinstance(node, list):
+            for value in node:
+                close(value)
+
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            content = operation.get("requestBody", {}).get("content", {}) if isinstance(operation, dict) else {}
+            if "application/json" in content:
+                close(content["application/json"].get("schema"))
+    return result

@@ -396,3 +396,38 @@ def json_type_errors(serializer, data) -> dict:
             if items:
                 errors[name] = items
     return errors
+
+
+def unknown_field_errors(serializer, data) -> dict:
+    """The names in a JSON body that the request does not take (unknown, or read-only in it), by name
+    (nested objects and lists by their path); empty when every name is one the request reads.
+
+    DRF drops such a name silently, so a mistyped optional field (`"titel"`) or one a client thinks it
+    sets (`"state"` in a PATCH) would be lost while the answer says 200.
+    """
+    if not isinstance(data, dict):
+        return {}
+    fields = serializer.fields
+    writable = [name for name, field in fields.items() if not field.read_only]
+    errors: dict = {}
+    for name, value in data.items():
+        field = fields.get(name)
+        if field is None or field.read_only:
+            errors[name] = [_not_taken(writable)]
+        elif isinstance(field, serializers.Serializer) and isinstance(value, dict):
+            if nested := unknown_field_errors(field, value):
+                errors[name] = nested
+        elif isinstance(field, serializers.ListSerializer | serializers.ListField) and isinstance(value, list):
+            child = field.child
+            if isinstance(child, serializers.Serializer):
+                items = {index: nested for index, item in enumerate(value)
+                         if (nested := unknown_field_errors(child, item))}
+                if items:
+                    errors[name] = items
+    return errors
+
+
+def _not_taken(writable: list[str]) -> str:
+    if not writable:
+        return gettext("This request takes no fields.")
+    return gettext("Not a field of this request; it takes: %(fields)s.") % {"fields": ", ".join(writable)}
