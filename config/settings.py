@@ -241,7 +241,7 @@ SPECTACULAR_SETTINGS = {
     "Authenticate with `Authorization: Bearer <api key>`. Every POST takes an `Idempotency-Key` header "
     "(safe retries: the stored answer comes back marked `Idempotent-Replayed: true`). Requests are rate-limited "
     "per API key, reads and writes apart; every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and "
-    "`RateLimit-Reset`, and a 429 carries `Retry-After`. A list takes the query parameters it documents "
+    "`RateLimit-Reset`, and a 429 carries `Retry-After`. A GET takes the query parameters it documents "
     "(and `format`); any other is a 400 naming it, so a mistyped filter never answers the whole list. "
     "A JSON body takes the fields its request documents (`additionalProperties: false`): any other name, or a "
     "read-only one such as `state`, is a 400 naming it, never dropped while the answer says 200.",

@@ -248,7 +248,8 @@ class ReviewViewSet(mixins.ListModelMixin, TenantViewSet):
                    parameters=[OpenApiParameter("format", str, enum=["json", "pdf", "csv"]),
                                OpenApiParameter("lang", str, enum=list(reports.LANGUAGES))],
                    description="The SLA report: the frozen snapshot once prepared, the live figures before.")
-    @action(detail=True, methods=["get"], url_path="report", url_name="report")
+    @action(detail=True, methods=["get"], url_path="report", url_name="report", filter_backends=[], pagination_class=None,
+            action_query_params=("lang",))
     def report(self, request, pk=None):
         review = self.review(pk)
         kind = request.query_params.get("format", "json")

@@ -49,7 +49,7 @@ from .api_input import (
     json_type_errors,
     unknown_field_errors,
 )
-from .api_query import check_list_parameters
+from .api_query import check_list_parameters, check_read_parameters
 
 __all__ = ["ApiModelSerializer", "BooleanField", "DateField", "DateTimeField", "TenantRelatedField", "TenantViewSet"]
 
@@ -183,6 +183,7 @@ class TenantViewSet(*viewset_hooks(), viewsets.GenericViewSet):
     model: type
     conflict_actions: tuple[str, ...] = ()  # actions that answer 409 when the state forbids them
     list_query_params: tuple[str, ...] = ()  # what `list` reads itself, besides its filters and pages (api_query)
+    action_query_params: tuple[str, ...] = ()  # what a GET action reads itself (set in its @action)
     schema = ApiAutoSchema()
 
     def initial(self, request, *args, **kwargs):
@@ -192,8 +193,11 @@ class TenantViewSet(*viewset_hooks(), viewsets.GenericViewSet):
         if method not in self.http_method_names or not hasattr(self, method):
             raise exceptions.MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
-        if self.action == "list":  # after the key, its scope and the rate limit: a 400 names the parameter
+        # after the key, its scope and the rate limit: a 400 names the parameter
+        if self.action == "list":
             check_list_parameters(self, request)
+        elif method == "get":
+            check_read_parameters(self, request)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

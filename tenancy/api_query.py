@@ -10,7 +10,9 @@ a 400 that names it and lists the ones the list takes (tests/test_api_query.py h
 equal for every list of the document).
 
 A parameter a list's pagination refuses with a message of its own (the cursor lists' `page`) is left
-to it. Only lists are checked: an object's page or an action reads the parameters it names.
+to it. Every other GET is held to the same rule (`check_read_parameters`): an object takes only
+`format`; a list under an object (an order's events, a dispute's documents) its paging; an action that
+reads parameters by hand (a review's report: `lang`) names them in `action_query_params`.
 """
 
 from __future__ import annotations
@@ -60,16 +62,38 @@ def list_parameters(view) -> frozenset[str]:
     return known
 
 
+def read_parameters(view) -> frozenset[str]:
+    """What a GET other than a `list` takes: `format`, the paging of a list under an object (an action
+    with a pagination of its own to page with), and what the action names in `action_query_params`."""
+    names = {api_settings.URL_FORMAT_OVERRIDE, *getattr(view, "action_query_params", ())}
+    if view.action != "retrieve" and view.paginator is not None:
+        names.update(parameter["name"] for parameter in view.paginator.get_schema_operation_parameters(view)
+                     if parameter.get("in") == "query")
+    return frozenset(name for name in names if name)
+
+
 def check_list_parameters(view, request) -> None:
     """A 400 naming each query parameter of `request` that the list of `view` does not take."""
-    known = list_parameters(view)
-    refused_there = getattr(view.paginator, "refused_query_params", ())
+    _refuse_unknown(request, list_parameters(view), getattr(view.paginator, "refused_query_params", ()), a_list=True)
+
+
+def check_read_parameters(view, request) -> None:
+    """A 400 naming each query parameter of `request` that a GET other than a list does not take."""
+    if request.query_params:
+        _refuse_unknown(request, read_parameters(view), (), a_list=False)
+
+
+def _refuse_unknown(request, known: frozenset[str], refused_there, *, a_list: bool) -> None:
     unknown = [name for name in request.query_params if name not in known and name not in refused_there]
     if not unknown:
         return
     takes = ", ".join(sorted(known - {api_settings.URL_FORMAT_OVERRIDE}))
-    if takes:
+    if a_list and takes:
         message = gettext("This list takes no parameter “%(name)s”; it takes %(names)s.")
-    else:
+    elif a_list:
         message = gettext("This list takes no parameter “%(name)s”; it takes none.")
+    elif takes:
+        message = gettext("This request takes no parameter “%(name)s”; it takes %(names)s.")
+    else:
+        message = gettext("This request takes no parameter “%(name)s”; it takes none.")
     raise exceptions.ValidationError({name: [message % {"name": name, "names": takes}] for name in unknown})

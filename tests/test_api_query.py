@@ -76,10 +76,49 @@ def test_what_the_lists_take_is_still_taken(world_a, api_as):
     assert "cursor" in body["message"]
 
 
-def test_an_object_and_its_actions_are_not_checked(world_a, api_as):
+def _reads() -> dict[str, set[str]]:
+    """Every GET of the document that is not a list (an object, a list under an object, a file) and
+    the query parameters the document gives it."""
+    document = openapi_document()
+    found = {}
+    for path, operations in document["paths"].items():
+        func = resolve(re.sub(r"\{[^}]+\}", "1", path)).func
+        if "get" in operations and getattr(func, "actions", {}).get("get") not in (None, "list"):
+            found[path] = {p["name"] for p in operations["get"].get("parameters", []) if p["in"] == "query"}
+    return found
+
+
+def test_every_other_read_takes_exactly_what_its_document_gives(rf):
+    reads = _reads()
+    assert len(reads) >= 40
+    assert {"/api/v1/orders/{id}/", "/api/v1/orders/{id}/events/", "/api/v1/reviews/{id}/report/",
+            "/api/v1/invoices/export/"} <= set(reads)
+    for path, documented in reads.items():
+        func = resolve(re.sub(r"\{[^}]+\}", "1", path)).func
+        view = func.cls(**func.initkwargs)
+        view.action, view.request, view.format_kwarg = func.actions["get"], rf.get(path), None
+        assert api_query.read_parameters(view) - {"format"} == documented - {"format"}, path
+
+
+def test_an_unknown_parameter_is_a_400_naming_it_on_every_other_read(world_a, api_as):
+    """Checked before the object is looked up: any id will do."""
     api = api_as(world_a)
-    member = api.get("/api/v1/members/").json()["results"][0]
-    assert api.get(f"/api/v1/members/{member['id']}/", {"utm_source": "mail"}).status_code == 200
+    for path in _reads():
+        answer = api.get(re.sub(r"\{[^}]+\}", "1", path), {"stat": "open"})
+        body = assert_error(answer, 400)
+        assert [error["field"] for error in body["errors"]] == ["stat"], path
+        assert "takes no parameter" in body["message"], path
+
+
+def test_an_object_and_the_lists_under_it_take_what_they_document(world_a, api_as):
+    api, contract = api_as(world_a), draft_contract(world_a)
+    assert api.get(f"/api/v1/contracts/{contract.pk}/", {"format": "json"}).status_code == 200
+    assert api.get(f"/api/v1/contracts/{contract.pk}/events/", {"page": "1", "page_size": "5"}).status_code == 200
+    body = assert_error(api.get(f"/api/v1/contracts/{contract.pk}/events/", {"event": "activated"},
+                                HTTP_ACCEPT_LANGUAGE="ru"), 400)
+    assert "page_size" in body["message"] and "«event»" in body["message"]
+    body = assert_error(api.get(f"/api/v1/contracts/{contract.pk}/", {"utm_source": "mail"}), 400)
+    assert body["errors"][0]["field"] == "utm_source" and "takes none" in body["message"]
 
 
 def test_the_key_is_checked_before_the_parameters(client):

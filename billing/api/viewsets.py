@@ -189,7 +189,7 @@ class InvoiceViewSet(FastListMixin, mixins.ListModelMixin, TenantViewSet):
 
     @extend_schema(summary="Download", parameters=[FORMAT_PARAM, LANG_PARAM], responses=FILE_RESPONSE,
                    description="The invoice as CSV or XLSX (one row per line) or PDF.")
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None, action_query_params=("lang",))
     def export(self, request, pk=None):
         fmt = _format(request)
         invoice = self.invoice(pk)
@@ -211,7 +211,7 @@ class InvoiceViewSet(FastListMixin, mixins.ListModelMixin, TenantViewSet):
         "changed which amount). Provider staff only.",
     )
     @action(detail=False, methods=["get"], url_path="export", url_name="export-period", filter_backends=[],
-            pagination_class=None)
+            pagination_class=None, action_query_params=("period", "report", "state", "lang"))
     def export_period(self, request):
         if self.client_id is not None:
             raise NotFound()
