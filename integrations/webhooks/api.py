@@ -21,7 +21,7 @@ from tenancy.api_base import BooleanField, TenantViewSet
 from tenancy.roles import Role, client_scope_of
 
 from . import selectors, services
-from .catalog import EventType
+from .catalog import TEST_EVENT, EventType
 from .models import Attempt, Delivery, DeliveryState, Endpoint
 
 WEBHOOK_MANAGERS = frozenset({Role.ADMIN, Role.CLIENT_ADMIN})
@@ -93,10 +93,17 @@ class DeliverySerializer(serializers.ModelSerializer):
 class DeliveryFilter(filters.FilterSet):
     endpoint = filters.NumberFilter(field_name="endpoint_id")
     state = filters.ChoiceFilter(choices=DeliveryState.choices)
+    event_type = filters.MultipleChoiceFilter(
+        choices=[*EventType.choices, (TEST_EVENT, TEST_EVENT)],
+        help_text="Only deliveries of these event types (repeat the parameter for several).")
+    date_from = filters.DateFilter(field_name="created_at", lookup_expr="date__gte",
+                                   help_text="Created on or after this date (the tenant's time zone).")
+    date_to = filters.DateFilter(field_name="created_at", lookup_expr="date__lte",
+                                 help_text="Created on or before this date (the tenant's time zone).")
 
     class Meta:
         model = Delivery
-        fields = ["endpoint", "state"]
+        fields = ["endpoint", "state", "event_type", "date_from", "date_to"]
 
 
 class _Scoped:

@@ -150,3 +150,29 @@ def test_a_client_administrator_manages_only_their_clients_endpoints(world_a, ap
     assert refused.status_code == 400 and "event_types" in error_fields(refused)
     # the tenant's administrator sees every endpoint
     assert {e["id"] for e in api_as(world_a).get(ENDPOINTS).json()["results"]} == {own["id"], tenant_wide["id"]}
+
+
+def test_deliveries_filter_by_event_type_and_date(world_a, api_as):
+    """An integrator looking for what was sent of one kind, or on one day, asks the log for it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.clock import local_today
+
+    api = api_as(world_a)
+    endpoint = create(api).json()
+    api.post(f"{ENDPOINTS}{endpoint['id']}/test/", {}, format="json")
+    [sent] = deliveries(world_a)
+    with world_a.context():
+        other = Delivery.objects.create(tenant=world_a.tenant, endpoint_id=endpoint["id"], message_id="msg_other",
+                                        event_type="invoice.issued", event_key="k-other", body="{}",
+                                        created_at=timezone.now() - dt.timedelta(days=10))
+    ids = lambda answer: [row["id"] for row in answer.json()["results"]]  # noqa: E731
+    assert ids(api.get(DELIVERIES, {"event_type": "webhook.test"})) == [sent.pk]
+    assert set(ids(api.get(f"{DELIVERIES}?event_type=webhook.test&event_type=invoice.issued"))) == {sent.pk, other.pk}
+    today = local_today(world_a.tenant)
+    assert ids(api.get(DELIVERIES, {"date_from": today.isoformat()})) == [sent.pk]
+    assert ids(api.get(DELIVERIES, {"date_to": (today - dt.timedelta(days=5)).isoformat()})) == [other.pk]
+    assert api.get(DELIVERIES, {"event_type": "order.deleted"}).status_code == 400
+    assert api.get(DELIVERIES, {"date_from": "yesterday"}).status_code == 400
