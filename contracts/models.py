@@ -206,7 +206,8 @@ class Contract(ConcurrentTransitionMixin, TenantOwned):
                                    penalty_cap_pct__gte=0, penalty_cap_pct__lte=100),
             ),
         ]
-        indexes = [models.Index(fields=["tenant", "state", "end_date"], name="contract_state_end_idx")]
+        indexes = [models.Index(fields=["tenant", "state", "end_date"], name="contract_state_end_idx"),
+                   models.Index(fields=["tenant", "-created_at", "-id"], name="contract_recent_idx")]  # the list
 
     def __str__(self) -> str:
         return f"{self.number} — {self.title}"
@@ -707,7 +708,8 @@ class ObligationOccurrence(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["obligation", "due_date", "tenant"], name="obligation_occurrence_once"),
         ]
-        indexes = [models.Index(fields=["tenant", "state", "due_date"], name="occurrence_state_due_idx")]
+        indexes = [models.Index(fields=["tenant", "state", "due_date"], name="occurrence_state_due_idx"),
+                   models.Index(fields=["tenant", "due_date", "id"], name="occurrence_due_idx")]  # the list
 
     def __str__(self) -> str:
         return f"{self.obligation_id} @ {self.due_date}"

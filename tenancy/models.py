@@ -223,6 +223,13 @@ class Notification(TenantOwned):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["user", "dedupe_key", "tenant"], name="notification_once")]
+        indexes = [
+            # a user's bell, newest first; and the unread count every page shows, which reads the
+            # unread rows only, however many a user has read over the years
+            models.Index(fields=["tenant", "user", "-created_at", "-id"], name="notification_recent"),
+            models.Index(fields=["tenant", "user"], condition=models.Q(read_at__isnull=True),
+                         name="notification_unread"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -305,7 +312,8 @@ class OutboundMessage(TenantOwned):
         verbose_name = _("outgoing e-mail")
         verbose_name_plural = _("outgoing e-mails")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["tenant", "state", "created_at"], name="outbound_state_idx")]
+        indexes = [models.Index(fields=["tenant", "state", "created_at"], name="outbound_state_idx"),
+                   models.Index(fields=["tenant", "-created_at", "-id"], name="outbound_recent_idx")]  # the list
         constraints = [models.UniqueConstraint(fields=["tenant", "message_id"], name="outbound_message_id_unique")]
 
     def __str__(self) -> str:

@@ -59,7 +59,8 @@ class InboundMessage(TenantOwned):
         verbose_name_plural = _("incoming e-mails")
         ordering = ["-received_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["tenant", "message_id"], name="inbound_message_once")]
-        indexes = [models.Index(fields=["tenant", "state", "received_at"], name="inbound_state_idx")]
+        indexes = [models.Index(fields=["tenant", "state", "received_at"], name="inbound_state_idx"),
+                   models.Index(fields=["tenant", "-received_at", "-id"], name="inbound_recent_idx")]  # the list
 
     def __str__(self) -> str:
         return f"{self.from_address}: {self.subject}"

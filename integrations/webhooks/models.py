@@ -83,6 +83,7 @@ class Delivery(TenantOwned):
         ]
         indexes = [
             models.Index(fields=["next_attempt_at"], condition=models.Q(state="pending"), name="webhook_delivery_due"),
+            models.Index(fields=["tenant", "-created_at", "-id"], name="webhook_delivery_recent"),  # the log
         ]
 
     def __str__(self) -> str:

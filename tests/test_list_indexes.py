@@ -1,0 +1,138 @@
+"""Every list of the API whose rows grow with a tenant's history reads its first page in index order:
+the plan of its page query has no Sort of the tenant's rows, so the page costs the same with 50 rows
+as with 5,000,000 (issue 11: "composite indexes that start with `tenant_id` and match each sort").
+
+Found by this test: the webhook delivery log (a row per event per endpoint), the incoming e-mail
+list and the obligation occurrences sorted every row of the tenant for each page; the bell's unread
+count, on every page, read every notification a user had ever had.
+
+The plans are read with `enable_sort` and `enable_seqscan` off, so that PostgreSQL shows the index
+path it has for a few rows; a Sort left in the plan means no index gives the list's order.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from config.api_urls import router
+from integrations.mail.models import InboundMessage
+from integrations.webhooks.models import Delivery, Endpoint
+from tenancy.models import Notification
+from tests.conftest import postgres_only
+from tests.query_counts_support import Scene
+from tests.test_query_counts import ROW_LISTS, _api_url
+
+pytestmark = [pytest.mark.django_db, postgres_only("query plans of PostgreSQL")]
+
+# Lists that stay short whatever a tenant's history, so a sort of their rows is cheap: what the
+# tenant keeps as reference data, what happens a few times a year, or the rows of one object.
+SHORT = {
+    "api-client": "a provider's clients: tens, hundreds at most",
+    "api-provider": "the provider and its subcontractors",
+    "api-amendment": "a few per contract and year",
+    "api-obligation": "a few per contract (their occurrences are the list that grows)",
+    "api-review": "four a year per contract at most; counted per review (GROUP BY), sorted after",
+    "api-webhook-endpoint": "a few per tenant",
+    "api-force-majeure": "rare events",
+    "api-credit-note": "corrections of issued invoices: rare",
+    "api-dispute": "a few per contract and year",
+    "api-action-item": "a review's plan: a handful per client and quarter",
+    "api-contract-sla-metrics": "one contract's figures for a period",
+    ("api-order", "attachments"): "one order's files",
+    ("api-order", "comments"): "one order's comments",
+    ("api-dispute", "comments"): "one dispute's messages",
+    ("api-dispute", "documents"): "one dispute's documents",
+}
+# lists that are no list of rows, or whose rows the page query does not sort
+NOT_PAGED = {"api-audit-verify", "api-audit-events", "api-accounting-export", "api-verify"}
+
+
+def _lists() -> list[tuple[str, str]]:
+    found = [(basename, "list") for _prefix, viewset, basename in router.registry
+             if hasattr(viewset, "list") and basename not in NOT_PAGED]
+    return [*found, *ROW_LISTS]
+
+
+def _url(scene: Scene, basename: str, action: str) -> str:
+    prefix = next(p for p, _v, b in router.registry if b == basename)
+    if basename in {"api-member", "api-invitation", "api-webhook-endpoint", "api-webhook-delivery", "mail-inbound"}:
+        return f"/api/v1/{prefix}/"
+    return _api_url(scene, basename, action)
+
+
+def _plans(api, url: str) -> list[tuple[str, str]]:
+    """(ORDER BY …, plan) of each query of one GET that sorts and limits."""
+    with CaptureQueriesContext(connection) as captured:
+        answer = api.get(url)
+    assert answer.status_code == 200, (url, answer.content[:300])
+    plans = []
+    raw = connection.connection.cursor()
+    for query in captured.captured_queries:
+        sql = query["sql"]
+        if sql.startswith("SELECT set_config"):  # tenancy.rls: the tenant's settings, then the statement
+            settings_sql, sql = sql.split("; ", 1)
+            raw.execute(settings_sql)
+        if not sql.startswith("SELECT") or not (order := re.search(r"ORDER BY (.*?) LIMIT (\d+)", sql, re.S)):
+            continue
+        if order.group(2) == "21" or 'FROM "tenancy_apikey"' in sql:  # one row by its key: the caller's API key
+            continue
+        raw.execute("SET LOCAL enable_sort = off")
+        raw.execute("SET LOCAL enable_seqscan = off")
+        raw.execute("EXPLAIN " + sql)
+        plans.append((order.group(1), "\n".join(row[0] for row in raw.fetchall())))
+    return plans
+
+
+def _sorts(plan: str) -> bool:
+    """A Sort node: every row before the first. An Incremental Sort only orders the rows that tie on
+    a prefix the index already gives (one contract's, one day's), and stops at the page's end."""
+    return any(re.match(r"\s*(->\s*)?Sort\s+\(", line) for line in plan.splitlines())
+
+
+def test_every_growing_list_reads_its_page_in_index_order(world_a, api_as, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DATABASE_PREPARED_STATEMENTS = False  # the statements as SQL, to explain them
+    scene = Scene(world_a)
+    scene.grow(1)
+    with world_a.context():  # the rows the scene does not make
+        endpoint = Endpoint.objects.create(tenant=world_a.tenant, url="https://hooks.example.com/a",
+                                           event_types=["order.created"], secret_token="x", secret_key_id="k")
+        Delivery.objects.create(tenant=world_a.tenant, endpoint=endpoint, message_id="msg_1",
+                                event_type="order.created", event_key="e1", body="{}")
+        InboundMessage.objects.create(tenant=world_a.tenant, source="imap", message_id="<1@example.com>",
+                                      state="rejected")
+    api = api_as(world_a, world_a.admin)
+    checked, sorting = [], []
+    for basename, action in _lists():
+        if basename in SHORT or (basename, action) in SHORT:
+            continue
+        url = _url(scene, basename, action)
+        for order, plan in _plans(api, url):
+            checked.append(url)
+            if _sorts(plan):
+                sorting.append(f"{url} ORDER BY {order}\n" + "\n".join(
+                    line for line in plan.splitlines() if "Sort" in line))
+    assert not sorting, "\n\n".join(sorting)
+    assert len(set(checked)) >= 19, sorted(set(checked))
+    assert {"/api/v1/orders/", "/api/v1/breaches/", "/api/v1/webhook-deliveries/", "/api/v1/mail/inbound/",
+            "/api/v1/obligation-occurrences/"} <= set(checked)
+
+
+def test_the_unread_count_reads_the_unread_rows_only(world_a):
+    from django.utils import timezone
+
+    with world_a.context(), connection.cursor() as cursor:
+        Notification.objects.bulk_create([  # years of read notifications, two new ones
+            Notification(tenant=world_a.tenant, user=world_a.admin, kind="test", title="Hi", dedupe_key=f"n{n}",
+                         read_at=None if n < 2 else timezone.now()) for n in range(2000)])
+        cursor.execute("ANALYZE tenancy_notification")
+        sql, params = Notification.objects.filter(user=world_a.admin, read_at__isnull=True).values("id").query \
+            .sql_with_params()
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "notification_unread" in plan, plan
