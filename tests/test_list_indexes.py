@@ -68,7 +68,7 @@ def _url(scene: Scene, basename: str, action: str) -> str:
     return _api_url(scene, basename, action)
 
 
-def _plans(api, url: str) -> list[tuple[str, str]]:  # noqa: C901 — one loop over the captured queries
+def _plans(api, url: str) -> list[tuple[str, str]]:
     """(ORDER BY …, plan) of each query of one GET that sorts and limits."""
     with CaptureQueriesContext(connection) as captured:
         answer = api.get(url)
