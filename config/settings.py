@@ -223,7 +223,7 @@ REST_FRAMEWORK = {
     ],
     # per API key (or session user) and tenant, reads and writes apart (integrations.idempotency)
     "DEFAULT_THROTTLE_CLASSES": ["integrations.idempotency.throttling.ApiRateThrottle"],
-    "DEFAULT_PAGINATION_CLASS": "tenancy.api_paging.PagePagination",
+    "DEFAULT_PAGINATION_CLASS": "tenancy.api_rows.ListPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tenancy.api_errors.exception_handler",

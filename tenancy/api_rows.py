@@ -41,6 +41,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connections
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
@@ -441,30 +442,71 @@ class _ReadPage(Page):
         return self.number + 1
 
 
+class _KeptQuerysetCounts(threading.local):
+    """Each thread's long counts of the querysets its lists paged, by their SQL and parameters (the
+    tenant's id and every filter among them), the most recently used kept."""
+
+    SIZE = 500
+
+    def __init__(self):
+        self.kept: OrderedDict = OrderedDict()
+
+    def count(self, queryset, *, fresh: bool = False) -> tuple[int, bool]:
+        """(the count, whether it was kept from an earlier request), as `_Statement.kept_count`."""
+        try:
+            sql, params = queryset.order_by().query.sql_with_params()
+        except EmptyResultSet:
+            return 0, False
+        key = (queryset.db, sql, repr(params))
+        now, kept = _monotonic(), self.kept.get(key)
+        if not fresh and kept is not None and now - kept[1] < COUNT_KEPT_SECONDS:
+            self.kept.move_to_end(key)
+            return kept[0], True
+        exact = queryset.count()
+        if exact >= LARGE_COUNT:
+            self.kept[key] = (exact, now)
+            self.kept.move_to_end(key)
+            while len(self.kept) > self.SIZE:
+                self.kept.popitem(last=False)
+        else:
+            self.kept.pop(key, None)
+        return exact, False
+
+
+_queryset_counts = _KeptQuerysetCounts()
+
+
 class KeptCountPaginator(Paginator):
-    """Django's paginator over a `_Statement` whose count may be kept (`_Statement.kept_count`): the
-    pages and their `next` never depend on that count — a page reads one row more to know whether
-    another follows, and a page number beyond a kept count is checked against a fresh count before
-    it is refused — so a count that lags by a minute never hides a row. Any other list is paged as
-    Django pages it."""
+    """Django's paginator over a `_Statement` or a queryset whose count may be kept
+    (`_Statement.kept_count`, `_KeptQuerysetCounts`): the pages and their `next` never depend on that
+    count — a page reads one row more to know whether another follows, and a page number beyond a
+    kept count is checked against a fresh count before it is refused — so a count that lags by a
+    minute never hides a row. Any other list (with orphans, or not a query) is paged as Django pages it."""
 
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page, **kwargs)
         self.kept = False
 
     @property
-    def statement(self) -> _Statement | None:
-        return self.object_list if isinstance(self.object_list, _Statement) and not self.orphans else None
+    def statement(self) -> _Statement | QuerySet | None:
+        if self.orphans or not isinstance(self.object_list, _Statement | QuerySet):
+            return None
+        return self.object_list
+
+    def _kept_count(self, *, fresh: bool = False) -> tuple[int, bool]:
+        if isinstance(self.statement, _Statement):
+            return self.statement.kept_count(fresh=fresh)
+        return _queryset_counts.count(self.statement, fresh=fresh)
 
     @cached_property
     def count(self) -> int:
         if self.statement is None:
             return super().count
-        count, self.kept = self.statement.kept_count()
+        count, self.kept = self._kept_count()
         return count
 
     def _counted_again(self) -> None:
-        self.__dict__["count"], self.kept = self.statement.kept_count(fresh=True)
+        self.__dict__["count"], self.kept = self._kept_count(fresh=True)
         self.__dict__.pop("num_pages", None)
 
     def page(self, number):
@@ -479,7 +521,8 @@ class KeptCountPaginator(Paginator):
             self._counted_again()  # the kept count may lag behind rows added since
             number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        rows = statement[bottom:bottom + self.per_page + 1]
+        # an empty list freshly counted has nothing to read
+        rows = [] if not self.kept and self.count == 0 else list(statement[bottom:bottom + self.per_page + 1])
         if not rows and number > 1 and self.kept:
             self._counted_again()  # rows removed since the count was kept: past the end now?
             self.validate_number(number)
@@ -488,12 +531,14 @@ class KeptCountPaginator(Paginator):
         if not more and (rows or number == 1):
             self.__dict__["count"] = bottom + len(rows)  # the last page tells the count exactly
             self.__dict__.pop("num_pages", None)
-            statement.known_count(bottom + len(rows))
+            if isinstance(statement, _Statement):
+                statement.known_count(bottom + len(rows))
         return _ReadPage(rows, number, self, more=more)
 
 
 class ListPagination(PagePagination):
-    """`?page=` pages of the hot lists, through `KeptCountPaginator`."""
+    """`?page=` pages through `KeptCountPaginator`: the API's default (settings), so that no list's
+    count is read again at every request once it is long."""
 
     django_paginator_class = KeptCountPaginator
 

@@ -221,6 +221,7 @@ def long_lists(monkeypatch):
     from tenancy import api_rows
 
     api_rows._statements.clear()
+    api_rows._queryset_counts.kept.clear()
     monkeypatch.setattr(api_rows, "LARGE_COUNT", 2)
     clock = [1000.0]
     monkeypatch.setattr(api_rows, "_monotonic", lambda: clock[0])
@@ -266,6 +267,32 @@ def test_a_page_past_the_end_of_a_shrunk_long_list_is_a_404_as_ever(rows, api_as
     assert api.get(f"/api/v1/breaches/?page={total}").status_code == 404  # counted again, not an empty 200
     assert api.get(f"/api/v1/breaches/?page={total + 5}").status_code == 404
     assert api.get("/api/v1/breaches/").json()["count"] == total - 1
+
+
+@pytest.mark.django_db
+def test_every_page_number_list_keeps_a_long_count_and_never_hides_a_row(rows, api_as, long_lists):
+    """Not only the hot lists: a list read through a queryset (the clients, the webhook log …) keeps
+    its long count the same way, by its SQL and parameters — another tenant's or another filter's
+    count is its own."""
+    from contracts.models import Client
+    from tests.factories import ClientFactory
+
+    api = api_as(rows, rows.admin, scopes=("read",))
+    with rows.context():
+        before = set(Client.objects.values_list("id", flat=True))
+    assert api.get("/api/v1/clients/").json()["count"] == len(before) >= 2
+    with rows.context():
+        added = ClientFactory(tenant=rows.tenant)
+    assert api.get("/api/v1/clients/").json()["count"] == len(before)  # kept: up to a minute old
+    assert api.get("/api/v1/clients/?is_active=true").json()["count"] == len(before) + 1  # a filter counts apart
+    seen, pages = _every_page(api, "/api/v1/clients/")
+    assert sorted(seen) == sorted(before | {added.pk})  # the pages are current: nothing hidden
+    assert api.get(f"/api/v1/clients/?page={len(before) + 1}").status_code == 200  # past the kept count
+    long_lists[0] += 61
+    assert api.get("/api/v1/clients/").json()["count"] == len(before) + 1
+    with rows.context():
+        Client.objects.filter(pk=added.pk).delete()
+    assert api.get(f"/api/v1/clients/?page={len(before) + 1}").status_code == 404  # counted again: gone
 
 
 def test_the_api_document_says_how_current_a_count_is():

@@ -47,6 +47,7 @@ SHORT = {
     "orders_orderattachment": "one order's files",
     "orders_ordercomment": "one order's comments",
     "webhooks_endpoint": "a few per tenant",
+    "tenancy_invitation": "the people a tenant invites: tens",
 }
 # what a list reads otherwise than in an order of its own: figures over a period, ranked search hits
 NOT_IN_AN_ORDER = {"api-contract-sla-metrics": "one contract's figures for a period",
