@@ -4,7 +4,8 @@ Each round adds, per unit, an active contract of the world's client with its par
 version and events; a client and a subcontractor; an obligation with its occurrences; an amendment;
 an SLA calendar, policy and force majeure; an order with a breach; a team; an act (sent, and one
 accepted with its confirmation and a corrective action); an issued invoice with a credit note and a
-rating band; a review with an action item; a dispute; a notification; an API key. The scene's first
+rating band; a review with an action item; a dispute; a notification; an API key; a webhook endpoint
+with a failed delivery; an e-mail held for review and one queued to go out. The scene's first
 contract, order, act, invoice, review and dispute are the "focus": every round adds k events,
 comments, documents and items to each, for the lists under one row (`/contracts/N/events/`, ...).
 Rows are made through the services where that is cheap, else as rows, as each app's tests do.
@@ -27,12 +28,14 @@ from contracts.obligations import services as obligations
 from contracts.obligations.rules import ObligationRule
 from disputes import services as disputes
 from disputes.models import DisputeDocument, DisputeEvent
+from integrations.mail.models import InboundMessage
+from integrations.webhooks.models import Attempt, Delivery, Endpoint
 from orders import services as orders
 from orders.models import OrderAttachment, OrderEvent
 from reviews import services as reviews
 from reviews.models import ReviewEvent
 from sla import services as sla
-from tenancy.models import Notification
+from tenancy.models import Notification, OutboundMessage
 from tenancy.services import api_key_create
 from tests.billing.support import breach
 from tests.clock import add_months, local_today, month_of
@@ -112,7 +115,17 @@ class Scene:
         with world.context(user=world.client_admin):
             dispute = disputes.dispute_open(actor=world.client_admin, contract=contract, kind="complaint",
                                             title=f"Desk down {n}")
-        with world.context():
+        with world.context():  # the integrations' logs: a webhook endpoint's delivery, an e-mail in and out
+            endpoint = Endpoint.objects.create(url=f"https://hooks.example.com/{n}", event_types=["order.created"],
+                                               secret_token="whsec_x", secret_key_id=f"k{n}", created_by=world.admin)
+            delivery = Delivery.objects.create(endpoint=endpoint, message_id=f"msg_q{n}", event_type="order.created",
+                                               event_key=f"q-{n}", body="{}", state="failed", tries=1)
+            Attempt.objects.create(delivery=delivery, status_code=500, error="Server Error")
+            InboundMessage.objects.create(source="imap", message_id=f"<q{n}@example.com>", state="held",
+                                          from_address=f"user{n}@example.com", subject=f"Printer {n}",
+                                          reason="unknown sender")
+            OutboundMessage.objects.create(to=f"user{n}@example.com", template="notifications/email.txt",
+                                           language="en", subject=f"Note {n}", message_id=f"<out-q{n}@example.com>")
             Notification.objects.create(user=manager, kind="test", title=f"Note {n}", url="/",
                                         dedupe_key=f"q-{n}")
             Notification.objects.create(user=world.admin, kind="test", title=f"Note {n}", url="/",

@@ -20,8 +20,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from config.api_urls import router
-from integrations.mail.models import InboundMessage
-from integrations.webhooks.models import Delivery, Endpoint
 from tenancy.models import Notification
 from tests.conftest import postgres_only
 from tests.query_counts_support import Scene
@@ -106,13 +104,6 @@ def test_every_growing_list_reads_its_page_in_index_order(world_a, api_as, setti
     settings.DATABASE_PREPARED_STATEMENTS = False  # the statements as SQL, to explain them
     scene = Scene(world_a)
     scene.grow(1)
-    with world_a.context():  # the rows the scene does not make
-        endpoint = Endpoint.objects.create(tenant=world_a.tenant, url="https://hooks.example.com/a",
-                                           event_types=["order.created"], secret_token="x", secret_key_id="k")
-        Delivery.objects.create(tenant=world_a.tenant, endpoint=endpoint, message_id="msg_1",
-                                event_type="order.created", event_key="e1", body="{}")
-        InboundMessage.objects.create(tenant=world_a.tenant, source="imap", message_id="<1@example.com>",
-                                      state="rejected")
     api = api_as(world_a, world_a.admin)
     checked, sorting = [], []
     for basename, action in _lists():
