@@ -243,8 +243,9 @@ SPECTACULAR_SETTINGS = {
     "per API key, reads and writes apart; every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and "
     "`RateLimit-Reset`, and a 429 carries `Retry-After`. A GET takes the query parameters it documents "
     "(and `format`); any other is a 400 naming it, so a mistyped filter never answers the whole list. "
-    "A JSON body takes the fields its request documents (`additionalProperties: false`): any other name, or a "
-    "read-only one such as `state`, is a 400 naming it, never dropped while the answer says 200.",
+    "A JSON body takes the fields its request documents (`additionalProperties: false`): any other name is a 400 "
+    "naming it, never dropped while the answer says 200 — except the fields of the resource as the API answers "
+    "it (`id`, `state`, …), which are ignored, so that an object read may be sent back with a field changed.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

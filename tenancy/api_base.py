@@ -12,8 +12,9 @@
 - `TenantViewSet.validated()` takes a JSON object whose values have the JSON types the OpenAPI
   document gives them (`json_type_errors`): a 400 naming the field, not DRF's coercion of `0` to
   "0" or false; a body that is not an object (a JSON array) is a 400 too. A name the request does
-  not take (mistyped, or read-only such as `state` in a PATCH) is a 400 naming it and listing the
-  fields it takes (`unknown_field_errors`), never dropped while the answer says 200.
+  not know (mistyped: `"titel"`) is a 400 naming it and listing the fields it takes
+  (`unknown_field_errors`), never dropped while the answer says 200; a field of the resource as the
+  API answers it (`id`, `state`) is ignored, so that an object read may be sent back changed.
 - Hooks: the classes named in the `API_VIEWSET_HOOKS` setting are mixed into `TenantViewSet`
   (loaded with `import_string`, the way DRF loads its `DEFAULT_*` classes), so an app above tenancy
   adds behaviour to every endpoint without tenancy importing it: `integrations.idempotency.hooks`
@@ -184,6 +185,7 @@ class TenantViewSet(*viewset_hooks(), viewsets.GenericViewSet):
     conflict_actions: tuple[str, ...] = ()  # actions that answer 409 when the state forbids them
     list_query_params: tuple[str, ...] = ()  # what `list` reads itself, besides its filters and pages (api_query)
     action_query_params: tuple[str, ...] = ()  # what a GET action reads itself (set in its @action)
+    _shown: frozenset[str]  # per class: `_shown_fields()`
     schema = ApiAutoSchema()
 
     def initial(self, request, *args, **kwargs):
@@ -221,13 +223,25 @@ class TenantViewSet(*viewset_hooks(), viewsets.GenericViewSet):
             return serializer.validated_data
         # one answer names every problem: the names it does not take beside the values' types, or
         # beside what validation says of the rest (the types first: DRF would coerce a wrong one)
-        unknown = unknown_field_errors(serializer, data)
+        unknown = unknown_field_errors(serializer, data, ignored=self._shown_fields())
         errors = json_type_errors(serializer, data)
         if not errors and not serializer.is_valid():
             errors = dict(serializer.errors)
         if unknown or errors:
             raise serializers.ValidationError({**unknown, **errors})
         return serializer.validated_data
+
+    @classmethod
+    def _shown_fields(cls) -> frozenset[str]:
+        """The fields of the resource as the API answers it (`serializer_class`): sent back in a
+        body, they are ignored, not refused (`unknown_field_errors`)."""
+        if "_shown" not in cls.__dict__:
+            serializer_class = getattr(cls, "serializer_class", None)
+            try:
+                cls._shown = frozenset(serializer_class().fields) if serializer_class is not None else frozenset()
+            except (KeyError, AttributeError, TypeError):  # a serializer whose fields need a request
+                cls._shown = frozenset()
+        return cls._shown
 
     def serialized(self, instance, serializer_class=None) -> dict:
         serializer_class = serializer_class or self.get_serializer_class()

@@ -398,22 +398,27 @@ def json_type_errors(serializer, data) -> dict:
     return errors
 
 
-def unknown_field_errors(serializer, data) -> dict:
-    """The names in a JSON body that the request does not take (unknown, or read-only in it), by name
-    (nested objects and lists by their path); empty when every name is one the request reads.
+def unknown_field_errors(serializer, data, *, ignored: frozenset[str] = frozenset()) -> dict:
+    """The names in a JSON body that the request does not know, by name (nested objects and lists by
+    their path); empty when it knows every one.
 
-    DRF drops such a name silently, so a mistyped optional field (`"titel"`) or one a client thinks it
-    sets (`"state"` in a PATCH) would be lost while the answer says 200.
+    DRF drops an unknown name silently, so a mistyped optional field (`"titel"`) would be lost while
+    the answer says 200. A field the request only shows (read-only in its serializer) and, at the top,
+    a name in `ignored` (a field of the resource as the API answers it) are ignored rather than
+    refused, so that an object read may be sent back with a field changed (Google's AIP-203 on
+    output-only fields).
     """
     if not isinstance(data, dict):
         return {}
     fields = serializer.fields
-    writable = [name for name, field in fields.items() if not field.read_only]
     errors: dict = {}
     for name, value in data.items():
         field = fields.get(name)
-        if field is None or field.read_only:
-            errors[name] = [_not_taken(writable)]
+        if field is None:
+            if name not in ignored:
+                errors[name] = [_not_taken([name for name, field in fields.items() if not field.read_only])]
+        elif field.read_only:
+            continue
         elif isinstance(field, serializers.Serializer) and isinstance(value, dict):
             if nested := unknown_field_errors(field, value):
                 errors[name] = nested

@@ -1,7 +1,8 @@
-"""A JSON body takes the fields its request documents, and nothing else: a mistyped optional field
-(`"titel"`) or one the request cannot set (`"state"` in a PATCH) is a 400 naming it and listing the
-fields the request takes, never dropped while the answer says 200 (`TenantViewSet.validated`). The
-OpenAPI document says so (`additionalProperties: false` on every object a JSON body is made of)."""
+"""A JSON body takes the fields its request documents: a name it does not know (a mistyped optional
+field, `"titel"`) is a 400 naming it and listing the fields the request takes, never dropped while the
+answer says 200 (`TenantViewSet.validated`). The OpenAPI document says so (`additionalProperties:
+false` on every object a JSON body is made of). The fields of the resource as the API answers it are
+ignored (AIP-203's output-only fields), so that an object read may be sent back with a field changed."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from orders.models import Order
 from tests.contracts.api_support import assert_error
 from tests.orders.api_support import ORDERS
 from tests.query_counts_support import Scene
+from tests.support import raise_order
 from tests.support.openapi import openapi_document
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +141,29 @@ def test_a_form_body_is_not_held_to_it(world_a, api_as):
     answer = api_as(world_a, world_a.account_manager).post(
         ORDERS, {"contract": contract.pk, "title": "Printer", "extra": "x"}, format="multipart")
     assert answer.status_code == 201, answer.content
+
+
+def test_an_object_read_may_be_sent_back_with_a_field_changed(world_a, api_as):
+    from contracts.models import Client
+
+    with world_a.context():
+        client = Client.objects.get()
+    api = api_as(world_a)
+    shown = api.get(f"/api/v1/clients/{client.pk}/").json()
+    answer = api.put(f"/api/v1/clients/{client.pk}/", {**shown, "name": "Renamed", "created_at": "2001-01-01T00:00:00Z",
+                                                       "contract_count": 99}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["name"] == "Renamed" and answer.json()["created_at"] == shown["created_at"]
+    # a name the resource does not have is still refused, beside the fields sent back
+    assert_error(api.put(f"/api/v1/clients/{client.pk}/", {**shown, "nmae": "X"}, format="json"), 400, field="nmae")
+
+
+def test_an_order_sent_back_whole_changes_what_may_change_and_no_more(world_a, api_as):
+    from tests.contracts.api_support import active_contract
+
+    order = raise_order(world_a, active_contract(world_a))
+    api = api_as(world_a, world_a.account_manager)
+    shown = api.get(f"{ORDERS}{order.pk}/").json()
+    answer = api.patch(f"{ORDERS}{order.pk}/", {**shown, "title": "Printer jams", "state": "accepted"}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["title"] == "Printer jams" and answer.json()["state"] == shown["state"]
