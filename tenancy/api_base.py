@@ -290,7 +290,8 @@ def transition_action(model, name: str, *, request, response, description):
 def closed_request_bodies(result: dict, generator, request, public) -> dict:
     """drf-spectacular postprocessing hook: the objects a JSON request body is made of say
     `additionalProperties: false`, as `TenantViewSet.validated()` holds them to (a name the request
-    does not take is a 400 naming it), so a client generated from the document learns it too."""
+    does not know is a 400 naming it; the resource's own fields sent back are tolerated, ignored), so
+    a client generated from the document learns it too."""
     schemas = result.get("components", {}).get("schemas", {})
     seen: set[str] = set()
 

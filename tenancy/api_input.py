@@ -416,7 +416,7 @@ def unknown_field_errors(serializer, data, *, ignored: frozenset[str] = frozense
         field = fields.get(name)
         if field is None:
             if name not in ignored:
-                errors[name] = [_not_taken([name for name, field in fields.items() if not field.read_only])]
+                errors[name] = [_not_taken([known for known, item in fields.items() if not item.read_only])]
         elif field.read_only:
             continue
         elif isinstance(field, serializers.Serializer) and isinstance(value, dict):
