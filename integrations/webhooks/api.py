@@ -18,6 +18,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from tenancy.api_base import BooleanField, TenantViewSet
+from tenancy.api_input import TenantDayFilter
 from tenancy.roles import Role, client_scope_of
 
 from . import selectors, services
@@ -96,10 +97,10 @@ class DeliveryFilter(filters.FilterSet):
     event_type = filters.MultipleChoiceFilter(
         choices=[*EventType.choices, (TEST_EVENT, TEST_EVENT)],
         help_text="Only deliveries of these event types (repeat the parameter for several).")
-    date_from = filters.DateFilter(field_name="created_at", lookup_expr="date__gte",
-                                   help_text="Created on or after this date (the tenant's time zone).")
-    date_to = filters.DateFilter(field_name="created_at", lookup_expr="date__lte",
-                                 help_text="Created on or before this date (the tenant's time zone).")
+    date_from = TenantDayFilter(field_name="created_at", lookup_expr="gte",
+                                help_text="Created on or after this day (the organisation's time zone).")
+    date_to = TenantDayFilter(field_name="created_at", lookup_expr="lte",
+                              help_text="Created on or before this day (the organisation's time zone).")
 
     class Meta:
         model = Delivery

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django_filters import rest_framework as filters
 
 from contracts.models import Contract, Provider
+from tenancy.api_input import TenantDayFilter
 from tenancy.roles import client_scope_of
 
 from ..models import Breach, BusinessCalendar, ForceMajeure, Metric, Priority, SLAPolicy
@@ -35,10 +36,10 @@ class BreachFilter(filters.FilterSet):
     provider = filters.ModelChoiceFilter(queryset=_providers, help_text="Who held the order when it breached.")
     metric = filters.ChoiceFilter(choices=Metric.choices)
     order = filters.NumberFilter(field_name="order_id")
-    date_from = filters.DateFilter(field_name="breached_at", lookup_expr="date__gte",
-                                   help_text="Breached on or after this date.")
-    date_to = filters.DateFilter(field_name="breached_at", lookup_expr="date__lte",
-                                 help_text="Breached on or before this date.")
+    date_from = TenantDayFilter(field_name="breached_at", lookup_expr="gte",
+                                help_text="Breached on or after this day (the organisation's time zone).")
+    date_to = TenantDayFilter(field_name="breached_at", lookup_expr="lte",
+                              help_text="Breached on or before this day (the organisation's time zone).")
     waived = filters.BooleanFilter(field_name="waived_at", lookup_expr="isnull", exclude=True,
                                    help_text="true: waived breaches only; false: those that count.")
 

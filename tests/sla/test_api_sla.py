@@ -448,3 +448,20 @@ def test_force_majeure_validates_ownership(world_a, world_b, api_as):
         assert ForceMajeure.objects.get().lifted_at is None
     assert clocks(world_a, order)["response"].paused_since == MONDAY_9
     assert_error(session_as(world_a.client_admin).get(FORCE_MAJEURE), 403)
+
+
+def test_the_breaches_date_filters_count_the_organisations_days(world_a, api_as):
+    """A breach at 01:00 on the 1st in Moscow is 22:00 on the last day of the month before in UTC: the
+    filters' days are the organisation's, as its pages and the audit export count them."""
+    from tests.factories.sla import BreachFactory
+
+    with world_a.context():
+        world_a.tenant.time_zone = "Europe/Moscow"
+        world_a.tenant.save(update_fields=["time_zone"])
+        breach = BreachFactory(tenant=world_a.tenant)
+        Breach.objects.filter(pk=breach.pk).update(breached_at=dt.datetime(2026, 11, 30, 22, 0, tzinfo=dt.UTC))
+    api = api_as(world_a)
+    ids = lambda query: [row["id"] for row in api.get(BREACHES, query).json()["results"]]  # noqa: E731
+    assert ids({"date_from": "2026-12-01"}) == [breach.pk]
+    assert ids({"date_to": "2026-11-30"}) == []
+    assert ids({"date_from": "2026-12-01", "date_to": "2026-12-01"}) == [breach.pk]
