@@ -24,8 +24,10 @@ Settings import this module (parser and backend), so it must not import DRF's vi
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+import zoneinfo
 
 import django_filters
 from django import forms
@@ -449,14 +451,20 @@ class TenantDayFilter(django_filters.DateFilter):
     def filter(self, qs, value):
         if value in EMPTY_VALUES:
             return qs
-        import datetime as dt
-        import zoneinfo
-
-        from .context import require_tenant_id
-        from .models import Tenant
-
-        zone = zoneinfo.ZoneInfo(Tenant.objects.values_list("time_zone", flat=True).get(pk=require_tenant_id()))
+        zone = self._zone()
         if self.lookup_expr == "gte":
             return qs.filter(**{f"{self.field_name}__gte": dt.datetime.combine(value, dt.time.min, zone)})
         next_day = dt.datetime.combine(value + dt.timedelta(days=1), dt.time.min, zone)
         return qs.filter(**{f"{self.field_name}__lt": next_day})
+
+    def _zone(self) -> zoneinfo.ZoneInfo:
+        """The current tenant's zone, read once per filter set (`date_from` and `date_to` share it)."""
+        zone = getattr(self.parent, "_tenant_zone", None)
+        if zone is None:
+            from .context import require_tenant_id  # not at import: settings import this module
+            from .models import Tenant
+
+            zone = zoneinfo.ZoneInfo(Tenant.objects.values_list("time_zone", flat=True).get(pk=require_tenant_id()))
+            if self.parent is not None:
+                self.parent._tenant_zone = zone
+        return zone
